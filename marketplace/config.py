@@ -1,0 +1,61 @@
+"""Settings from the environment, with safe defaults for the embedded demo."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Use SECRET_KEY, or a random key kept in the instance folder so sessions survive restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration dict from the environment."""
+    env = os.environ
+    default_db = f"sqlite:///{instance_path / 'srx.sqlite3'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "DATABASE_URL": env.get("DATABASE_URL", default_db),
+        # fts5 (embedded default) or meili; MEILI_URL alone also selects meili.
+        "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "meili" if env.get("MEILI_URL") else "fts5"),
+        "SEARCH_SQLITE_PATH": env.get("SEARCH_SQLITE_PATH", str(instance_path / "search.sqlite3")),
+        "MEILI_URL": env.get("MEILI_URL"),
+        "MEILI_KEY": env.get("MEILI_KEY"),
+        "MEILI_INDEX": env.get("MEILI_INDEX", "srx"),
+        # Inline sync applies outbox rows right after each commit; production may run `srx search sync`.
+        "SEARCH_SYNC_INLINE": _bool(env.get("SEARCH_SYNC_INLINE"), True),
+        "MODEL_PATH": env.get("MODEL_PATH", str(instance_path / "model" / "scorer.skops")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ["nl", "en"],
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Failed logins per e-mail address (and per client address x4) within the window.
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "PER_PAGE": 20,
+    }

@@ -1,0 +1,53 @@
+"""Append-only audit trail, the outbox that drives search sync, and officer decisions."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from ._base import json_column, utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=60)
+    entity_type: str = Field(max_length=40)
+    entity_id: int = Field(index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+    reason: str = Field(default="")
+
+
+class Outbox(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    topic: str = Field(max_length=40, index=True)  # e.g. "search"
+    entity_type: str = Field(max_length=40)
+    entity_id: int
+    processed_at: datetime | None = Field(default=None, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="")
+
+
+class Decision(SQLModel, table=True):
+    """One officer decision with the features shown at that moment: the training data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    decided_at: datetime = Field(default_factory=utcnow, index=True)
+    match_id: int | None = Field(default=None, foreign_key="match.id", index=True)
+    officer_id: int | None = Field(default=None, foreign_key="user.id")
+    government: str = Field(max_length=60)
+    contract_reference: str = Field(max_length=60)
+    company_kvk: str = Field(max_length=8)
+    initiative: str = Field(default="", max_length=80)
+    need: str = Field(default="", max_length=60)
+    building_block: str = Field(max_length=60)
+    route: str = Field(default="", max_length=30)
+    quantity: int = 0
+    outcome: str = Field(max_length=20)  # approved | rejected | changes_requested
+    reason: str = Field(default="")
+    score: float | None = None
+    features: dict[str, float] | None = Field(default=None, sa_column=json_column(nullable=True))
+    source: str = Field(default="app", max_length=20)  # app | import

@@ -1,0 +1,60 @@
+"""Contracts with their frozen policy and table version, and matches (pledges) against them."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from ._base import cents_column, json_column, utcnow
+
+MATCH_STATUSES = ("proposed", "approved", "rejected", "changes_requested", "delivered", "cancelled")
+# Statuses whose quantity still holds a need's capacity.
+HOLDING_STATUSES = ("proposed", "changes_requested", "approved", "delivered")
+
+
+class Contract(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(index=True, unique=True, max_length=60)
+    government_id: int = Field(foreign_key="government.id", index=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    title: str = Field(max_length=300)
+    sum_cents: int = Field(sa_column=cents_column())
+    labour_component_cents: int | None = Field(default=None, sa_column=cents_column(nullable=True))
+    award_date: date
+    end_date: date
+    # Frozen at award: the policy in force and the valuation table version.
+    table_id: int = Field(foreign_key="valuationtable.id")
+    percentage_bp: int
+    threshold_cents: int = Field(sa_column=cents_column())
+    cap_cents: int | None = Field(default=None, sa_column=cents_column(nullable=True))
+    basis: str = Field(max_length=20)
+    small_contract_rule: str = Field(max_length=30)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Match(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    need_id: int | None = Field(default=None, foreign_key="need.id", index=True)
+    block_id: int = Field(foreign_key="buildingblock.id")
+    table_id: int = Field(foreign_key="valuationtable.id")
+    quantity: int = Field(sa_column=cents_column())
+    hours_per_week: int | None = None
+    months: int | None = None
+    weeks: int | None = None
+    bonus_codes: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    value_cents: int = Field(sa_column=cents_column())
+    breakdown: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    status: str = Field(default="proposed", max_length=20, index=True)
+    note: str = Field(default="")
+    evidence: str = Field(default="")
+    officer_reason: str = Field(default="")
+    delivered_note: str = Field(default="")
+    delivered_at: datetime | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # A double submit carries the same key and is refused by the unique index.
+    submission_key: str | None = Field(default=None, unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1

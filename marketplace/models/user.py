@@ -1,0 +1,36 @@
+"""Users of the four roles, and login attempts for rate limiting."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlmodel import Field, SQLModel
+
+from ._base import utcnow
+
+ROLES = ("company", "initiative", "officer", "admin")
+
+
+class User(UserMixin, SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True, unique=True, max_length=254)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=300)
+    role: str = Field(max_length=20)
+    company_id: int | None = Field(default=None, foreign_key="company.id")
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id")
+    government_id: int | None = Field(default=None, foreign_key="government.id")
+    locale: str = Field(default="nl", max_length=5)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+
+class LoginAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    email: str = Field(max_length=254, index=True)
+    remote_addr: str = Field(default="", max_length=64, index=True)
+    success: bool = False

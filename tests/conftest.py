@@ -1,0 +1,251 @@
+"""Shared fixtures: an app on a fresh migrated database per test, a small world, logging in.
+
+SQLite is the default. Tests under tests/services run on PostgreSQL too when TEST_DATABASE_URL
+is set (that leg skips with the reason otherwise). The schema always comes from the Alembic
+migrations, never from create_all: SQLite copies a migrated template file per test, PostgreSQL
+migrates once and truncates between tests.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+from marketplace import create_app
+from marketplace.migrate import upgrade
+from marketplace.models import (
+    BuildingBlock, Company, Contract, Eligibility, Government, HandprintScore, Initiative, Need, User,
+    ValuationTable,
+)
+from marketplace.services.pledges import PledgeRequest, create_pledge
+from werkzeug.security import generate_password_hash
+
+PASSWORD = "password-123456"
+FAST_HASH = "pbkdf2:sha256:1000"
+PG_SKIP = "TEST_DATABASE_URL not set: the PostgreSQL leg is skipped (.ci/run sets it)"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade("head", url=f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(PG_SKIP)
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade("head", url=url)
+    yield url
+
+
+@pytest.fixture
+def db_kind() -> str:
+    """Which database a test runs on; tests/services overrides this to run on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database_url(db_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if db_kind == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return url
+    template: Path = request.getfixturevalue("sqlite_template")
+    target = tmp_path / "srx.sqlite3"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+        "SEARCH_BACKEND": "fts5", "SEARCH_SQLITE_PATH": str(tmp_path / "search.sqlite3"),
+        "MODEL_PATH": str(tmp_path / "model" / "scorer.skops"),
+        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Any]:
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+    app.extensions["srx.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app: Any) -> Iterator[Session]:
+    with Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
+        yield session
+
+
+def login(client: Any, user: User, password: str = PASSWORD) -> Any:
+    """Log a test client in through the real login form."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client: Any) -> Any:
+    def _login(user: User) -> Any:
+        client.post("/logout")
+        return login(client, user)
+    return _login
+
+
+@dataclass
+class World:
+    """Two governments with their own people, so every test can check the other side sees nothing."""
+
+    session: Session
+    gov_a: Government
+    gov_b: Government
+    table_a: ValuationTable
+    table_b: ValuationTable
+    company_a: Company
+    company_b: Company
+    ini_a: Initiative  # eligible for gov_a
+    firm_a: Initiative  # social firm, eligible for gov_a
+    ini_b: Initiative  # eligible for gov_b only
+    need_hours: Need  # ini_a, 100 hours
+    need_money: Need  # ini_a, EUR 5,000
+    need_places: Need  # firm_a, 2 places
+    need_b: Need  # ini_b, 50 hours
+    contract_a: Contract  # company_a, gov_a, EUR 2,000,000 -> EUR 100,000
+    contract_b: Contract  # company_b, gov_b
+    small_contract: Contract  # company_a, gov_a, below threshold
+    users: dict[str, User]
+
+    def pledge(self, actor: User | None = None, **kw: Any) -> Any:
+        """Create a proposed match through the service (defaults: 10 hours for need_hours on contract_a)."""
+        args: dict[str, Any] = {"contract_id": self.contract_a.id, "block_code": "employee_hour", "quantity": 10,
+                                "need_id": self.need_hours.id}
+        args.update(kw)
+        return create_pledge(self.session, actor=actor or self.users["company_a"], req=PledgeRequest(**args))
+
+
+UTRECHT_BLOCKS = [
+    # code, route, label, unit, value_cents, percentage_bp, max_months
+    ("participatiewet", "paid_work", "Participatiewet", "fte_year", 4_000_000, None, None),
+    ("banenafspraak", "paid_work", "Banenafspraak", "fte_year", 5_000_000, None, 24),
+    ("bonus_50plus", "paid_work", "Bonus: older than 50", "bonus", 1_000_000, None, None),
+    ("mbo_bol", "labour_participation", "mbo BOL internship", "internship_year", 2_000_000, None, None),
+    ("purchase_social_firm", "labour_participation", "Purchase from a social firm", "euro_spent", None, 10_000, None),
+    ("employee_hour", "social_domain", "Employee-hour for an initiative", "hour", 10_000, None, None),
+    ("social_activity_day", "social_domain", "Social activity day", "day", 100_000, None, None),
+    ("donation_initiative", "social_domain", "Donation to an initiative", "euro_spent", None, 10_000, None),
+    ("maatwerk_agreement", "social_domain", "By agreement", "by_agreement", None, None, None),
+    ("pso_certificate", "social_enterprise", "PSO certificate", "certificate", None, None, None),
+]
+
+
+def add_government(session: Session, slug: str, name: str, municipality: str, *, threshold_cents: int = 12_500_000,
+                   blocks: list[tuple[Any, ...]] | None = None) -> tuple[Government, ValuationTable]:
+    gov = Government(slug=slug, name=name, municipality=municipality, lat=52.0, lon=5.0, percentage_bp=500,
+                     threshold_cents=threshold_cents, pso_reduction_bp={"trede_2": 10_000},
+                     priority_themes=["armoedebestrijding"])
+    session.add(gov)
+    session.flush()
+    table = ValuationTable(government_id=gov.id or 0, version=1, name=f"Bouwblokken {municipality}",
+                           effective_from=date(2024, 1, 1), source="test")
+    session.add(table)
+    session.flush()
+    for code, route, label, unit, value, pct, max_months in blocks or UTRECHT_BLOCKS:
+        session.add(BuildingBlock(table_id=table.id or 0, code=code, route=route, label=label, unit=unit,
+                                  value_cents=value, percentage_bp=pct, max_months=max_months))
+    return gov, table
+
+
+def add_user(session: Session, email: str, role: str, **org: Any) -> User:
+    user = User(email=email, name=email.split("@")[0], role=role,
+                password_hash=generate_password_hash(PASSWORD, method=FAST_HASH), **org)
+    session.add(user)
+    return user
+
+
+def build_world(session: Session) -> World:
+    gov_a, table_a = add_government(session, "gov-a", "Gemeente Aastad", "Aastad")
+    gov_b, table_b = add_government(session, "gov-b", "Gemeente Beedorp", "Beedorp")
+    company_a = Company(slug="bouw-a", name="Bouw A B.V.", kvk="11111111", city="Aastad", profile="Bouw en renovatie",
+                        interests=["werk"], pso_level="trede_2")
+    company_b = Company(slug="schoon-b", name="Schoonmaak B B.V.", kvk="22222222", city="Beedorp")
+    ini_a = Initiative(slug="voedselbank-aastad", name="Voedselbank Aastad", municipality="Aastad",
+                       summary="Voedselpakketten", description="Wekelijkse pakketten", target_groups=["participatiewet"])
+    firm_a = Initiative(slug="fietsfirma-aastad", kind="social_firm", name="Fietsfirma Aastad", municipality="Aastad",
+                        summary="Fietsenwerkplaats", description="Sociale firma")
+    ini_b = Initiative(slug="taalcafe-beedorp", name="Taalcafé Beedorp", municipality="Beedorp",
+                       summary="Taal oefenen", description="Wekelijks taalcafé")
+    session.add_all([company_a, company_b, ini_a, firm_a, ini_b])
+    session.flush()
+    session.add_all([
+        HandprintScore(initiative_id=ini_a.id or 0, theme="armoedebestrijding", score=80),
+        Eligibility(government_id=gov_a.id or 0, initiative_id=ini_a.id or 0, since=date(2025, 1, 1)),
+        Eligibility(government_id=gov_a.id or 0, initiative_id=firm_a.id or 0, since=date(2025, 1, 1)),
+        Eligibility(government_id=gov_b.id or 0, initiative_id=ini_b.id or 0, since=date(2025, 1, 1)),
+    ])
+    need_hours = Need(reference="vb-1", initiative_id=ini_a.id or 0, kind="hours", title="Chauffeurs",
+                      themes=["armoedebestrijding"], quantity=100, unit="hours")
+    need_money = Need(reference="vb-2", initiative_id=ini_a.id or 0, kind="money", title="Koelcel",
+                      quantity=500_000, unit="cents")
+    need_places = Need(reference="ff-1", initiative_id=firm_a.id or 0, kind="job", title="Werkplekken",
+                       quantity=2, unit="places")
+    need_b = Need(reference="tc-1", initiative_id=ini_b.id or 0, kind="hours", title="Taalmaatjes",
+                  quantity=50, unit="hours")
+    session.add_all([need_hours, need_money, need_places, need_b])
+    session.flush()
+
+    def contract(ref: str, gov: Government, table: ValuationTable, company: Company, sum_cents: int) -> Contract:
+        c = Contract(reference=ref, government_id=gov.id or 0, company_id=company.id or 0, title=f"Opdracht {ref}",
+                     sum_cents=sum_cents, award_date=date(2025, 3, 1), end_date=date(2027, 3, 1),
+                     table_id=table.id or 0, percentage_bp=gov.percentage_bp, threshold_cents=gov.threshold_cents,
+                     cap_cents=gov.cap_cents, basis=gov.basis, small_contract_rule=gov.small_contract_rule)
+        session.add(c)
+        return c
+
+    contract_a = contract("A-001", gov_a, table_a, company_a, 200_000_000)
+    contract_b = contract("B-001", gov_b, table_b, company_b, 100_000_000)
+    small = contract("A-SMALL", gov_a, table_a, company_a, 5_000_000)
+    users = {
+        "admin": add_user(session, "admin@test.nl", "admin"),
+        "company_a": add_user(session, "company-a@test.nl", "company", company_id=company_a.id),
+        "company_b": add_user(session, "company-b@test.nl", "company", company_id=company_b.id),
+        "initiative_a": add_user(session, "ini-a@test.nl", "initiative", initiative_id=ini_a.id),
+        "firm_a": add_user(session, "firm-a@test.nl", "initiative", initiative_id=firm_a.id),
+        "initiative_b": add_user(session, "ini-b@test.nl", "initiative", initiative_id=ini_b.id),
+        "officer_a": add_user(session, "officer-a@test.nl", "officer", government_id=gov_a.id),
+        "officer_b": add_user(session, "officer-b@test.nl", "officer", government_id=gov_b.id),
+    }
+    session.commit()
+    return World(session, gov_a, gov_b, table_a, table_b, company_a, company_b, ini_a, firm_a, ini_b, need_hours,
+                 need_money, need_places, need_b, contract_a, contract_b, small, users)
+
+
+@pytest.fixture
+def world(db_session: Session) -> World:
+    return build_world(db_session)
