@@ -1,0 +1,48 @@
+# SRX: `make run` serves the demo, `make test` runs the whole suite. Nothing else is needed.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: run test install translations migrate seed bench lint clean serve
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install
+	$(BIN)/pybabel compile -d marketplace/translations >/dev/null 2>&1
+
+migrate: install
+	$(BIN)/srx db upgrade
+
+seed: migrate
+	$(BIN)/srx seed --if-empty
+
+## run: install, migrate, load the demo and serve it at http://$(HOST):$(PORT)
+run: translations seed
+	$(BIN)/srx search reindex --quiet
+	@echo "SRX demo at http://$(HOST):$(PORT)  (demo logins: see README.md)"
+	$(BIN)/srx run --host $(HOST) --port $(PORT)
+
+## serve: production-style, gunicorn with 4 workers (set DATABASE_URL, MEILI_URL, SECRET_KEY)
+serve: translations migrate
+	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind $(HOST):$(PORT) 'marketplace:create_app()'
+
+## test: the whole suite (PostgreSQL leg when TEST_DATABASE_URL is set, Meilisearch when MEILI_URL is set)
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check marketplace matching search tests bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

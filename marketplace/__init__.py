@@ -1,0 +1,141 @@
+"""SRX, the Social Return Exchange: the Flask application."""
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import db
+from .config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI, error handlers."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    db.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    from .search_sync import init_app as init_search
+    init_search(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .i18n import select_locale
+    from .models import User
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.get_session().get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .views import admin, auth, company, initiative, officer, public
+
+    for module in (public, auth, company, initiative, officer, admin):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api_bp)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_babel import gettext
+
+    messages = {
+        400: _l("The request could not be understood."),
+        401: _l("Log in first."),
+        403: _l("You may not see this page."),
+        404: _l("This page does not exist, or it is not yours to see."),
+        405: _l("This action is not allowed here."),
+        413: _l("That was too much data at once."),
+        429: _l("Too many requests. Wait a moment and try again."),
+        500: _l("Something went wrong on our side. Nothing you entered was stored twice; try again."),
+    }
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        text = gettext("Your form expired or did not come from this site. Reload the page and try again.")
+        if _wants_json():
+            return problem(400, "CSRF", text)
+        return render_template("error.html", code=400, message=text), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        text = str(messages.get(code, exc.description or ""))
+        if _wants_json():
+            return problem(code, exc.name, text)
+        return render_template("error.html", code=code, message=text), code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        app.logger.exception("Unhandled error on %s", request.path)
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+        text = str(messages[500])
+        if _wants_json():
+            return problem(500, "Internal Server Error", text)
+        return render_template("error.html", code=500, message=text), 500
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Any:
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.content_type = "application/problem+json"
+    return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_wtf.csrf import generate_csrf
+
+    from . import formatting, i18n
+    from .themes import THEME_CODES
+
+    app.jinja_env.filters["money"] = formatting.money
+    app.jinja_env.filters["quantity"] = formatting.quantity
+    app.jinja_env.filters["breakdown_line"] = formatting.breakdown_line
+    app.jinja_env.globals.update(
+        label=formatting.label, i18n=i18n, THEME_CODES=THEME_CODES, csrf_token=generate_csrf,
+        radar=formatting.radar,
+    )
+
+    @app.context_processor
+    def _locale() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "nl")}

@@ -1,0 +1,164 @@
+"""The `srx` command line: database, seeds, users, search, matching."""
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .db import get_session
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, add_default_commands=True)
+def main() -> None:
+    """SRX, the Social Return Exchange."""
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: head)."""
+    from .migrate import upgrade
+
+    upgrade(revision)
+    click.echo(f"Database at {revision}.")
+
+
+@main.command("seed")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has governments.")
+@with_appcontext
+def seed(path: Path | None, if_empty: bool) -> None:
+    """Load a seed folder (default: seeds/); its format is in docs/seeds.md."""
+    from .seeding import SeedError, load_seeds
+
+    folder = path or Path(__file__).resolve().parent.parent / "seeds"
+    try:
+        counts = load_seeds(get_session(), folder, if_empty=if_empty, progress=click.echo)
+    except SeedError as exc:
+        click.echo(f"Seed error: {exc}", err=True)
+        sys.exit(1)
+    if counts is None:
+        click.echo("Database already has data; nothing loaded (--if-empty).")
+        return
+    click.echo("Loaded: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@main.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["company", "initiative", "officer", "admin"]))
+@click.option("--name", default="")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--organisation", "org", default=None,
+              help="Slug of the company, initiative or government the user belongs to.")
+@click.option("--locale", default="nl", type=click.Choice(["nl", "en"]))
+@with_appcontext
+def users_create(email: str, role: str, name: str, password: str, org: str | None, locale: str) -> None:
+    """Create a user."""
+    from sqlmodel import select
+
+    from .models import Company, Government, Initiative
+    from .services.admin import create_user
+    from .services.errors import ServiceError
+
+    session = get_session()
+    data = {"email": email, "role": role, "name": name, "password": password, "locale": locale}
+    model, field = {"company": (Company, "company_id"), "initiative": (Initiative, "initiative_id"),
+                    "officer": (Government, "government_id")}.get(role, (None, None))
+    if model is not None and field is not None:
+        found = session.exec(select(model).where(model.slug == (org or ""))).first()  # type: ignore[attr-defined]
+        if found is None:
+            raise click.UsageError(f"--organisation must name an existing {role} organisation by its slug.")
+        data[field] = found.id
+    try:
+        user = create_user(session, actor=None, data=data)
+    except ServiceError as exc:
+        raise click.UsageError(f"{exc.field or 'error'}: {exc}") from exc
+    click.echo(f"Created user {user.email} ({user.role}).")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    """Deactivate a user; they can no longer log in."""
+    from sqlmodel import select
+
+    from .models import User
+    from .services.admin import set_user_active
+
+    session = get_session()
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise click.UsageError("No user with that e-mail address.")
+    set_user_active(session, actor=None, user_id=user.id or 0, active=False)
+    click.echo(f"Deactivated {user.email}.")
+
+
+@main.group("search")
+def search_group() -> None:
+    """The search index (FTS5 or Meilisearch)."""
+
+
+@search_group.command("reindex")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@with_appcontext
+def search_reindex(quiet: bool) -> None:
+    """Rebuild the whole index from the database (zero downtime on Meilisearch)."""
+    from .search_sync import count_documents, get_backend, reindex
+
+    session = get_session()
+    backend = get_backend()
+    total = count_documents(session)
+    if quiet:
+        n = reindex(session, backend)
+    else:
+        with click.progressbar(length=total, label=f"Indexing into {backend.name}") as bar:
+            n = reindex(session, backend, progress=bar.update)
+    click.echo(f"Indexed {n} documents into {backend.name}.")
+
+
+@search_group.command("sync")
+@click.option("--loop", is_flag=True, help="Keep running, applying changes every few seconds.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between rounds with --loop.")
+@with_appcontext
+def search_sync(loop: bool, interval: float) -> None:
+    """Apply pending changes (outbox rows) to the index; rows stay pending while it is down."""
+    import time
+
+    from .search_sync import get_backend, sync_pending
+
+    session = get_session()
+    backend = get_backend()
+    while True:
+        applied, pending = sync_pending(session, backend)
+        if applied or pending or not loop:
+            click.echo(f"applied {applied}, still pending {pending}")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@search_group.command("status")
+@with_appcontext
+def search_status() -> None:
+    """Show the backend's health and the number of pending changes."""
+    import json
+
+    from .search_sync import get_backend, pending_count
+
+    health = get_backend().health()
+    health["pending_changes"] = pending_count(get_session())
+    click.echo(json.dumps(health, indent=2))

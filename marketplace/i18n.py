@@ -1,0 +1,58 @@
+"""Locale choice (Dutch first) and translatable labels for the domain's codes."""
+
+from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """User's choice, then the session's, then Dutch; the Accept-Language header is not trusted for this."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in languages:
+        return str(chosen)
+    requested = request.args.get("lang")
+    if requested in languages:
+        return str(requested)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+THEMES = {
+    "werk": _l("Work"),
+    "armoedebestrijding": _l("Poverty reduction"),
+    "gezondheidsbevordering": _l("Health promotion"),
+    "participatie": _l("Participation"),
+    "onderwijs": _l("Education"),
+    "gezond_opgroeien": _l("Growing up healthy"),
+}
+INITIATIVE_KINDS = {"initiative": _l("Social initiative"), "social_firm": _l("Social firm"),
+                    "sw_company": _l("Sheltered-work company (SW)")}
+NEED_KINDS = {"money": _l("Money"), "hours": _l("Hours"), "expertise": _l("Expertise"), "goods": _l("Goods"),
+              "internship": _l("Internship"), "job": _l("Job"), "purchase": _l("Purchase")}
+NEED_UNITS = {"cents": _l("euro"), "hours": _l("hours"), "days": _l("days"), "places": _l("places")}
+LIFE_PHASES = {"plan": _l("Plan"), "start": _l("Start"), "growth": _l("Growth")}
+TARGET_GROUPS = {
+    "participatiewet": _l("Participatiewet (social assistance)"),
+    "banenafspraak": _l("Banenafspraak / target-group register"),
+    "ww": _l("WW (unemployment benefit)"),
+    "wia": _l("WIA/WAO (disability benefit)"),
+    "zonder_uitkering": _l("Jobseekers without benefits"),
+    "voortijdig_schoolverlaters": _l("Early school leavers"),
+    "bol_bbl": _l("BOL/BBL pupils"),
+    "vso_pro": _l("VSO/PrO pupils"),
+    "statushouders": _l("Statushouders (refugees with a permit)"),
+    "ouderen_50plus": _l("People over 50"),
+}
+MATCH_STATUSES = {"proposed": _l("Proposed"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+                  "changes_requested": _l("Changes requested"), "delivered": _l("Delivered"),
+                  "cancelled": _l("Cancelled")}
+ROUTES = {"paid_work": _l("Paid work"), "labour_participation": _l("Labour participation"),
+          "social_domain": _l("Social-domain contribution"), "social_enterprise": _l("Enterprising socially (PSO)")}
+BLOCK_UNITS = {"fte_year": _l("per person-year (36 h/week)"), "internship_year": _l("per internship year"),
+               "hour": _l("per employee-hour"), "day": _l("per day"), "euro_spent": _l("share of the amount spent"),
+               "by_agreement": _l("by agreement"), "certificate": _l("PSO certificate"), "bonus": _l("bonus")}
+ROLES = {"company": _l("Company"), "initiative": _l("Initiative"), "officer": _l("Officer"), "admin": _l("Admin")}
+GOVERNMENT_KINDS = {"municipality": _l("Municipality"), "province": _l("Province"), "region": _l("Region"),
+                    "ministry": _l("Ministry")}

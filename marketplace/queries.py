@@ -1,0 +1,280 @@
+"""Read-side queries for the pages and the API; scoped by the caller's organisation or government.
+
+Lists load their related rows in batches (no N+1): totals come from one grouped query.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from .counting import Totals, totals
+from .models import (
+    HOLDING_STATUSES, AuditEvent, BuildingBlock, Company, Contract, Eligibility, Government, HandprintScore,
+    Initiative, Match, Need, User, ValuationTable,
+)
+from .services.pledges import contract_obligation
+
+
+@dataclass
+class ContractRow:
+    contract: Contract
+    government: Government
+    company: Company
+    totals: Totals
+
+
+@dataclass
+class MatchRow:
+    match: Match
+    contract: Contract
+    company: Company
+    government: Government
+    block: BuildingBlock
+    initiative: Initiative | None
+    need: Need | None
+    table: ValuationTable | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted))).all()}
+
+
+def contract_totals(session: Session, contracts: Sequence[Contract]) -> dict[int, Totals]:
+    """Totals of many contracts from one grouped query."""
+    ids = [c.id for c in contracts]
+    sums: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    if ids:
+        rows = session.exec(
+            select(Match.contract_id, Match.status, func.sum(Match.value_cents), func.count())
+            .where(col(Match.contract_id).in_(ids)).group_by(Match.contract_id, Match.status)).all()
+        for contract_id, status, total, count in rows:
+            # Each match counts once for the small-contract rule: spread the sum over its count.
+            values = [0] * (int(count) - 1) + [int(total or 0)]
+            sums[contract_id].extend((status, v) for v in values)
+    out = {}
+    for c in contracts:
+        obligation, small = contract_obligation(c)
+        out[c.id or 0] = totals(obligation, small, sums.get(c.id or 0, []))
+    return out
+
+
+def contract_rows(session: Session, contracts: Sequence[Contract]) -> list[ContractRow]:
+    govs = _by_id(session, Government, (c.government_id for c in contracts))
+    companies = _by_id(session, Company, (c.company_id for c in contracts))
+    all_totals = contract_totals(session, contracts)
+    return [ContractRow(c, govs[c.government_id], companies[c.company_id], all_totals[c.id or 0]) for c in contracts]
+
+
+def contracts_for_company(session: Session, company_id: int) -> list[ContractRow]:
+    contracts = session.exec(select(Contract).where(Contract.company_id == company_id)
+                             .order_by(col(Contract.end_date))).all()
+    return contract_rows(session, contracts)
+
+
+def contracts_for_government(session: Session, government_id: int, *, page: int = 1, per_page: int = 20) -> Page:
+    base = select(Contract).where(Contract.government_id == government_id)
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    contracts = session.exec(base.order_by(col(Contract.award_date).desc(), col(Contract.id))
+                             .offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(contract_rows(session, contracts), page, per_page, int(total))
+
+
+def contract_for_user(session: Session, user: User, contract_id: int) -> Contract | None:
+    """The contract if the user may see it: its company's users, or its government's officers."""
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        return None
+    if user.role == "company" and contract.company_id == user.company_id:
+        return contract
+    if user.role == "officer" and contract.government_id == user.government_id:
+        return contract
+    if user.role == "admin":
+        return contract
+    return None
+
+
+def match_rows(session: Session, matches: Sequence[Match]) -> list[MatchRow]:
+    contracts = _by_id(session, Contract, (m.contract_id for m in matches))
+    companies = _by_id(session, Company, (c.company_id for c in contracts.values()))
+    govs = _by_id(session, Government, (c.government_id for c in contracts.values()))
+    blocks = _by_id(session, BuildingBlock, (m.block_id for m in matches))
+    inits = _by_id(session, Initiative, (m.initiative_id for m in matches))
+    needs = _by_id(session, Need, (m.need_id for m in matches))
+    tables = _by_id(session, ValuationTable, (m.table_id for m in matches))
+    out = []
+    for m in matches:
+        c = contracts[m.contract_id]
+        out.append(MatchRow(m, c, companies[c.company_id], govs[c.government_id], blocks[m.block_id],
+                            inits.get(m.initiative_id or -1), needs.get(m.need_id or -1), tables.get(m.table_id)))
+    return out
+
+
+def matches_for_contract(session: Session, contract_id: int) -> list[MatchRow]:
+    matches = session.exec(select(Match).where(Match.contract_id == contract_id)
+                           .order_by(col(Match.created_at).desc(), col(Match.id).desc())).all()
+    return match_rows(session, matches)
+
+
+def officer_queue(session: Session, government_id: int, *, page: int = 1, per_page: int = 20) -> Page:
+    """Proposed matches of the government's contracts, oldest first."""
+    base = (select(Match).join(Contract, col(Contract.id) == Match.contract_id)
+            .where(Contract.government_id == government_id, Match.status == "proposed"))
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    matches = session.exec(base.order_by(col(Match.created_at), col(Match.id))
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(match_rows(session, matches), page, per_page, int(total))
+
+
+def matches_for_government(session: Session, government_id: int, *, status: str | None = None,
+                           page: int = 1, per_page: int = 20) -> Page:
+    base = (select(Match).join(Contract, col(Contract.id) == Match.contract_id)
+            .where(Contract.government_id == government_id))
+    if status:
+        base = base.where(Match.status == status)
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    matches = session.exec(base.order_by(col(Match.updated_at).desc(), col(Match.id).desc())
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(match_rows(session, matches), page, per_page, int(total))
+
+
+def match_for_user(session: Session, user: User, match_id: int) -> MatchRow | None:
+    """A match the user may see: own company's, pledged to own initiative, or own government's."""
+    match = session.get(Match, match_id)
+    if match is None:
+        return None
+    row = match_rows(session, [match])[0]
+    allowed = (
+        (user.role == "company" and row.contract.company_id == user.company_id)
+        or (user.role == "initiative" and match.initiative_id is not None and match.initiative_id == user.initiative_id)
+        or (user.role == "officer" and row.contract.government_id == user.government_id)
+        or user.role == "admin"
+    )
+    return row if allowed else None
+
+
+def pledges_for_initiative(session: Session, initiative_id: int) -> list[MatchRow]:
+    matches = session.exec(select(Match).where(Match.initiative_id == initiative_id)
+                           .order_by(col(Match.updated_at).desc(), col(Match.id).desc())).all()
+    return match_rows(session, matches)
+
+
+def match_history(session: Session, match_id: int) -> list[tuple[AuditEvent, User | None]]:
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "match",
+                                                   AuditEvent.entity_id == match_id)
+                          .order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
+    actors = _by_id(session, User, (e.actor_id for e in events))
+    return [(e, actors.get(e.actor_id or -1)) for e in events]
+
+
+def open_capacities(session: Session, needs: Sequence[Need]) -> dict[int, int]:
+    """Open capacity of many needs from one grouped query."""
+    ids = [n.id for n in needs]
+    taken: dict[int, int] = {}
+    if ids:
+        rows = session.exec(select(Match.need_id, func.sum(Match.quantity))
+                            .where(col(Match.need_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES))
+                            .group_by(Match.need_id)).all()
+        taken = {nid: int(total or 0) for nid, total in rows}
+    return {n.id or 0: max(0, n.quantity - taken.get(n.id or 0, 0)) for n in needs}
+
+
+def needs_of(session: Session, initiative_id: int, *, only_open: bool = False) -> list[tuple[Need, int]]:
+    stmt = select(Need).where(Need.initiative_id == initiative_id)
+    if only_open:
+        stmt = stmt.where(Need.status == "open")
+    needs = session.exec(stmt.order_by(col(Need.status).desc(), col(Need.deadline), col(Need.id))).all()
+    caps = open_capacities(session, needs)
+    return [(n, caps[n.id or 0]) for n in needs]
+
+
+def handprint(session: Session, initiative_id: int) -> list[HandprintScore]:
+    return list(session.exec(select(HandprintScore).where(HandprintScore.initiative_id == initiative_id)).all())
+
+
+def eligible_governments(session: Session, initiative_id: int) -> list[Government]:
+    return list(session.exec(select(Government).join(Eligibility, col(Eligibility.government_id) == Government.id)
+                             .where(Eligibility.initiative_id == initiative_id, col(Eligibility.active).is_(True))
+                             .order_by(col(Government.name))).all())
+
+
+def eligible_initiative_ids(session: Session, government_id: int) -> set[int]:
+    return set(session.exec(select(Eligibility.initiative_id).where(
+        Eligibility.government_id == government_id, col(Eligibility.active).is_(True))).all())
+
+
+def blocks_of(session: Session, table_id: int) -> list[BuildingBlock]:
+    return list(session.exec(select(BuildingBlock).where(BuildingBlock.table_id == table_id)
+                             .order_by(col(BuildingBlock.route), col(BuildingBlock.id))).all())
+
+
+def tables_of(session: Session, government_id: int) -> list[ValuationTable]:
+    return list(session.exec(select(ValuationTable).where(ValuationTable.government_id == government_id)
+                             .order_by(col(ValuationTable.version).desc())).all())
+
+
+@dataclass
+class CatalogueFilters:
+    q: str = ""
+    theme: str = ""
+    municipality: str = ""
+    kind: str = ""
+    need_kind: str = ""
+    government: str = ""
+
+
+def catalogue_from_db(session: Session, f: CatalogueFilters, *, page: int = 1, per_page: int = 20) -> Page:
+    """The catalogue straight from the database: the fallback when the search index is unavailable."""
+    stmt = select(Initiative).where(col(Initiative.published).is_(True))
+    if f.municipality:
+        stmt = stmt.where(Initiative.municipality == f.municipality)
+    if f.kind:
+        stmt = stmt.where(Initiative.kind == f.kind)
+    if f.q:
+        like = f"%{f.q.strip()[:100]}%"
+        stmt = stmt.where(col(Initiative.name).ilike(like) | col(Initiative.summary).ilike(like)
+                          | col(Initiative.description).ilike(like))
+    if f.theme:
+        stmt = stmt.where(col(Initiative.id).in_(select(HandprintScore.initiative_id)
+                                                 .where(HandprintScore.theme == f.theme)))
+    if f.need_kind:
+        stmt = stmt.where(col(Initiative.id).in_(select(Need.initiative_id)
+                                                 .where(Need.kind == f.need_kind, Need.status == "open")))
+    if f.government:
+        stmt = stmt.where(col(Initiative.id).in_(
+            select(Eligibility.initiative_id).join(Government, col(Government.id) == Eligibility.government_id)
+            .where(Government.slug == f.government, col(Eligibility.active).is_(True))))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    items = session.exec(stmt.order_by(col(Initiative.name)).offset((page - 1) * per_page).limit(per_page)).all()
+    return Page(list(items), page, per_page, int(total))
+
+
+def municipalities(session: Session) -> list[str]:
+    return sorted({m for m in session.exec(select(Initiative.municipality).distinct()).all() if m})

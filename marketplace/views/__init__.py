@@ -1,0 +1,1 @@
+"""Blueprints per role: public, auth, company, initiative, officer, admin."""

@@ -1,0 +1,84 @@
+"""Log in (rate-limited), log out, choose the language."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from ..authz import ANY_USER, PUBLIC, access
+from ..services.auth import authenticate
+from ..services.errors import RateLimited, ServiceError
+from ._helpers import error_text, get_session, me
+
+bp = Blueprint("auth", __name__)
+
+HOME_BY_ROLE = {"company": "company.dashboard", "initiative": "initiative.dashboard",
+                "officer": "officer.queue", "admin": "admin.index"}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(validators=[DataRequired(), Length(max=500)])
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths, so the login cannot redirect elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(get_session(), email=form.email.data or "", password=form.password.data or "",
+                                remote_addr=request.remote_addr or "")
+        except RateLimited as exc:
+            error, status = error_text(exc), 429
+        except ServiceError as exc:
+            error, status = error_text(exc), 401
+        else:
+            login_user(user)
+            session["locale"] = user.locale
+            return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
+    elif request.method == "POST":
+        error, status = gettext("Enter your e-mail address and password."), 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@access(ANY_USER)
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash(gettext("You are logged out."), "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/language", methods=["POST"])
+@access(PUBLIC)
+def set_language():  # type: ignore[no-untyped-def]
+    locale = request.form.get("locale", "nl")
+    if locale not in ("nl", "en"):
+        locale = "nl"
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        user = me()
+        db = get_session()
+        user.locale = locale
+        db.add(user)
+        db.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("public.home"))

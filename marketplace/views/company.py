@@ -1,0 +1,228 @@
+"""Company pages: contracts with their obligation and progress, pledging, answering change requests."""
+
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlmodel import col, select
+
+from .. import formatting
+from ..authz import access
+from ..models import Contract, Government, Initiative, Need, ValuationTable
+from ..queries import blocks_of, contract_rows, eligible_initiative_ids, match_for_user, match_history
+from ..queries import matches_for_contract, open_capacities
+from ..services import deliveries, pledges
+from ..services.errors import Conflict, ServiceError
+from ._helpers import (
+    abort, error_text, errors_of, euros_to_cents, form_values, get_session, me, new_submission_key, to_int,
+)
+
+bp = Blueprint("company", __name__, url_prefix="/company")
+
+MONEY_UNITS = ("euro_spent", "by_agreement")
+
+
+def _own_contract(contract_id: int) -> Contract:
+    contract = get_session().get(Contract, contract_id)
+    if contract is None or contract.company_id != me().company_id:
+        abort(404)
+    return contract
+
+
+@bp.route("/")
+@access("company")
+def dashboard():  # type: ignore[no-untyped-def]
+    from ..queries import contracts_for_company
+
+    rows = contracts_for_company(get_session(), me().company_id or 0)
+    return render_template("company/dashboard.html", rows=rows)
+
+
+@bp.route("/contracts/<int:contract_id>")
+@access("company")
+def contract(contract_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    c = _own_contract(contract_id)
+    row = contract_rows(session, [c])[0]
+    table = session.get(ValuationTable, c.table_id)
+    return render_template("company/contract.html", row=row, matches=matches_for_contract(session, c.id or 0),
+                           table=table, blocks=blocks_of(session, c.table_id), extra=contract_extras(c))
+
+
+def contract_extras(c: Contract) -> dict[str, Any]:
+    """Hook for extra panels on the contract page (recommendations); empty by default."""
+    from flask import current_app
+
+    hook = current_app.extensions.get("srx.contract_extras")
+    return hook(c) if hook else {}
+
+
+def pledge_request(contract_id: int, values: dict[str, Any], *, submission_key: str | None) -> pledges.PledgeRequest:
+    """Turn the pledge form into a request; amounts in euro become cents for money blocks."""
+    session = get_session()
+    code = str(values.get("block", ""))[:60]
+    contract = session.get(Contract, contract_id)
+    block_unit = next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None) if contract else None
+    if block_unit in MONEY_UNITS:
+        quantity = euros_to_cents(values.get("amount"))
+    else:
+        quantity = to_int(values.get("quantity"))
+    target = str(values.get("target", ""))
+    need_id = initiative_id = None
+    if target.startswith("need:"):
+        need_id = to_int(target[5:])
+    elif target.startswith("initiative:"):
+        initiative_id = to_int(target[11:])
+    bonuses = values.get("bonuses") or []
+    return pledges.PledgeRequest(
+        contract_id=contract_id, block_code=code, quantity=quantity, need_id=need_id, initiative_id=initiative_id,
+        hours_per_week=to_int(values.get("hours_per_week")), months=to_int(values.get("months")),
+        weeks=to_int(values.get("weeks")), bonuses=tuple(b for b in bonuses if b),
+        note=str(values.get("note", "")), submission_key=submission_key)
+
+
+def _targets(c: Contract) -> dict[str, Any]:
+    """Open needs and social firms that count for the contract's government, for the pledge form."""
+    session = get_session()
+    eligible = eligible_initiative_ids(session, c.government_id)
+    inits = {i.id: i for i in session.exec(select(Initiative).where(col(Initiative.id).in_(eligible))
+                                           .order_by(Initiative.name)).all()} if eligible else {}
+    needs = session.exec(select(Need).where(col(Need.initiative_id).in_(list(inits)), Need.status == "open")
+                         .order_by(Need.initiative_id, Need.id)).all() if inits else []
+    caps = open_capacities(session, needs)
+    need_options = [(n, inits[n.initiative_id], caps[n.id or 0]) for n in needs if caps[n.id or 0] > 0]
+    firms = [i for i in inits.values() if i.kind in ("social_firm", "sw_company")]
+    return {"need_options": need_options, "firms": firms}
+
+
+def _render_pledge_form(c: Contract, values: dict[str, Any], errors: dict[str, str], status: int = 200,
+                        match: Any = None) -> Any:
+    session = get_session()
+    blocks = blocks_of(session, c.table_id)
+    return render_template(
+        "company/pledge.html", contract=c, government=session.get(Government, c.government_id),
+        table=session.get(ValuationTable, c.table_id), blocks=[b for b in blocks if b.unit != "bonus"],
+        bonuses=[b for b in blocks if b.unit == "bonus"], values=values, errors=errors, match=match,
+        compatible={u: sorted(units) for u, units in pledges.COMPATIBLE_UNITS.items()}, **_targets(c)), status
+
+
+@bp.route("/contracts/<int:contract_id>/pledge", methods=["GET", "POST"])
+@access("company")
+def pledge(contract_id: int):  # type: ignore[no-untyped-def]
+    c = _own_contract(contract_id)
+    if request.method == "GET":
+        values: dict[str, Any] = {"submission_key": new_submission_key(), "hours_per_week": 36, "months": 12,
+                                  "quantity": 1}
+        if request.args.get("need", "").isdigit():
+            values["target"] = f"need:{request.args['need']}"
+        elif request.args.get("initiative", "").isdigit():
+            values["target"] = f"initiative:{request.args['initiative']}"
+        if request.args.get("block"):
+            values["block"] = request.args["block"][:60]
+        return _render_pledge_form(c, values, {})
+    values = form_values()
+    key = str(values.get("submission_key", ""))[:64] or None
+    try:
+        match = pledges.create_pledge(get_session(), actor=me(), req=pledge_request(c.id or 0, values,
+                                                                                   submission_key=key))
+    except Conflict as exc:
+        # A double submit: the first one went through; show it instead of an error.
+        flash(error_text(exc), "warning")
+        return redirect(url_for("company.contract", contract_id=c.id))
+    except ServiceError as exc:
+        return _render_pledge_form(c, values, errors_of(exc), 400)
+    flash(gettext("Pledge of %(value)s submitted. The officer of %(government)s will review it.",
+                  value=formatting.money(match.value_cents),
+                  government=get_session().get(Government, c.government_id).name), "info")  # type: ignore[union-attr]
+    return redirect(url_for("company.contract", contract_id=c.id))
+
+
+@bp.route("/contracts/<int:contract_id>/pledge/preview", methods=["POST"])
+@access("company")
+def pledge_preview(contract_id: int):  # type: ignore[no-untyped-def]
+    """The live valuation preview: the same checks and figures as submitting, without storing."""
+    c = _own_contract(contract_id)
+    values = form_values()
+    try:
+        out = pledges.preview(get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=None))
+    except ServiceError as exc:
+        return jsonify({"ok": False, "field": exc.field, "message": error_text(exc)}), 422
+    lines = [{"text": formatting.breakdown_line(line), "value": formatting.money(line["value_cents"])}
+             for line in out["lines"]]
+    body = {"ok": True, "value_cents": out["value_cents"], "value": formatting.money(out["value_cents"]),
+            "lines": lines, "table": gettext("Valuation table: %(name)s, version %(version)s",
+                                             name=out["table"]["name"], version=out["table"]["version"])}
+    if out.get("warning") == "above_capacity":
+        body["warning"] = gettext("Only %(open)s is still open on this need.",
+                                  open=formatting.quantity(out["need"]["open"], out["need"]["unit"]))
+    return jsonify(body)
+
+
+@bp.route("/matches/<int:match_id>")
+@access("company")
+def match(match_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    row = match_for_user(session, me(), match_id)
+    if row is None:
+        abort(404)
+    return render_template("company/match.html", row=row, history=match_history(session, match_id))
+
+
+@bp.route("/matches/<int:match_id>/cancel", methods=["POST"])
+@access("company")
+def cancel(match_id: int):  # type: ignore[no-untyped-def]
+    try:
+        m = pledges.cancel_pledge(get_session(), actor=me(), match_id=match_id,
+                                  reason=request.form.get("reason", "")[:2000])
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "error")
+        return redirect(url_for("company.match", match_id=match_id))
+    flash(gettext("Pledge cancelled."), "info")
+    return redirect(url_for("company.contract", contract_id=m.contract_id))
+
+
+@bp.route("/matches/<int:match_id>/resubmit", methods=["GET", "POST"])
+@access("company")
+def resubmit(match_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    row = match_for_user(session, me(), match_id)
+    if row is None:
+        abort(404)
+    m = row.match
+    if request.method == "GET":
+        values: dict[str, Any] = {
+            "block": row.block.code, "quantity": m.quantity, "hours_per_week": m.hours_per_week or 36,
+            "months": m.months or 12, "weeks": m.weeks, "bonuses": m.bonus_codes, "note": m.note,
+            "target": f"need:{m.need_id}" if m.need_id else (f"initiative:{m.initiative_id}" if m.initiative_id else ""),
+        }
+        if row.block.unit in MONEY_UNITS:
+            values["amount"] = f"{m.quantity / 100:.2f}"
+        return _render_pledge_form(row.contract, values, {}, match=m)
+    values = form_values()
+    try:
+        pledges.resubmit_pledge(session, actor=me(), match_id=match_id,
+                                req=pledge_request(m.contract_id, values, submission_key=None))
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        return _render_pledge_form(row.contract, values, errors_of(exc), 400, match=m)
+    flash(gettext("Pledge changed and sent back to the officer."), "info")
+    return redirect(url_for("company.match", match_id=match_id))
+
+
+@bp.route("/matches/<int:match_id>/deliver", methods=["POST"])
+@access("company")
+def deliver(match_id: int):  # type: ignore[no-untyped-def]
+    """Hiring and other routes without an initiative: the company confirms the realisation."""
+    try:
+        deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id,
+                                    note=request.form.get("note", "")[:5000])
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Marked as delivered."), "info")
+    return redirect(url_for("company.match", match_id=match_id))

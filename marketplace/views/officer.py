@@ -1,0 +1,294 @@
+"""Officer pages: the approval queue, decisions on matches, contracts of the government, eligibility.
+
+Everything is scoped to the officer's own government; anything else answers 404.
+"""
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from .. import formatting
+from ..authz import access
+from ..models import MATCH_STATUSES, Contract, Government, Initiative, ValuationTable
+from ..queries import (
+    MatchRow, blocks_of, contract_rows, contract_totals, contracts_for_government, match_for_user, match_history,
+    matches_for_contract, matches_for_government, municipalities, officer_queue,
+)
+from ..queries_officer import (
+    ELIGIBILITY_FILTERS, companies_by_name, eligibility_counts, initiatives_for_eligibility, match_status_counts,
+)
+from ..services import approvals, eligibility as eligibility_service
+from ..services.contracts import register_contract
+from ..services.errors import Conflict, ServiceError
+from ._helpers import (
+    abort, error_text, errors_of, euros_to_cents, form_values, get_session, me, page_arg, to_int,
+)
+
+bp = Blueprint("officer", __name__, url_prefix="/officer")
+
+# The recommendation hook: callable(MatchRow) -> {"score", "features", "reasons"} or None.
+INSIGHT_HOOK = "srx.match_insight"
+DECISIONS = ("approve", "reject", "changes")
+# Service field -> form field, where the form asks in euro rather than cents.
+CONTRACT_FIELDS = {"sum_cents": "sum", "labour_component_cents": "labour_component"}
+
+
+def _government() -> Government:
+    gov = get_session().get(Government, me().government_id or 0)
+    if gov is None:
+        abort(404)
+    return gov
+
+
+def _own_match(match_id: int) -> MatchRow:
+    row = match_for_user(get_session(), me(), match_id)
+    if row is None or row.contract.government_id != me().government_id:
+        abort(404)
+    return row
+
+
+def _own_contract(contract_id: int) -> Contract:
+    contract = get_session().get(Contract, contract_id)
+    if contract is None or contract.government_id != me().government_id:
+        abort(404)
+    return contract
+
+
+# --- recommendation insight -----------------------------------------------------------------------------
+
+
+def match_insight(row: MatchRow) -> dict[str, Any] | None:
+    """What the recommender says about a match, or None without a hook; a failing hook shows nothing."""
+    hook = current_app.extensions.get(INSIGHT_HOOK)
+    if hook is None:
+        return None
+    try:
+        out = hook(row)
+    except Exception:  # the decision must never depend on the recommender being up
+        current_app.logger.warning("match insight failed for match %s", row.match.id, exc_info=True)
+        return None
+    if not isinstance(out, Mapping):
+        return None
+    features = {str(k): float(v) for k, v in (out.get("features") or {}).items()
+                if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)}
+    score = out.get("score")
+    score = float(score) if isinstance(score, int | float) and math.isfinite(score) else None
+    reasons = [str(r) for r in (out.get("reasons") or []) if r][:10]
+    return {"score": score, "features": features or None, "reasons": reasons}
+
+
+def _with_insight(rows: list[MatchRow]) -> list[MatchRow]:
+    for row in rows:
+        row.extra["insight"] = match_insight(row)
+    return rows
+
+
+# --- queue and decisions ---------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@access("officer")
+def queue():  # type: ignore[no-untyped-def]
+    session = get_session()
+    gov = _government()
+    page = officer_queue(session, gov.id or 0, page=page_arg())
+    _with_insight(page.items)
+    contracts = {r.contract.id: r.contract for r in page.items}
+    return render_template("officer/queue.html", government=gov, page=page,
+                           totals=contract_totals(session, list(contracts.values())),
+                           counts=match_status_counts(session, gov.id or 0))
+
+
+@bp.route("/matches")
+@access("officer")
+def matches():  # type: ignore[no-untyped-def]
+    session = get_session()
+    gov = _government()
+    status = request.args.get("status", "")
+    status = status if status in MATCH_STATUSES else ""
+    page = matches_for_government(session, gov.id or 0, status=status or None, page=page_arg())
+    return render_template("officer/matches.html", government=gov, page=page, status=status,
+                           statuses=MATCH_STATUSES, counts=match_status_counts(session, gov.id or 0))
+
+
+def _render_match(row: MatchRow, *, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+                  failed: str | None = None, status: int = 200) -> Any:
+    session = get_session()
+    _with_insight([row])
+    totals = contract_totals(session, [row.contract])[row.contract.id or 0]
+    return render_template("officer/match.html", row=row, history=match_history(session, row.match.id or 0),
+                           totals=totals, errors=errors or {}, values=values or {}, failed=failed), status
+
+
+@bp.route("/matches/<int:match_id>")
+@access("officer")
+def match(match_id: int):  # type: ignore[no-untyped-def]
+    return _render_match(_own_match(match_id))
+
+
+def _decide(match_id: int, decision: str) -> Any:
+    """One decision on one match: parse the form, call the service once, answer."""
+    row = _own_match(match_id)
+    values = form_values()
+    reason = str(values.get("reason", ""))
+    insight = match_insight(row) or {}  # the features shown now are stored with the decision
+    kw: dict[str, Any] = {"actor": me(), "match_id": match_id, "reason": reason,
+                          "features": insight.get("features"), "score": insight.get("score")}
+    session = get_session()
+    try:
+        if decision == "approve":
+            agreed = None
+            if row.block.unit == "by_agreement":
+                raw = str(values.get("agreed_value", "")).strip()
+                agreed = euros_to_cents(raw)
+                if raw and agreed is None:
+                    msg = gettext("Enter an amount in euro, for example 12500 or 12.500,00.")
+                    return _render_match(row, errors={"agreed_value": msg}, values=values, failed=decision,
+                                         status=400)
+            approvals.approve_match(session, agreed_value_cents=agreed, **kw)
+            message = gettext("Approved: %(value)s now counts for %(contract)s.",
+                              value=formatting.money(row.match.value_cents), contract=row.contract.reference)
+        elif decision == "reject":
+            approvals.reject_match(session, **kw)
+            message = gettext("Rejected. The company sees your reason.")
+        else:
+            approvals.request_changes(session, **kw)
+            message = gettext("Sent back to the company with your request.")
+    except Conflict as exc:  # someone else decided first, or the company cancelled
+        flash(error_text(exc), "warning")
+        return redirect(url_for("officer.match", match_id=match_id))
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        return _render_match(row, errors=errors_of(exc), values=values, failed=decision, status=400)
+    flash(message, "info")
+    return redirect(url_for("officer.queue"))
+
+
+@bp.route("/matches/<int:match_id>/approve", methods=["POST"])
+@access("officer")
+def approve(match_id: int):  # type: ignore[no-untyped-def]
+    return _decide(match_id, "approve")
+
+
+@bp.route("/matches/<int:match_id>/reject", methods=["POST"])
+@access("officer")
+def reject(match_id: int):  # type: ignore[no-untyped-def]
+    return _decide(match_id, "reject")
+
+
+@bp.route("/matches/<int:match_id>/changes", methods=["POST"])
+@access("officer")
+def changes(match_id: int):  # type: ignore[no-untyped-def]
+    return _decide(match_id, "changes")
+
+
+# --- contracts -------------------------------------------------------------------------------------------
+
+
+@bp.route("/contracts")
+@access("officer")
+def contracts():  # type: ignore[no-untyped-def]
+    gov = _government()
+    return render_template("officer/contracts.html", government=gov,
+                           page=contracts_for_government(get_session(), gov.id or 0, page=page_arg()))
+
+
+@bp.route("/contracts/<int:contract_id>")
+@access("officer")
+def contract(contract_id: int):  # type: ignore[no-untyped-def]
+    session = get_session()
+    c = _own_contract(contract_id)
+    return render_template("officer/contract.html", row=contract_rows(session, [c])[0],
+                           matches=matches_for_contract(session, c.id or 0),
+                           table=session.get(ValuationTable, c.table_id), blocks=blocks_of(session, c.table_id))
+
+
+def _render_contract_form(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+    companies = [(c.id, f"{c.name} (KvK {c.kvk})") for c in companies_by_name(get_session())]
+    return render_template("officer/contract_form.html", government=_government(), companies=companies,
+                           values=values, errors=errors), status
+
+
+@bp.route("/contracts/new", methods=["GET", "POST"])
+@access("officer")
+def new_contract():  # type: ignore[no-untyped-def]
+    gov = _government()
+    if request.method == "GET":
+        return _render_contract_form({}, {})
+    values = form_values()
+    data: dict[str, Any] = {k: values.get(k, "") for k in ("reference", "title", "award_date", "end_date")}
+    errors: dict[str, str] = {}
+    company_id = to_int(values.get("company_id"))
+    data["company_id"] = company_id if company_id and company_id > 0 else None
+    for cents_field, form_field in CONTRACT_FIELDS.items():
+        raw = str(values.get(form_field, "")).strip()
+        data[cents_field] = euros_to_cents(raw)
+        if raw and data[cents_field] is None:
+            errors[form_field] = gettext("Enter an amount in euro, for example 2500000 or 2.500.000,00.")
+    if errors:
+        return _render_contract_form(values, errors, 400)
+    try:
+        c = register_contract(get_session(), actor=me(), government=gov, data=data)
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        field = CONTRACT_FIELDS.get(exc.field or "", exc.field)
+        return _render_contract_form(values, {field or "_form": error_text(exc)}, 400)
+    flash(gettext("Contract %(reference)s registered.", reference=c.reference), "info")
+    return redirect(url_for("officer.contract", contract_id=c.id))
+
+
+# --- eligibility -----------------------------------------------------------------------------------------
+
+
+def _eligibility_args() -> dict[str, str]:
+    args = {"q": request.args.get("q", "")[:100], "municipality": request.args.get("municipality", "")[:100],
+            "status": request.args.get("status", "")}
+    if args["status"] not in ELIGIBILITY_FILTERS:
+        args["status"] = ""
+    return {k: v for k, v in args.items() if v}
+
+
+@bp.route("/eligibility")
+@access("officer")
+def eligibility():  # type: ignore[no-untyped-def]
+    session = get_session()
+    gov = _government()
+    args = _eligibility_args()
+    page = initiatives_for_eligibility(session, gov.id or 0, q=args.get("q", ""),
+                                       municipality=args.get("municipality", ""), status=args.get("status", ""),
+                                       page=page_arg())
+    return render_template("officer/eligibility.html", government=gov, page=page, args=args,
+                           municipalities=municipalities(session), counts=eligibility_counts(session, gov.id or 0),
+                           back=request.full_path)
+
+
+@bp.route("/eligibility/<int:initiative_id>", methods=["POST"])
+@access("officer")
+def set_eligibility(initiative_id: int):  # type: ignore[no-untyped-def]
+    choice = request.form.get("eligible", "")
+    if choice not in ("0", "1"):
+        abort(400)
+    back = request.form.get("next", "")
+    base = url_for("officer.eligibility")
+    target = back if back.startswith(base) and not back.startswith("//") else base
+    try:
+        row = eligibility_service.set_eligibility(get_session(), actor=me(), initiative_id=initiative_id,
+                                                  eligible=choice == "1",
+                                                  note=request.form.get("note", "")[:20000])
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "error")
+        return redirect(target)
+    ini = get_session().get(Initiative, row.initiative_id)
+    name = ini.name if ini else ""
+    if row.active:
+        flash(gettext("%(name)s now counts for your contracts.", name=name), "info")
+    else:
+        flash(gettext("%(name)s no longer counts for new pledges.", name=name), "info")
+    return redirect(target)

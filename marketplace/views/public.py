@@ -1,0 +1,113 @@
+"""What anyone can see: the start page, the catalogue with search and facets, initiative pages."""
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from sqlalchemy import text
+from sqlmodel import select
+
+from search import FACETS, Query, SearchError
+
+from ..authz import PUBLIC, access
+from ..models import Government, Initiative
+from ..queries import CatalogueFilters, catalogue_from_db, eligible_governments, handprint, municipalities, needs_of
+from ..search_sync import get_backend, pending_count
+from ._helpers import abort, get_session, page_arg
+
+bp = Blueprint("public", __name__)
+
+# Catalogue query-string parameter -> search facet.
+FILTER_PARAMS = {"theme": "themes", "municipality": "municipality", "kind": "kind", "need_kind": "need_kinds",
+                 "target_group": "target_groups", "government": "eligible_for", "type": "type"}
+SORTS = ("relevance", "deadline", "distance")
+
+
+@bp.route("/")
+@access(PUBLIC)
+def home():  # type: ignore[no-untyped-def]
+    session = get_session()
+    governments = session.exec(select(Government).order_by(Government.name)).all()
+    return render_template("public/home.html", governments=governments)
+
+
+def search_query_from_args(args: Any, per_page: int = 20) -> Query:
+    """Build a search Query from request args (shared by the catalogue page and the JSON API)."""
+    filters = {}
+    for param, facet in FILTER_PARAMS.items():
+        values = [v[:100] for v in args.getlist(param) if v]
+        if values:
+            filters[facet] = values[:20]
+    sort = args.get("sort", "relevance")
+    near = None
+    place = args.get("near", "")
+    if sort == "distance" and place:
+        gov = get_session().exec(select(Government).where(Government.municipality == place)).first()
+        if gov is not None and gov.lat is not None and gov.lon is not None:
+            near = (gov.lat, gov.lon)
+    if sort not in SORTS or (sort == "distance" and near is None):
+        sort = "relevance"
+    page = args.get("page", "1")
+    return Query(text=args.get("q", "")[:500], filters=filters, facets=FACETS, sort=sort, near=near,
+                 page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1, per_page=per_page)
+
+
+@bp.route("/catalogue")
+@access(PUBLIC)
+def catalogue():  # type: ignore[no-untyped-def]
+    session = get_session()
+    query = search_query_from_args(request.args)
+    result = None
+    fallback = None
+    try:
+        result = get_backend().search(query)
+    except SearchError:
+        current_app.logger.warning("search unavailable; catalogue falls back to the database", exc_info=True)
+        f = CatalogueFilters(q=query.text, theme=request.args.get("theme", ""),
+                             municipality=request.args.get("municipality", ""), kind=request.args.get("kind", ""),
+                             need_kind=request.args.get("need_kind", ""), government=request.args.get("government", ""))
+        fallback = catalogue_from_db(session, f, page=page_arg())
+    governments = session.exec(select(Government).order_by(Government.name)).all()
+    args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+    return render_template("public/catalogue.html", result=result, fallback=fallback, query=query,
+                           governments=governments, municipalities=municipalities(session), args=args)
+
+
+@bp.route("/initiatives/<slug>")
+@access(PUBLIC)
+def initiative(slug: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    ini = session.exec(select(Initiative).where(Initiative.slug == slug[:80])).first()
+    if ini is None or not ini.published:
+        abort(404)
+    scores = handprint(session, ini.id or 0)
+    return render_template("public/initiative.html", initiative=ini, scores=scores,
+                           score_map={h.theme: h.score for h in scores},
+                           needs=needs_of(session, ini.id or 0, only_open=True),
+                           governments=eligible_governments(session, ini.id or 0))
+
+
+@bp.route("/healthz")
+@access(PUBLIC)
+def healthz():  # type: ignore[no-untyped-def]
+    """Database and search status as JSON; 503 when the database is down."""
+    session = get_session()
+    body: dict[str, Any] = {"status": "ok"}
+    try:
+        session.execute(text("SELECT 1"))
+        body["database"] = {"status": "ok", "dialect": session.get_bind().dialect.name}
+    except Exception as exc:  # report, never raise
+        body["database"] = {"status": "down", "detail": type(exc).__name__}
+        body["status"] = "down"
+    try:
+        search = get_backend().health()
+    except Exception as exc:
+        search = {"status": "down", "detail": type(exc).__name__}
+    if body["database"]["status"] == "ok":
+        try:
+            search["pending_changes"] = pending_count(session)
+        except Exception:
+            pass
+    body["search"] = search
+    if body["status"] == "ok" and search.get("status") != "ok":
+        body["status"] = "degraded"
+    return jsonify(body), (503 if body["status"] == "down" else 200)
