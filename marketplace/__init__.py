@@ -8,6 +8,8 @@ from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException
 
 from . import db
@@ -120,8 +122,27 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Any:
     return response
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the whole process, shared by every app in it (tests build many)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE_CACHE = SharedBytecodeCache()
+
+
 def register_template_helpers(app: Flask) -> None:
     from flask_wtf.csrf import generate_csrf
+
+    app.jinja_env.bytecode_cache = _BYTECODE_CACHE
 
     from . import formatting, i18n
     from .themes import THEME_CODES
