@@ -94,9 +94,9 @@ def update_need(session: Session, *, actor: User, need_id: int, data: dict[str, 
 
 def set_need_status(session: Session, *, actor: User, need_id: int, status: str) -> Need:
     """Close a need (no new pledges) or open it again."""
+    need = _own_need(session, actor, need_id)
     if status not in ("open", "closed"):
         raise ServiceError(N_("Choose one of the options."), field="status")
-    need = _own_need(session, actor, need_id)
     before = snapshot(need, NEED_FIELDS)
     need.status = status
     session.add(need)

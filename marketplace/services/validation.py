@@ -6,6 +6,8 @@ from typing import Any
 
 from .errors import N_, ServiceError
 
+# Dates outside this range are typing mistakes, not plans.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 
 
@@ -62,12 +64,15 @@ def day(data: dict[str, Any], name: str, *, required: bool = False) -> date | No
         if required:
             raise ServiceError(N_("This field is required."), field=name)
         return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ServiceError(N_("Enter a date as YYYY-MM-DD."), field=name) from None
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError:
+            raise ServiceError(N_("Enter a date as YYYY-MM-DD."), field=name) from None
+    if not EARLIEST <= value <= LATEST:
+        raise ServiceError(N_("Enter a date between %(low)s and %(high)s."), field=name,
+                           low=EARLIEST.isoformat(), high=LATEST.isoformat())
+    return value
 
 
 def coordinate(data: dict[str, Any], name: str, low: float, high: float) -> float | None:

@@ -1,6 +1,8 @@
 """What every view needs: the session, the user, form values, translated service errors, paging."""
 
+import re
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, request
@@ -15,6 +17,7 @@ from ..services.errors import ServiceError
 __all__ = ["abort", "get_session", "me", "form_values", "error_text", "errors_of", "flash_error",
            "page_arg", "int_arg", "new_submission_key"]
 
+THOUSANDS_RE = re.compile(r"^\d{1,3}(\.\d{3})+$")
 MULTI_FIELDS = {"themes", "target_groups", "bonuses", "interests", "priority_themes"}
 
 
@@ -77,16 +80,16 @@ def euros_to_cents(value: Any) -> int | None:
     """'1.234,56', '1234.56' or '1234' euro to cents; None when it is not an amount."""
     if value in (None, ""):
         return None
-    text = str(value).strip().replace("€", "").replace(" ", "")
+    text = str(value).strip().replace("€", "").replace(" ", "").replace("\xa0", "")
     if "," in text:
+        # Dutch notation: 1.234,56
         text = text.replace(".", "").replace(",", ".")
+    elif THOUSANDS_RE.match(text):
+        # 2.500 or 1.250.000: dots that group thousands, as Dutch users type them
+        text = text.replace(".", "")
     try:
-        from decimal import Decimal, InvalidOperation
-
         amount = Decimal(text)
     except (ValueError, ArithmeticError):
-        return None
-    except Exception:  # InvalidOperation
         return None
     if not amount.is_finite() or amount < 0 or amount > Decimal(10) ** 12:
         return None

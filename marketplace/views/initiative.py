@@ -1,17 +1,26 @@
 """Initiative pages: the dashboard, profile, handprint, needs, and the pledges made to the initiative."""
 
-import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+
 from .. import formatting
 from ..authz import access
 from ..models import NEED_KINDS, UNITS_FOR_NEED_KIND, Initiative, Need
-from ..queries import handprint, match_for_user, match_history, needs_of, open_capacities, pledges_for_initiative
+from ..queries import (
+    MatchRow,
+    handprint,
+    match_for_user,
+    match_history,
+    needs_of,
+    open_capacities,
+    pledges_for_initiative,
+)
 from ..services import deliveries, initiatives, needs
 from ..services.errors import ServiceError
 from ..themes import THEME_CODES
+from ..valuation import MAX_CENTS
 from ._helpers import abort, error_text, errors_of, euros_to_cents, form_values, get_session, me
 
 bp = Blueprint("initiative", __name__, url_prefix="/initiative")
@@ -29,8 +38,6 @@ PLEDGE_GROUPS = (
 )
 # A value no integer check accepts: the service then names the field, in its usual order of checks.
 NOT_A_NUMBER = "not-a-number"
-# '2.500' or '1.250.000' without a comma: Dutch thousands separators, not decimals.
-DUTCH_THOUSANDS = re.compile(r"^\s*€?\s*\d{1,3}(\.\d{3})+\s*$")
 
 
 def _my_initiative() -> Initiative:
@@ -45,14 +52,6 @@ def _own_need(need_id: int) -> Need:
     if need is None or need.initiative_id != me().initiative_id:
         abort(404)
     return need
-
-
-def _euros(value: Any) -> int | None:
-    """An amount in euro as cents; '2.500' is two and a half thousand, as a Dutch user means it."""
-    text = str(value or "")
-    if DUTCH_THOUSANDS.match(text):
-        text = text.replace(".", "")
-    return euros_to_cents(text)
 
 
 def _euro_text(cents: int | None) -> str:
@@ -117,7 +116,7 @@ def _handprint_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for theme in THEME_CODES:
         raw_value = str(values.get(f"value_{theme}", "")).strip()
-        cents = _euros(raw_value) if raw_value else None
+        cents = euros_to_cents(raw_value) if raw_value else None
         rows.append({
             "theme": theme,
             "score": str(values.get(f"score_{theme}", "")).strip(),
@@ -130,11 +129,9 @@ def _handprint_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
 def _handprint_error(exc: ServiceError, rows: list[dict[str, Any]]) -> dict[str, str]:
     """Put the service's error next to the theme it is about (the service names only the column)."""
     key = exc.field or ""
-    if key not in HANDPRINT_FIELDS:
-        return errors_of(exc)
     theme = next((r["theme"] for r in rows if _row_fails(r, key, exc.params)), None)
-    if theme is None:
-        return errors_of(exc)
+    if key not in HANDPRINT_FIELDS or theme is None:
+        return {"_form": error_text(exc)}
     message = error_text(exc)
     if key == "yearly_value_cents":
         message = gettext("Enter an amount in euro, such as 2500 or 2.500,50.")
@@ -142,6 +139,8 @@ def _handprint_error(exc: ServiceError, rows: list[dict[str, Any]]) -> dict[str,
 
 
 def _row_fails(row: dict[str, Any], key: str, params: dict[str, Any]) -> bool:
+    if key not in HANDPRINT_FIELDS:
+        return False
     value = row.get(key)
     if key == "indicator":
         return len(str(value or "").strip()) > int(params.get("max", 300))
@@ -168,6 +167,13 @@ def handprint_edit():  # type: ignore[no-untyped-def]
         return _render_handprint(initiative, values, {})
     values = form_values()
     rows = _handprint_rows(values)
+    unscored = next((r["theme"] for r in rows if r["score"] == "" and (
+        str(r["indicator"]).strip() or str(values.get(f"value_{r['theme']}", "")).strip())), None)
+    if unscored:
+        # Without a score the theme is not served and the service drops the row: say so rather than lose it.
+        return _render_handprint(initiative, values, {
+            f"score_{unscored}": gettext("Give a score, or clear this row."),
+            "_form": gettext("Check the marked field.")}, 400)
     try:
         initiatives.set_handprint(session, actor=me(), scores=rows)
     except ServiceError as exc:
@@ -215,7 +221,7 @@ def need_data(values: dict[str, Any]) -> dict[str, Any]:
     data = {name: values.get(name, [] if name == "themes" else "") for name in NEED_FORM_FIELDS}
     raw = str(data["quantity"]).strip()
     if _need_unit(values) == "cents" and raw:
-        cents = _euros(raw)
+        cents = euros_to_cents(raw)
         data["quantity"] = cents if cents is not None else NOT_A_NUMBER
     else:
         data["quantity"] = raw
@@ -231,8 +237,8 @@ def _need_errors(exc: ServiceError, values: dict[str, Any]) -> dict[str, str]:
         return {"quantity": gettext("Pledges already hold %(held)s; the quantity cannot be lower.",
                                     held=formatting.quantity(int(exc.params["held"]), unit))}
     if unit == "cents" and str(values.get("quantity", "")).strip():
-        return {"quantity": gettext("Enter an amount in euro from € 0,01 to € 1.000.000.000, such as 2500 or "
-                                    "2.500,50.")}
+        return {"quantity": gettext("Enter an amount in euro from %(low)s to %(high)s, such as 2500 or 2.500,50.",
+                                    low=formatting.money(1), high=formatting.money(MAX_CENTS, whole=True))}
     return errors_of(exc)
 
 
@@ -291,6 +297,7 @@ def need_edit(need_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/needs/<int:need_id>/status", methods=["POST"])
 @access("initiative")
 def need_status(need_id: int):  # type: ignore[no-untyped-def]
+    _own_need(need_id)
     status = request.form.get("status", "")[:20]
     try:
         need = needs.set_need_status(get_session(), actor=me(), need_id=need_id, status=status)
@@ -326,14 +333,14 @@ def pledges_list():  # type: ignore[no-untyped-def]
                            counts=counts, filters=PLEDGE_FILTERS)
 
 
-def _own_pledge(match_id: int) -> Any:
+def _own_pledge(match_id: int) -> MatchRow:
     row = match_for_user(get_session(), me(), match_id)
     if row is None or row.match.initiative_id is None or row.match.initiative_id != me().initiative_id:
         abort(404)
     return row
 
 
-def _render_pledge(row: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+def _render_pledge(row: MatchRow, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
     return render_template("initiative/pledge.html", row=row, history=match_history(get_session(), row.match.id),
                            values=values, errors=errors), status
 
