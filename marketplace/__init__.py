@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import db
 from .config import load_config
@@ -28,6 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    # Ids beyond a 32-bit integer cannot exist; the converter answers 404 instead of overflowing the database.
+    app.url_map.converters["int"] = BoundedIntConverter
     db.init_app(app)
     register_extensions(app)
     register_blueprints(app)
@@ -36,6 +39,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .search_sync import init_app as init_search
     init_search(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to what an integer primary key can hold."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:
@@ -103,10 +114,10 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         app.logger.exception("Unhandled error on %s", request.path)
-        session = g.pop("db_session", None)
+        # Undo the failed transaction; the session stays open for the error page (teardown closes it).
+        session = g.get("db_session")
         if session is not None:
             session.rollback()
-            session.close()
         text = str(messages[500])
         if _wants_json():
             return problem(500, "Internal Server Error", text)

@@ -11,7 +11,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from .models import (
-    BuildingBlock, Company, Contract, Eligibility, Government, Initiative, Match, User, ValuationTable,
+    BuildingBlock,
+    Company,
+    Contract,
+    Eligibility,
+    Government,
+    Initiative,
+    Match,
+    User,
+    ValuationTable,
 )
 from .queries import Page, _by_id
 

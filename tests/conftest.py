@@ -87,9 +87,9 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Any]:
+    """The app, without a pushed context: each test-client request gets its own `g`, as in production."""
     app = create_app(app_config)
-    with app.app_context():
-        yield app
+    yield app
     app.extensions["srx.engine"].dispose()
 
 

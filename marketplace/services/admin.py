@@ -51,6 +51,15 @@ def create_government(session: Session, *, actor: User | None, data: dict[str, A
 def create_table(session: Session, *, actor: User | None, government_id: int, data: dict[str, Any],
                  blocks: list[dict[str, Any]]) -> ValuationTable:
     """Add a new table version; the previous open-ended version ends the day before it starts."""
+    try:
+        return _create_table(session, actor=actor, government_id=government_id, data=data, blocks=blocks)
+    except BaseException:
+        session.rollback()  # nothing of a refused table stays behind, nor the previous version's new end
+        raise
+
+
+def _create_table(session: Session, *, actor: User | None, government_id: int, data: dict[str, Any],
+                  blocks: list[dict[str, Any]]) -> ValuationTable:
     _require_admin(actor)
     gov = session.get(Government, government_id)
     if gov is None:

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from ..models import BuildingBlock, Company, Contract, Decision, Government, Initiative, Match, Need, User
 from ..valuation import MAX_CENTS
-from .errors import N_, NotFound, ServiceError
+from .errors import N_, Conflict, NotFound, ServiceError
 from .lifecycle import load_match, transition
 
 MAX_REASON = 2000
@@ -54,6 +54,8 @@ def _decide(session: Session, *, actor: User, match_id: int, to: str, action: st
             required: bool, features: Mapping[str, float] | None, score: float | None,
             agreed_value_cents: int | None = None) -> Match:
     match, contract = _officer_match(session, actor, match_id)
+    if match.status != "proposed":
+        raise Conflict(N_("A pledge that is %(status)s cannot be changed this way."), status=match.status)
     reason = _clean_reason(reason, required=required)
     changes: dict[str, object] = {"officer_reason": reason}
     block = session.get(BuildingBlock, match.block_id)

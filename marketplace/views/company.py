@@ -9,12 +9,27 @@ from sqlmodel import col, select
 from .. import formatting
 from ..authz import access
 from ..models import Contract, Government, Initiative, Need, ValuationTable
-from ..queries import blocks_of, contract_rows, eligible_initiative_ids, match_for_user, match_history
-from ..queries import matches_for_contract, open_capacities
+from ..queries import (
+    blocks_of,
+    contract_rows,
+    eligible_initiative_ids,
+    match_for_user,
+    match_history,
+    matches_for_contract,
+    open_capacities,
+)
 from ..services import deliveries, pledges
 from ..services.errors import Conflict, ServiceError
 from ._helpers import (
-    abort, error_text, errors_of, euros_to_cents, form_values, get_session, me, new_submission_key, to_int,
+    abort,
+    error_text,
+    errors_of,
+    euros_to_cents,
+    form_values,
+    get_session,
+    me,
+    new_submission_key,
+    to_int,
 )
 
 bp = Blueprint("company", __name__, url_prefix="/company")

@@ -14,17 +14,39 @@ from .. import formatting
 from ..authz import access
 from ..models import MATCH_STATUSES, Contract, Government, Initiative, ValuationTable
 from ..queries import (
-    MatchRow, blocks_of, contract_rows, contract_totals, contracts_for_government, match_for_user, match_history,
-    matches_for_contract, matches_for_government, municipalities, officer_queue,
+    MatchRow,
+    blocks_of,
+    contract_rows,
+    contract_totals,
+    contracts_for_government,
+    match_for_user,
+    match_history,
+    matches_for_contract,
+    matches_for_government,
+    municipalities,
+    officer_queue,
 )
 from ..queries_officer import (
-    ELIGIBILITY_FILTERS, companies_by_name, eligibility_counts, initiatives_for_eligibility, match_status_counts,
+    ELIGIBILITY_FILTERS,
+    companies_by_name,
+    eligibility_counts,
+    initiatives_for_eligibility,
+    match_status_counts,
 )
-from ..services import approvals, eligibility as eligibility_service
+from ..services import approvals
+from ..services import eligibility as eligibility_service
 from ..services.contracts import register_contract
 from ..services.errors import Conflict, ServiceError
 from ._helpers import (
-    abort, error_text, errors_of, euros_to_cents, form_values, get_session, me, page_arg, to_int,
+    abort,
+    error_text,
+    errors_of,
+    euros_to_cents,
+    form_values,
+    get_session,
+    me,
+    page_arg,
+    to_int,
 )
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
@@ -55,6 +77,8 @@ def _own_contract(contract_id: int) -> Contract:
     if contract is None or contract.government_id != me().government_id:
         abort(404)
     return contract
+
+
 
 
 # --- recommendation insight -----------------------------------------------------------------------------

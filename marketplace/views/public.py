@@ -1,5 +1,6 @@
 """What anyone can see: the start page, the catalogue with search and facets, initiative pages."""
 
+import contextlib
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -10,7 +11,14 @@ from search import FACETS, Query, SearchError
 
 from ..authz import PUBLIC, access
 from ..models import Government, Initiative
-from ..queries import CatalogueFilters, catalogue_from_db, eligible_governments, handprint, municipalities, needs_of
+from ..queries import (
+    CatalogueFilters,
+    catalogue_from_db,
+    eligible_governments,
+    handprint,
+    municipalities,
+    needs_of,
+)
 from ..search_sync import get_backend, pending_count
 from ._helpers import abort, get_session, page_arg
 
@@ -103,10 +111,8 @@ def healthz():  # type: ignore[no-untyped-def]
     except Exception as exc:
         search = {"status": "down", "detail": type(exc).__name__}
     if body["database"]["status"] == "ok":
-        try:
+        with contextlib.suppress(Exception):
             search["pending_changes"] = pending_count(session)
-        except Exception:
-            pass
     body["search"] = search
     if body["status"] == "ok" and search.get("status") != "ok":
         body["status"] = "degraded"

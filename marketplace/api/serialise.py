@@ -1,0 +1,191 @@
+"""Rows of the read side as JSON-ready dicts: the API's response shapes (see openapi.py)."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import url_for
+
+from search import Result
+
+from .. import formatting
+from ..models import (
+    AuditEvent,
+    BuildingBlock,
+    Government,
+    HandprintScore,
+    Initiative,
+    Need,
+    User,
+    ValuationTable,
+)
+from ..queries import ContractRow, MatchRow
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """Dates as YYYY-MM-DD; times as ISO 8601 in UTC (stored times without a zone are UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def government_ref(gov: Government) -> dict[str, Any]:
+    return {"slug": gov.slug, "name": gov.name}
+
+
+def contract_json(row: ContractRow) -> dict[str, Any]:
+    c, t = row.contract, row.totals
+    return {
+        "reference": c.reference,
+        "title": c.title,
+        "government": government_ref(row.government),
+        "company": {"slug": row.company.slug, "name": row.company.name, "kvk": row.company.kvk},
+        "sum_cents": c.sum_cents,
+        "obligation_cents": t.obligation_cents,
+        "committed_cents": t.committed_cents,
+        "pending_cents": t.pending_cents,
+        "realised_cents": t.realised_cents,
+        "remaining_cents": t.remaining_cents,
+        "small_contract": t.small_contract,
+        "activities_required": t.activities_required,
+        "activities_committed": t.activities_committed,
+        "award_date": iso(c.award_date),
+        "end_date": iso(c.end_date),
+        "url": url_for("api.contract", reference=c.reference, _external=True),
+    }
+
+
+def block_json(block: BuildingBlock) -> dict[str, Any]:
+    return block.as_dict()
+
+
+def table_json(table: ValuationTable | None, blocks: Sequence[BuildingBlock] | None = None) -> dict[str, Any] | None:
+    if table is None:
+        return None
+    out: dict[str, Any] = {"version": table.version, "name": table.name, "assumption": table.assumption,
+                           "effective_from": iso(table.effective_from), "effective_to": iso(table.effective_to),
+                           "source": table.source}
+    if blocks is not None:
+        out["blocks"] = [block_json(b) for b in blocks]
+    return out
+
+
+def contract_detail_json(row: ContractRow, table: ValuationTable | None, blocks: Sequence[BuildingBlock],
+                         matches: Sequence[MatchRow]) -> dict[str, Any]:
+    out = contract_json(row)
+    c = row.contract
+    out.update(
+        labour_component_cents=c.labour_component_cents,
+        policy={"percentage_bp": c.percentage_bp, "threshold_cents": c.threshold_cents, "cap_cents": c.cap_cents,
+                "basis": c.basis, "small_contract_rule": c.small_contract_rule},
+        valuation_table=table_json(table, blocks),
+        matches=[match_json(m) for m in matches],
+    )
+    return out
+
+
+def line_json(line: dict[str, Any]) -> dict[str, Any]:
+    """One breakdown line as stored, plus the line in words in the caller's language."""
+    return {"kind": line.get("kind"), "label": line.get("label"), "value_cents": line.get("value_cents"),
+            "params": line.get("params", {}), "text": formatting.breakdown_line(line)}
+
+
+def match_json(row: MatchRow) -> dict[str, Any]:
+    m = row.match
+    return {
+        "id": m.id,
+        "contract": row.contract.reference,
+        "government": government_ref(row.government),
+        "company": {"slug": row.company.slug, "name": row.company.name},
+        "status": m.status,
+        "block": {"code": row.block.code, "label": row.block.label, "unit": row.block.unit, "route": row.block.route},
+        "initiative": {"slug": row.initiative.slug, "name": row.initiative.name, "kind": row.initiative.kind}
+        if row.initiative else None,
+        "need": {"id": row.need.id, "reference": row.need.reference, "title": row.need.title, "unit": row.need.unit}
+        if row.need else None,
+        "quantity": m.quantity,
+        "hours_per_week": m.hours_per_week,
+        "months": m.months,
+        "weeks": m.weeks,
+        "bonuses": list(m.bonus_codes),
+        "value_cents": m.value_cents,
+        "table_version": row.table.version if row.table else None,
+        "note": m.note,
+        "officer_reason": m.officer_reason,
+        "delivered_note": m.delivered_note,
+        "delivered_at": iso(m.delivered_at),
+        "created_at": iso(m.created_at),
+        "updated_at": iso(m.updated_at),
+        "version": m.version,
+        "url": url_for("api.match", match_id=m.id, _external=True),
+    }
+
+
+def match_detail_json(row: MatchRow, history: Sequence[tuple[AuditEvent, User | None]]) -> dict[str, Any]:
+    out = match_json(row)
+    out["breakdown"] = [line_json(line) for line in row.match.breakdown]
+    out["valuation_table"] = table_json(row.table)
+    out["history"] = [
+        {"at": iso(e.at), "action": e.action, "reason": e.reason,
+         "actor": {"name": u.name, "role": u.role} if u is not None else None,
+         "before": e.before, "after": e.after}
+        for e, u in history
+    ]
+    return out
+
+
+def preview_json(out: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "value_cents": out["value_cents"],
+        "lines": [line_json(line) for line in out["lines"]],
+        "table": {"version": out["table"]["version"], "name": out["table"]["name"]},
+        "block": out["block"],
+    }
+    if "need" in out:
+        body["need"] = {"id": out["need"]["id"], "open_quantity": out["need"]["open"], "unit": out["need"]["unit"]}
+    if out.get("warning"):
+        body["warning"] = out["warning"]
+    return body
+
+
+def search_json(result: Result) -> dict[str, Any]:
+    hits = []
+    for h in result.hits:
+        d = h.document
+        slug = d.payload.get("slug")
+        hit: dict[str, Any] = {
+            "id": h.id, "type": h.type, "title": d.title, "highlights": dict(h.highlights), "score": h.score,
+            "municipality": d.municipality, "themes": list(d.themes), "kind": d.kind,
+            "need_kinds": list(d.need_kinds), "target_groups": list(d.target_groups), "deadline": d.deadline,
+            "distance_km": h.distance_km,
+            "url": url_for("public.initiative", slug=slug, _external=True) if slug else None,
+        }
+        if h.type == "need":
+            hit["need"] = {"id": d.payload.get("need_id"), "reference": d.payload.get("reference"),
+                           "unit": d.payload.get("unit"), "initiative": d.payload.get("initiative")}
+        hits.append(hit)
+    return {"hits": hits, "total": result.total, "page": result.page, "per_page": result.per_page,
+            "facets": {k: dict(v) for k, v in result.facets.items()}, "backend": result.backend}
+
+
+def initiative_json(ini: Initiative, scores: Sequence[HandprintScore], needs: Sequence[tuple[Need, int]],
+                    governments: Sequence[Government]) -> dict[str, Any]:
+    """The public profile: the yearly impact value of the handprint is private and never included."""
+    return {
+        "slug": ini.slug, "name": ini.name, "kind": ini.kind, "summary": ini.summary,
+        "description": ini.description, "municipality": ini.municipality, "neighbourhood": ini.neighbourhood,
+        "life_phase": ini.life_phase, "website": ini.website, "target_groups": list(ini.target_groups),
+        "handprint": [{"theme": h.theme, "score": h.score, "indicator": h.indicator} for h in scores],
+        "needs": [
+            {"id": n.id, "reference": n.reference, "kind": n.kind, "title": n.title, "description": n.description,
+             "themes": list(n.themes), "quantity": n.quantity, "unit": n.unit, "open_quantity": open_quantity,
+             "deadline": iso(n.deadline)}
+            for n, open_quantity in needs
+        ],
+        "eligible_for": [government_ref(g) for g in governments],
+        "url": url_for("public.initiative", slug=ini.slug, _external=True),
+    }

@@ -1,0 +1,287 @@
+"""The /api/v1 routes: thin views over the read-side queries and the services.
+
+Authentication is the web session cookie (the same login as the pages); POSTs carry the CSRF token
+in the X-CSRFToken header. Object checks answer 404 for anything outside the caller's reach.
+"""
+
+import dataclasses
+import hashlib
+from typing import Any
+
+from flask import current_app, jsonify, request, url_for
+from flask_babel import gettext
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from search import SearchError
+
+from ..authz import ANY_USER, PUBLIC, access
+from ..models import Contract, Initiative, Match, ValuationTable
+from ..queries import (
+    MatchRow,
+    blocks_of,
+    contract_for_user,
+    contract_rows,
+    eligible_governments,
+    handprint,
+    match_for_user,
+    match_history,
+    matches_for_contract,
+    needs_of,
+)
+from ..search_sync import get_backend
+from ..services import approvals, deliveries, pledges
+from ..services.errors import Conflict
+from ..views._helpers import get_session, me
+from ..views.officer import match_insight
+from ..views.public import search_query_from_args
+from . import bp
+from . import serialise as out
+from .problems import ApiProblem, not_found
+from .schemas import (
+    MAX_ID,
+    ApproveBody,
+    CancelBody,
+    DeliverBody,
+    PledgeBody,
+    PreviewBody,
+    ReasonBody,
+    parse_body,
+)
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
+MAX_IDEMPOTENCY_KEY = 200
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query argument, clamped to [low, high]; 400 when it is not a whole number."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        raise ApiProblem(400, "Bad Request", gettext("Enter a whole number."), field=name)
+    return max(low, min(high, int(raw)))
+
+
+def _paging() -> tuple[int, int]:
+    return _int_arg("page", 1, 1, MAX_PAGE), _int_arg("per_page", 20, 1, MAX_PER_PAGE)
+
+
+def _visible_contract(reference: str) -> Contract:
+    session = get_session()
+    if len(reference) > 60:  # longer than any reference: no lookup with a truncated value
+        raise not_found()
+    contract = session.exec(select(Contract).where(Contract.reference == reference)).first()
+    if contract is None or contract_for_user(session, me(), contract.id or 0) is None:
+        raise not_found()
+    return contract
+
+
+def _own_contract(reference: str) -> Contract:
+    """A contract of the calling company (pledging is the company's alone)."""
+    contract = _visible_contract(reference)
+    if contract.company_id != me().company_id:
+        raise not_found()
+    return contract
+
+
+def _visible_match(match_id: int) -> MatchRow:
+    """The match if the caller may see it; 404 otherwise (ids beyond 32 bits cannot exist)."""
+    row = match_for_user(get_session(), me(), match_id) if match_id <= MAX_ID else None
+    if row is None:
+        raise not_found()
+    return row
+
+
+def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    row = _visible_match(match_id)
+    response = jsonify(out.match_detail_json(row, match_history(get_session(), match_id)))
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _pledge_request(contract: Contract, body: PledgeBody, key: str | None = None) -> pledges.PledgeRequest:
+    return pledges.PledgeRequest(
+        contract_id=contract.id or 0, block_code=body.block, quantity=body.quantity, need_id=body.need_id,
+        initiative_id=body.initiative_id, hours_per_week=body.hours_per_week, months=body.months, weeks=body.weeks,
+        bonuses=tuple(b for b in body.bonuses if b), note=body.note, submission_key=key)
+
+
+def _submission_key() -> str | None:
+    """The Idempotency-Key header as the match's submission key, scoped to the caller.
+
+    Hashing in the user id keeps one caller's keys from ever colliding with (or revealing) another's.
+    """
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
+        raise ApiProblem(400, "Bad Request",
+                         gettext("The Idempotency-Key header must be 1 to %(max)s printable ASCII characters.",
+                                 max=MAX_IDEMPOTENCY_KEY), field="Idempotency-Key")
+    digest = hashlib.sha256(f"{me().id}:{key}".encode()).hexdigest()
+    return f"api:{digest[:56]}"
+
+
+# --- contracts -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/v1/contracts")
+@access("company", "officer", "admin")
+def contracts():  # type: ignore[no-untyped-def]
+    """The caller's contracts: the company's own, the officer's government's, or all for an admin."""
+    session = get_session()
+    page, per_page = _paging()
+    user = me()
+    stmt = select(Contract)
+    if user.role == "company":
+        stmt = stmt.where(Contract.company_id == user.company_id)
+    elif user.role == "officer":
+        stmt = stmt.where(Contract.government_id == user.government_id)
+    total = int(session.exec(select(func.count()).select_from(stmt.subquery())).one())
+    items = session.exec(stmt.order_by(col(Contract.award_date).desc(), col(Contract.id))
+                         .offset((page - 1) * per_page).limit(per_page)).all()
+    return jsonify({"items": [out.contract_json(r) for r in contract_rows(session, items)], "total": total,
+                    "page": page, "per_page": per_page})
+
+
+@bp.route("/v1/contracts/<reference>")
+@access("company", "officer", "admin")
+def contract(reference: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    c = _visible_contract(reference)
+    row = contract_rows(session, [c])[0]
+    return jsonify(out.contract_detail_json(row, session.get(ValuationTable, c.table_id),
+                                            blocks_of(session, c.table_id), matches_for_contract(session, c.id or 0)))
+
+
+@bp.route("/v1/contracts/<reference>/valuation", methods=["POST"])
+@access("company")
+def valuation(reference: str):  # type: ignore[no-untyped-def]
+    """Value a pledge without storing it: the same checks and figures as submitting."""
+    c = _own_contract(reference)
+    body = parse_body(PreviewBody)
+    result = pledges.preview(get_session(), actor=me(), req=_pledge_request(c, body))
+    return jsonify(out.preview_json(result))
+
+
+@bp.route("/v1/contracts/<reference>/pledges", methods=["POST"])
+@access("company")
+def create_pledge(reference: str):  # type: ignore[no-untyped-def]
+    c = _own_contract(reference)
+    body = parse_body(PledgeBody)
+    key = _submission_key()
+    session = get_session()
+    try:
+        match = pledges.create_pledge(session, actor=me(), req=_pledge_request(c, body, key))
+    except Conflict as exc:
+        existing = session.exec(select(Match).where(Match.submission_key == key)).first() if key else None
+        if existing is not None and "match_id" not in exc.params:
+            exc.params["match_id"] = existing.id
+        raise
+    return _match_response(match.id or 0, 201, {"Location": url_for("api.match", match_id=match.id)})
+
+
+# --- matches -------------------------------------------------------------------------------------------------
+
+
+@bp.route("/v1/matches/<int:match_id>")
+@access(ANY_USER)
+def match(match_id: int):  # type: ignore[no-untyped-def]
+    return _match_response(match_id)
+
+
+@bp.route("/v1/matches/<int:match_id>/cancel", methods=["POST"])
+@access("company")
+def cancel(match_id: int):  # type: ignore[no-untyped-def]
+    _visible_match(match_id)
+    body = parse_body(CancelBody)
+    pledges.cancel_pledge(get_session(), actor=me(), match_id=match_id, reason=body.reason)
+    return _match_response(match_id)
+
+
+def _decide(match_id: int, decision: str) -> Any:
+    """One officer decision: the object check first (404), then the body (400/422), then the service."""
+    row = _visible_match(match_id)
+    if row.contract.government_id != me().government_id:
+        raise not_found()
+    if decision == "approve":
+        body: Any = parse_body(ApproveBody)
+    else:
+        body = parse_body(ReasonBody)
+    # The recommender's view of the match is stored with the decision, as on the officer's page.
+    insight = match_insight(row) or {}
+    kw: dict[str, Any] = {"actor": me(), "match_id": match_id, "reason": body.reason,
+                          "features": insight.get("features"), "score": insight.get("score")}
+    session = get_session()
+    if decision == "approve":
+        approvals.approve_match(session, agreed_value_cents=body.agreed_value_cents, **kw)
+    elif decision == "reject":
+        approvals.reject_match(session, **kw)
+    else:
+        approvals.request_changes(session, **kw)
+    return _match_response(match_id)
+
+
+@bp.route("/v1/matches/<int:match_id>/approve", methods=["POST"])
+@access("officer")
+def approve(match_id: int):  # type: ignore[no-untyped-def]
+    return _decide(match_id, "approve")
+
+
+@bp.route("/v1/matches/<int:match_id>/reject", methods=["POST"])
+@access("officer")
+def reject(match_id: int):  # type: ignore[no-untyped-def]
+    return _decide(match_id, "reject")
+
+
+@bp.route("/v1/matches/<int:match_id>/changes", methods=["POST"])
+@access("officer")
+def request_changes(match_id: int):  # type: ignore[no-untyped-def]
+    return _decide(match_id, "changes")
+
+
+@bp.route("/v1/matches/<int:match_id>/deliver", methods=["POST"])
+@access("initiative", "company")
+def deliver(match_id: int):  # type: ignore[no-untyped-def]
+    """The receiving initiative confirms delivery; for hiring without an initiative, the company does."""
+    _visible_match(match_id)
+    body = parse_body(DeliverBody)
+    deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id, note=body.note)
+    return _match_response(match_id)
+
+
+# --- public: search and initiatives --------------------------------------------------------------------------
+
+
+@bp.route("/v1/search")
+@access(PUBLIC)
+def search():  # type: ignore[no-untyped-def]
+    page, per_page = _paging()
+    query = dataclasses.replace(search_query_from_args(request.args, per_page=per_page), page=page)
+    try:
+        result = get_backend().search(query)
+    except SearchError:
+        current_app.logger.warning("search unavailable for the API", exc_info=True)
+        raise ApiProblem(503, "Service Unavailable",
+                         gettext("Search is unavailable right now. Try again in a moment; the catalogue page "
+                                 "still lists every initiative."), headers={"Retry-After": "30"}) from None
+    return jsonify(out.search_json(result))
+
+
+@bp.route("/v1/initiatives/<slug>")
+@access(PUBLIC)
+def initiative(slug: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    ini = session.exec(select(Initiative).where(Initiative.slug == slug[:80])).first()
+    if ini is None or not ini.published:
+        raise not_found()
+    return jsonify(out.initiative_json(ini, handprint(session, ini.id or 0),
+                                       needs_of(session, ini.id or 0, only_open=True),
+                                       eligible_governments(session, ini.id or 0)))

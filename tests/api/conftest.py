@@ -1,0 +1,43 @@
+"""Helpers for the JSON API tests."""
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import World
+
+
+def problem_of(response: Any, status: int) -> dict[str, Any]:
+    """Assert a problem+json answer with this status and return its body."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
+    assert response.content_type == "application/problem+json", response.content_type
+    body: dict[str, Any] = response.get_json(force=True)
+    assert body["status"] == status and body["title"] and isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+@pytest.fixture
+def api(client: Any) -> Any:
+    """The test client, with a JSON post helper."""
+
+    class Api:
+        def get(self, url: str, **kw: Any) -> Any:
+            return client.get(url, **kw)
+
+        def post(self, url: str, body: Any = None, **kw: Any) -> Any:
+            if body is None:
+                return client.post(url, **kw)
+            return client.post(url, json=body, **kw)
+
+    return Api()
+
+
+def contract_totals(api: Any, reference: str) -> dict[str, Any]:
+    response = api.get(f"/api/v1/contracts/{reference}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def hours_pledge(world: World, quantity: int = 10) -> dict[str, Any]:
+    return {"block": "employee_hour", "quantity": quantity, "need_id": world.need_hours.id}
