@@ -1,0 +1,69 @@
+"""Search for SRX: a backend protocol with an embedded FTS5 backend and a Meilisearch backend.
+
+A pure library: it takes plain Documents and Queries and knows nothing of Flask or the ORM.
+
+    backend = make_backend("fts5", sqlite_path="instance/search.sqlite3")   # or "meili", meili_url=...
+    backend.setup()
+    backend.reindex(documents, total=n, progress=print)    # full rebuild; readers keep the old index
+    backend.upsert([doc]); backend.delete(["need:34"])     # incremental, visible to the next search
+    result = backend.search(Query(text="voedselbank", filters={"municipality": ["Amsterdam"]}))
+    result.hits[0].highlights["title"]                      # HTML-escaped, matches in <mark>
+    result.facets["themes"]                                 # counts for this query and these filters
+
+Text matching: a word matches as typed, as the prefix of a longer word, or within the typo budget (1 typo
+from 5 letters, 2 from 9); case and diacritics are ignored. FTS5 requires every word that occurs in the
+index at all, and drops words from the end while nothing matches. Meilisearch uses its "last" matching
+strategy: documents with all words first, then those missing words from the end. Errors:
+SearchUnavailable means "fall back"; any other SearchError is a bug or a refused request.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    FACETS,
+    Document,
+    Hit,
+    Query,
+    Result,
+    SearchBackend,
+    SearchError,
+    SearchUnavailable,
+)
+from .text import fold
+
+__all__ = [
+    "FACETS",
+    "Document",
+    "Hit",
+    "Query",
+    "Result",
+    "SearchBackend",
+    "SearchError",
+    "SearchUnavailable",
+    "fold",
+    "make_backend",
+]
+
+
+def make_backend(
+    kind: str,
+    *,
+    sqlite_path: str | None = None,
+    meili_url: str | None = None,
+    meili_key: str | None = None,
+    index_name: str = "srx",
+    timeout_s: float = 5.0,
+) -> SearchBackend:
+    """Build a backend by name: "fts5" (needs sqlite_path, default ":memory:") or "meili" (needs meili_url)."""
+    kind = (kind or "").strip().lower()
+    if kind in ("fts5", "sqlite", "fts"):
+        from .fts5 import FTS5Backend
+
+        return FTS5Backend(sqlite_path or ":memory:", timeout_s=timeout_s)
+    if kind in ("meili", "meilisearch"):
+        if not meili_url:
+            raise SearchError("the meili backend needs meili_url")
+        from .meili import MeiliBackend
+
+        return MeiliBackend(meili_url, meili_key, index_name=index_name, timeout_s=timeout_s)
+    raise SearchError(f"unknown search backend {kind!r}; expected 'fts5' or 'meili'")
