@@ -48,10 +48,26 @@ def get_backend(app: Flask | None = None) -> SearchBackend:
                                index_name=cfg["MEILI_INDEX"])
         try:
             backend.setup()
+            if backend.name == "fts5":
+                _rebuild_if_empty(app, backend)
         except SearchUnavailable:
             app.logger.warning("search backend %s unavailable at start-up", backend.name)
         app.extensions["srx.search"] = backend
     return backend
+
+
+def _rebuild_if_empty(app: Flask, backend: SearchBackend) -> None:
+    """The embedded index is a cache of the database: when it is empty (new file, or a layout change
+    after an upgrade dropped it) but the database is not, rebuild it before the first search."""
+    from .db import make_engine
+
+    if backend.count() > 0:
+        return
+    engine = app.extensions.get("srx.engine") or make_engine(app.config["DATABASE_URL"])
+    with Session(engine) as session:
+        if count_documents(session) > 0:
+            app.logger.info("search index is empty; rebuilding it from the database")
+            reindex(session, backend)
 
 
 def _eligible_slugs(session: Session, initiative_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
