@@ -1,0 +1,234 @@
+"""Ranking: features -> scores -> the top ``limit`` candidates with their reasons.
+
+- Scorer choice: the learned model only when one is given *and* its card shows it beat the prior on held-out
+  NDCG@10 (``LearnedModel.beats_prior``); otherwise the prior.
+- Determinism: scores are rounded to 1e-12 for ordering and ties are broken by candidate id, so the ranking
+  does not depend on the order candidates arrive in.
+- Reasons are not separate rules: they are the features with the largest contributions to this candidate's
+  score (the prior's or the model's, in log-odds). Up to three positive ones above ``MIN_POSITIVE`` (at least
+  the two strongest positive ones above ``MIN_ANY``), plus the most negative one when it is below
+  ``MAX_NEGATIVE``. A feature whose value is unknown (no coordinates, no earlier decisions, no priority
+  themes) is never quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from .features import (
+    FEATURE_NAMES,
+    REASON_CODES,
+    ApprovalStats,
+    CandidateSet,
+    FeatureBatch,
+    as_candidate_set,
+    as_stats,
+    compute_feature_batch,
+)
+from .prior import PRIOR
+from .types import THEMES, Candidate, ContractContext, DecisionRecord, Reason, Recommendation
+
+MIN_POSITIVE = 0.05  # log-odds a positive reason must add (after the top two)
+MIN_ANY = 0.01  # below this a contribution is never quoted
+MAX_NEGATIVE = -0.4  # log-odds a negative reason must take away to be mentioned
+MAX_POSITIVE_REASONS = 3
+
+
+class Scorer(Protocol):
+    name: str
+
+    def score(self, X: np.ndarray) -> np.ndarray: ...
+
+    def contributions(self, X: np.ndarray) -> np.ndarray: ...
+
+
+def choose_scorer(model: Scorer | None) -> Scorer:
+    """The model when it has shown it beats the prior on held-out decisions; else the prior."""
+    if model is None:
+        return PRIOR
+    if getattr(model, "beats_prior", False):
+        return model
+    return PRIOR
+
+
+def top_indices(
+    scores: np.ndarray, ids: np.ndarray | Callable[[np.ndarray], np.ndarray], limit: int | None
+) -> np.ndarray:
+    """Indices of the best ``limit`` scores, ordered by score desc then id asc (order-independent).
+
+    ``ids`` is the id array, or a function giving the ids at some positions (only the candidates that can
+    reach the top, ties at the boundary included, are looked up).
+    """
+    n = scores.shape[0]
+    key = np.round(np.asarray(scores, dtype=np.float64), 12)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if limit is None or limit >= n:
+        pool = np.arange(n)
+    else:
+        if limit <= 0:
+            return np.zeros(0, dtype=np.int64)
+        kth = np.partition(-key, limit - 1)[limit - 1]
+        pool = np.flatnonzero(-key <= kth)  # keeps every tie at the boundary
+    pool_ids = ids(pool) if callable(ids) else ids[pool]
+    order = np.lexsort((pool_ids, -key[pool]))
+    out = pool[order]
+    return out if limit is None else out[:limit]
+
+
+def _reason_params(
+    feature: str, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
+) -> dict | None:
+    x = float(batch.X[i, FEATURE_NAMES.index(feature)])
+    if feature == "priority_theme_fit":
+        t = batch.best_priority_theme(i)
+        if t < 0:
+            return None
+        return {"theme": THEMES[t], "government": ctx.government_name, "score": round(cs.themes[i, t] * 100)}
+    if feature == "company_interest_fit":
+        t = batch.best_interest_theme(i)
+        if t < 0:
+            return None
+        return {"theme": THEMES[t], "score": round(cs.themes[i, t] * 100)}
+    if feature == "text_fit":
+        if not ctx.company_profile.strip():
+            return None
+        return {"pct": round(x * 100)}
+    if feature == "closeness":
+        km = float(batch.km[i])
+        if np.isnan(km):
+            return None
+        return {"km": round(km, 1) if km < 10 else round(km)}
+    if feature == "fills_share":
+        if ctx.remaining_cents <= 0:
+            return None
+        return {"pct": round(x * 100), "value_cents": int(cs.open_value[i])}
+    if feature == "route_preference":
+        route = cs.route_names[int(cs.route_code[i])]
+        if not ctx.route_order:
+            return None
+        rank = list(ctx.route_order).index(route) + 1 if route in ctx.route_order else None
+        return {"route": route, "rank": rank, "government": ctx.government_name}
+    if feature == "search_relevance":
+        s = cs.search_score
+        if s.size == 0 or float(s.max()) <= 0 or float(s.max()) == float(s.min()):
+            return None
+        return {"pct": round(x * 100)}
+    if feature == "approval_rate":
+        n = int(batch.decisions[i])
+        if n == 0:
+            return None
+        approved = int(batch.approvals[i])
+        return {
+            "approved": approved,
+            "n": n,
+            "pct": round(100 * approved / n),
+            "government": ctx.government_name,
+        }
+    return None
+
+
+def build_reasons(
+    contrib: np.ndarray, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
+) -> tuple[Reason, ...]:
+    """Reasons for row ``i`` from its per-feature contributions (see module docstring)."""
+    items = []
+    for j, name in enumerate(FEATURE_NAMES):
+        c = float(contrib[j])
+        if c == 0.0:
+            continue
+        params = _reason_params(name, i, ctx, cs, batch)
+        if params is None:
+            continue
+        items.append((c, name, params))
+    positives = sorted((t for t in items if t[0] > 0), key=lambda t: (-t[0], t[1]))
+    chosen = [
+        t
+        for k, t in enumerate(positives[:MAX_POSITIVE_REASONS])
+        if t[0] >= MIN_POSITIVE or (k < 2 and t[0] >= MIN_ANY)
+    ]
+    negatives = sorted((t for t in items if t[0] <= MAX_NEGATIVE), key=lambda t: (t[0], t[1]))
+    if negatives:
+        chosen.append(negatives[0])
+    return tuple(Reason(REASON_CODES[name], params, round(c, 4)) for c, name, params in chosen)
+
+
+def rank(
+    ctx: ContractContext,
+    candidates: CandidateSet | Sequence[Candidate],
+    history: ApprovalStats | Iterable[DecisionRecord] | None = (),
+    model: Scorer | None = None,
+    limit: int | None = 10,
+    *,
+    vectorizer=None,
+) -> list[Recommendation]:
+    """The best ``limit`` candidates for ``ctx``, best first, each with score, features and reasons.
+
+    ``candidates`` is a list of Candidate or a CandidateSet (``catalogue.select(ids, scores)``, the fast
+    path). ``history`` is a list of DecisionRecord or a prebuilt ApprovalStats (build it once per process
+    or request; it sorts the history). ``limit=None`` ranks everything.
+    """
+    cs = as_candidate_set(candidates)
+    batch = compute_feature_batch(ctx, cs, as_stats(history), vectorizer=vectorizer)
+    scorer = choose_scorer(model)
+    scores = np.clip(scorer.score(batch.X), 0.0, 1.0)
+    top = top_indices(scores, cs.ids_at, limit)
+    contrib = scorer.contributions(batch.X[top]) if top.size else np.zeros((0, len(FEATURE_NAMES)))
+    out = []
+    for pos, i in enumerate(top.tolist()):
+        row = batch.X[i]
+        out.append(
+            Recommendation(
+                candidate=cs.candidate(i),
+                score=float(scores[i]),
+                features={name: float(row[j]) for j, name in enumerate(FEATURE_NAMES)},
+                reasons=build_reasons(contrib[pos], i, ctx, cs, batch),
+                rank=pos + 1,
+                scorer=scorer.name,
+                contributions={name: float(contrib[pos, j]) for j, name in enumerate(FEATURE_NAMES)},
+            )
+        )
+    return out
+
+
+class Recommender:
+    """Holds what is worth keeping between requests: the model, the approval index, the catalogue.
+
+    >>> rec = Recommender(model=None, history=decisions, catalogue=CandidateSet.from_candidates(c, index_text=True))
+    >>> rec.rank(ctx, ids=[h.document.id for h in hits], search_scores=[h.score for h in hits])
+    """
+
+    def __init__(
+        self,
+        model: Scorer | None = None,
+        history: ApprovalStats | Iterable[DecisionRecord] | None = (),
+        catalogue: CandidateSet | Sequence[Candidate] | None = None,
+    ) -> None:
+        self.model = model
+        self.stats = as_stats(history)
+        self.catalogue = None if catalogue is None else as_candidate_set(catalogue)
+
+    @property
+    def scorer_name(self) -> str:
+        return choose_scorer(self.model).name
+
+    def rank(
+        self,
+        ctx: ContractContext,
+        candidates: CandidateSet | Sequence[Candidate] | None = None,
+        *,
+        ids: Sequence[str] | None = None,
+        search_scores: Sequence[float] | None = None,
+        limit: int | None = 10,
+        strict: bool = True,
+    ) -> list[Recommendation]:
+        if candidates is None:
+            if self.catalogue is None:
+                raise ValueError("pass candidates, or build the Recommender with a catalogue")
+            candidates = (
+                self.catalogue if ids is None else self.catalogue.select(ids, search_scores, strict=strict)
+            )
+        return rank(ctx, candidates, self.stats, self.model, limit)
