@@ -162,3 +162,15 @@ def search_status() -> None:
     health = get_backend().health()
     health["pending_changes"] = pending_count(get_session())
     click.echo(json.dumps(health, indent=2))
+
+
+# Matching commands (decisions import/export, train, evaluate, recommend) live in their own module.
+def _register_matching() -> None:
+    try:
+        from .cli_matching import register
+    except ImportError:  # the module is optional while it is being built
+        return
+    register(main)
+
+
+_register_matching()

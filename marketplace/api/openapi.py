@@ -225,6 +225,20 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _json("ContractDetail", "The contract."),
                       "404": _problem("No such contract, or not the caller's to see."), **READ_ERRORS},
     }},
+    "/api/v1/contracts/{reference}/recommendations": {"get": {
+        "summary": "Recommended open needs and social firms for the contract's remaining obligation.",
+        "description": "Who: the contract's company and its government's officers. Each item has a score "
+                       "(0-1), the features, and reasons in the caller's language.",
+        "security": AUTH,
+        "parameters": [P_REFERENCE,
+                       {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
+                       {"name": "q", "in": "query", "schema": STR, "description": "Words to narrow the candidates."},
+                       {"name": "theme", "in": "query", "schema": STR},
+                       {"name": "need_kind", "in": "query", "schema": STR}],
+        "responses": {"200": {"description": "Ranked recommendations",
+                              "content": {"application/json": {"schema": {"type": "object"}}}},
+                      "404": _problem("No such contract, or not the caller's to see."), **READ_ERRORS},
+    }},
     "/api/v1/contracts/{reference}/valuation": {"post": {
         "summary": "Value a pledge without storing it.",
         "description": "Who: the contract's company. `quantity` is in cents for money blocks.",

@@ -29,11 +29,11 @@ from ..queries import (
     matches_for_contract,
     needs_of,
 )
+from ..recommend import match_insight
 from ..search_sync import get_backend
 from ..services import approvals, deliveries, pledges
 from ..services.errors import Conflict
 from ..views._helpers import get_session, me
-from ..views.officer import match_insight
 from ..views.public import search_query_from_args
 from . import bp
 from . import serialise as out
@@ -159,6 +159,22 @@ def contract(reference: str):  # type: ignore[no-untyped-def]
     row = contract_rows(session, [c])[0]
     return jsonify(out.contract_detail_json(row, session.get(ValuationTable, c.table_id),
                                             blocks_of(session, c.table_id), matches_for_contract(session, c.id or 0)))
+
+
+@bp.route("/v1/contracts/<reference>/recommendations")
+@access("company", "officer")
+def recommendations(reference: str):  # type: ignore[no-untyped-def]
+    """The ranked open needs and social firms for a contract's remaining obligation, with reasons."""
+    from ..recommend import recommend
+
+    session = get_session()
+    c = _visible_contract(reference)
+    limit = _int_arg("limit", 10, 1, 50)
+    filters = {"themes": request.args.getlist("theme")[:6], "need_kinds": request.args.getlist("need_kind")[:7]}
+    result = recommend(session, c, text=request.args.get("q", "")[:200], filters=filters, limit=limit)
+    return jsonify({"contract": c.reference, "remaining_cents": result.context.remaining_cents,
+                    "scorer": result.scorer, "search_degraded": result.pool.search_failed,
+                    "recommendations": [s.as_dict() for s in result.suggestions]})
 
 
 @bp.route("/v1/contracts/<reference>/valuation", methods=["POST"])

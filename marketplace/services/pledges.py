@@ -176,34 +176,38 @@ def _lock_need(session: Session, need: Need) -> None:
     session.execute(update(Need).where(Need.id == need.id).values(lock_version=Need.lock_version + 1))
 
 
+def _insert_pledge(session: Session, *, actor: User, req: PledgeRequest, action: str = "match.pledged") -> Match:
+    """Check, value and add one proposed match inside the caller's transaction (no commit)."""
+    p = resolve(session, actor=actor, req=req)
+    if p.need is not None:
+        _lock_need(session, p.need)
+        capacity = open_capacity(session, p.need)
+        if (req.quantity or 0) > capacity:
+            raise ServiceError(N_("Only %(open)s is still open on this need."), field="quantity", open=capacity)
+    unit = p.block.unit
+    match = Match(
+        contract_id=p.contract.id or 0, initiative_id=p.initiative.id if p.initiative else None,
+        need_id=p.need.id if p.need else None, block_id=p.block.id or 0, table_id=p.table.id or 0,
+        quantity=req.quantity or 0, hours_per_week=req.hours_per_week if unit == "fte_year" else None,
+        months=req.months if unit == "fte_year" else None, weeks=req.weeks if unit == "internship_year" else None,
+        bonus_codes=list(req.bonuses), value_cents=p.valuation.value_cents, breakdown=p.valuation.breakdown(),
+        status="proposed", note=req.note.strip(), created_by_id=actor.id, submission_key=req.submission_key or None,
+    )
+    session.add(match)
+    session.flush()
+    record(session, actor=actor, action=action, entity_type="match", entity_id=match.id or 0,
+           after=snapshot(match, AUDIT_FIELDS))
+    return match
+
+
 def create_pledge(session: Session, *, actor: User, req: PledgeRequest) -> Match:
     """Create a proposed match; its value is frozen now from the contract's table version."""
     if req.submission_key:
         existing = session.exec(select(Match).where(Match.submission_key == req.submission_key)).first()
         if existing is not None:
             raise Conflict(N_("This pledge was already submitted."), match_id=existing.id)
-    p = resolve(session, actor=actor, req=req)
     try:
-        if p.need is not None:
-            _lock_need(session, p.need)
-            capacity = open_capacity(session, p.need)
-            if (req.quantity or 0) > capacity:
-                raise ServiceError(N_("Only %(open)s is still open on this need."), field="quantity",
-                                   open=capacity)
-        match = Match(
-            contract_id=p.contract.id or 0, initiative_id=p.initiative.id if p.initiative else None,
-            need_id=p.need.id if p.need else None, block_id=p.block.id or 0, table_id=p.table.id or 0,
-            quantity=req.quantity or 0, hours_per_week=req.hours_per_week if p.block.unit == "fte_year" else None,
-            months=req.months if p.block.unit == "fte_year" else None,
-            weeks=req.weeks if p.block.unit == "internship_year" else None,
-            bonus_codes=list(req.bonuses), value_cents=p.valuation.value_cents,
-            breakdown=p.valuation.breakdown(), status="proposed", note=req.note.strip(),
-            created_by_id=actor.id, submission_key=req.submission_key or None,
-        )
-        session.add(match)
-        session.flush()
-        record(session, actor=actor, action="match.pledged", entity_type="match", entity_id=match.id or 0,
-               after=snapshot(match, AUDIT_FIELDS))
+        match = _insert_pledge(session, actor=actor, req=req)
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -212,6 +216,36 @@ def create_pledge(session: Session, *, actor: User, req: PledgeRequest) -> Match
         session.rollback()
         raise
     return match
+
+
+MAX_PLAN_ITEMS = 50
+
+
+def create_plan(session: Session, *, actor: User, contract_id: int, items: list[PledgeRequest]) -> list[Match]:
+    """Turn a plan into proposed matches in one transaction: all of them, or none.
+
+    Each item is checked as a single pledge would be; a need that appears twice has its capacity
+    counted across both. On the first refusal nothing is stored and the error names the item.
+    """
+    if not items:
+        raise ServiceError(N_("The plan has no pledges. Choose at least one."), field="plan")
+    if len(items) > MAX_PLAN_ITEMS:
+        raise ServiceError(N_("A plan can hold at most %(max)s pledges."), field="plan", max=MAX_PLAN_ITEMS)
+    created: list[Match] = []
+    try:
+        for position, item in enumerate(items, start=1):
+            req = PledgeRequest(**{**item.__dict__, "contract_id": contract_id, "submission_key": None})
+            try:
+                created.append(_insert_pledge(session, actor=actor, req=req, action="match.pledged_from_plan"))
+            except ServiceError as exc:
+                exc.params = {**exc.params, "item": position}
+                exc.field = f"item-{position}:{exc.field or ''}"
+                raise
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return created
 
 
 def _own_match(session: Session, actor: User, match_id: int) -> Match:

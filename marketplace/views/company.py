@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from sqlmodel import col, select
 
 from .. import formatting
 from ..authz import access
-from ..models import Contract, Government, Initiative, Need, ValuationTable
+from ..models import NEED_KINDS, Contract, Government, Initiative, Need, ValuationTable
 from ..queries import (
     blocks_of,
     contract_rows,
@@ -18,8 +18,10 @@ from ..queries import (
     matches_for_contract,
     open_capacities,
 )
+from ..recommend import plan_for, recommend
 from ..services import deliveries, pledges
 from ..services.errors import Conflict, ServiceError
+from ..themes import THEME_CODES
 from ._helpers import (
     abort,
     error_text,
@@ -60,16 +62,19 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     c = _own_contract(contract_id)
     row = contract_rows(session, [c])[0]
     table = session.get(ValuationTable, c.table_id)
+    q = request.args.get("q", "")[:200]
+    filters = {"themes": [v for v in request.args.getlist("theme") if v in THEME_CODES][:6],
+               "need_kinds": [v for v in request.args.getlist("need_kind") if v in NEED_KINDS][:7]}
+    recs, recs_error = None, False
+    if row.totals.remaining_cents > 0 or (row.totals.small_contract and not row.totals.activities_committed):
+        try:
+            recs = recommend(session, c, text=q, filters=filters, limit=10)
+        except Exception:  # recommendations help; they never break the contract page
+            current_app.logger.exception("recommendations failed for contract %s", c.id)
+            recs_error = True
     return render_template("company/contract.html", row=row, matches=matches_for_contract(session, c.id or 0),
-                           table=table, blocks=blocks_of(session, c.table_id), extra=contract_extras(c))
-
-
-def contract_extras(c: Contract) -> dict[str, Any]:
-    """Hook for extra panels on the contract page (recommendations); empty by default."""
-    from flask import current_app
-
-    hook = current_app.extensions.get("srx.contract_extras")
-    return hook(c) if hook else {}
+                           table=table, blocks=blocks_of(session, c.table_id), recs=recs, recs_error=recs_error,
+                           q=q, filters=filters, new_key=new_submission_key)
 
 
 def pledge_request(contract_id: int, values: dict[str, Any], *, submission_key: str | None) -> pledges.PledgeRequest:
@@ -241,3 +246,56 @@ def deliver(match_id: int):  # type: ignore[no-untyped-def]
     else:
         flash(gettext("Marked as delivered."), "info")
     return redirect(url_for("company.match", match_id=match_id))
+
+
+PLAN_ROW_FIELDS = ("target", "block", "unit", "units", "include")
+
+
+def _plan_rows(values: Any) -> list[dict[str, str]]:
+    """The rows of the submitted plan form (row-<n>-<field>), in order."""
+    rows: dict[int, dict[str, str]] = {}
+    for key in values:
+        parts = key.split("-", 2)
+        if len(parts) == 3 and parts[0] == "row" and parts[1].isdigit() and parts[2] in PLAN_ROW_FIELDS:
+            rows.setdefault(int(parts[1]), {})[parts[2]] = str(values.get(key, ""))[:100]
+    return [rows[n] for n in sorted(rows)][: pledges.MAX_PLAN_ITEMS + 1]
+
+
+def _plan_request(row: dict[str, str]) -> pledges.PledgeRequest:
+    units = to_int(row.get("units"))
+    quantity = units * 100 if units is not None and row.get("unit") == "euro" else units
+    target = row.get("target", "")
+    need_id = to_int(target[5:]) if target.startswith("need:") else None
+    initiative_id = to_int(target[11:]) if target.startswith("initiative:") else None
+    # Person-years at full time for a year, internships for a year: the plan counts whole units.
+    return pledges.PledgeRequest(contract_id=0, block_code=row.get("block", ""), quantity=quantity, need_id=need_id,
+                                 initiative_id=initiative_id, hours_per_week=36, months=12, weeks=52,
+                                 note=gettext("Part of a plan for the obligation"))
+
+
+@bp.route("/contracts/<int:contract_id>/plan", methods=["GET", "POST"])
+@access("company")
+def plan(contract_id: int):  # type: ignore[no-untyped-def]
+    """Propose a set of pledges that covers the remaining obligation; the company edits and submits it."""
+    session = get_session()
+    c = _own_contract(contract_id)
+    error = None
+    if request.method == "POST":
+        rows = [r for r in _plan_rows(request.form) if r.get("include") == "1"]
+        try:
+            created = pledges.create_plan(session, actor=me(), contract_id=c.id or 0,
+                                          items=[_plan_request(r) for r in rows])
+        except ServiceError as exc:
+            item = exc.params.get("item")
+            error = (gettext("Pledge %(n)s of the plan: %(message)s", n=item, message=error_text(exc)) if item
+                     else error_text(exc))
+        else:
+            flash(ngettext("%(num)s pledge submitted for %(value)s.", "%(num)s pledges submitted for %(value)s.",
+                           len(created), value=formatting.money(sum(m.value_cents for m in created))), "info")
+            return redirect(url_for("company.contract", contract_id=c.id))
+    row = contract_rows(session, [c])[0]
+    result, recs = plan_for(session, c)
+    by_id = {s.rec.candidate.id: s for s in recs.suggestions}
+    items = [(item, by_id[item.candidate_id]) for item in result.items if item.candidate_id in by_id]
+    return render_template("company/plan.html", row=row, plan=result, items=items, recs=recs,
+                           error=error), (400 if error else 200)

@@ -3,11 +3,9 @@
 Everything is scoped to the officer's own government; anything else answers 404.
 """
 
-import math
-from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from .. import formatting
@@ -33,6 +31,7 @@ from ..queries_officer import (
     initiatives_for_eligibility,
     match_status_counts,
 )
+from ..recommend import match_insight
 from ..services import approvals
 from ..services import eligibility as eligibility_service
 from ..services.contracts import register_contract
@@ -52,7 +51,6 @@ from ._helpers import (
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
 # The recommendation hook: callable(MatchRow) -> {"score", "features", "reasons"} or None.
-INSIGHT_HOOK = "srx.match_insight"
 DECISIONS = ("approve", "reject", "changes")
 # Service field -> form field, where the form asks in euro rather than cents.
 CONTRACT_FIELDS = {"sum_cents": "sum", "labour_component_cents": "labour_component"}
@@ -82,26 +80,6 @@ def _own_contract(contract_id: int) -> Contract:
 
 
 # --- recommendation insight -----------------------------------------------------------------------------
-
-
-def match_insight(row: MatchRow) -> dict[str, Any] | None:
-    """What the recommender says about a match, or None without a hook; a failing hook shows nothing."""
-    hook = current_app.extensions.get(INSIGHT_HOOK)
-    if hook is None:
-        return None
-    try:
-        out = hook(row)
-    except Exception:  # the decision must never depend on the recommender being up
-        current_app.logger.warning("match insight failed for match %s", row.match.id, exc_info=True)
-        return None
-    if not isinstance(out, Mapping):
-        return None
-    features = {str(k): float(v) for k, v in (out.get("features") or {}).items()
-                if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)}
-    score = out.get("score")
-    score = float(score) if isinstance(score, int | float) and math.isfinite(score) else None
-    reasons = [str(r) for r in (out.get("reasons") or []) if r][:10]
-    return {"score": score, "features": features or None, "reasons": reasons}
 
 
 def _with_insight(rows: list[MatchRow]) -> list[MatchRow]:
