@@ -82,6 +82,9 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SEARCH_BACKEND": "fts5", "SEARCH_SQLITE_PATH": str(tmp_path / "search.sqlite3"),
         "MODEL_PATH": str(tmp_path / "model" / "scorer.skops"),
         "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH,
+        # The suite reads English page text; production defaults to Dutch (tests that check Dutch build their
+        # own app without this key: tests/unit/test_translations.py, test_security's language test).
+        "BABEL_DEFAULT_LOCALE": "en",
     }
 
 
@@ -183,8 +186,10 @@ def add_government(session: Session, slug: str, name: str, municipality: str, *,
 
 
 def add_user(session: Session, email: str, role: str, **org: Any) -> User:
+    """A user who reads English (like the suite's assertions) unless `locale=` says otherwise."""
+    fields: dict[str, Any] = {"locale": "en", **org}
     user = User(email=email, name=email.split("@")[0], role=role,
-                password_hash=generate_password_hash(PASSWORD, method=FAST_HASH), **org)
+                password_hash=generate_password_hash(PASSWORD, method=FAST_HASH), **fields)
     session.add(user)
     return user
 

@@ -62,7 +62,7 @@ def test_queue_shows_own_proposed_matches_oldest_first(officer: Any, world: Worl
     assert f'action="/officer/matches/{first.id}/approve"' in html
     assert f'action="/officer/matches/{first.id}/reject"' in html
     assert f'action="/officer/matches/{first.id}/changes"' in html
-    assert "Why this match" not in html  # no recommendation hook installed
+    assert "Why this match" in html  # the recommender explains each proposed match
 
 
 def test_empty_queue_says_so(officer: Any, world: World) -> None:
@@ -149,7 +149,8 @@ def test_approve_moves_the_remaining_obligation(officer: Any, world: World) -> N
     after = text(officer.get(f"/officer/contracts/{world.contract_a.id}"))
     assert has_money(after, "99.000")
     decision = world.session.exec(select(Decision)).one()
-    assert decision.outcome == "approved" and decision.reason == "Prima" and decision.features is None
+    assert decision.outcome == "approved" and decision.reason == "Prima"
+    assert decision.features is not None and "priority_theme_fit" in decision.features  # what the officer saw
 
 
 def test_reject_and_changes_with_reason(officer: Any, world: World) -> None:
