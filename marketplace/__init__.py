@@ -160,10 +160,12 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = formatting.money
     app.jinja_env.filters["quantity"] = formatting.quantity
+    app.jinja_env.filters["percent"] = formatting.percent
+    app.jinja_env.filters["decimal"] = formatting.decimal
     app.jinja_env.filters["breakdown_line"] = formatting.breakdown_line
     app.jinja_env.globals.update(
         label=formatting.label, i18n=i18n, THEME_CODES=THEME_CODES, csrf_token=generate_csrf,
-        radar=formatting.radar,
+        radar=formatting.radar, remaining_activities=formatting.remaining_activities,
     )
 
     @app.context_processor

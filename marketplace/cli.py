@@ -165,12 +165,6 @@ def search_status() -> None:
 
 
 # Matching commands (decisions import/export, train, evaluate, recommend) live in their own module.
-def _register_matching() -> None:
-    try:
-        from .cli_matching import register
-    except ImportError:  # the module is optional while it is being built
-        return
-    register(main)
+from .cli_matching import register as _register_matching  # noqa: E402
 
-
-_register_matching()
+_register_matching(main)

@@ -3,7 +3,7 @@
 import math
 from typing import Any
 
-from flask_babel import format_currency, format_decimal, gettext
+from flask_babel import format_currency, format_decimal, gettext, ngettext
 
 from . import i18n
 
@@ -22,8 +22,20 @@ def quantity(value: int | None, unit: str) -> str:
         return "—"
     if unit == "cents":
         return money(value)
-    label = i18n.NEED_UNITS.get(unit, unit)
-    return f"{format_decimal(value)} {label}"
+    if unit == "hours":
+        return ngettext("%(n)s hour", "%(n)s hours", value, n=format_decimal(value))
+    if unit == "days":
+        return ngettext("%(n)s day", "%(n)s days", value, n=format_decimal(value))
+    if unit in ("places", "persons"):
+        return ngettext("%(n)s place", "%(n)s places", value, n=format_decimal(value))
+    return f"{format_decimal(value)} {i18n.NEED_UNITS.get(unit, unit)}"
+
+
+def percent(basis_points: int | None) -> str:
+    """Basis points as a percentage in the user's notation: 500 -> '5%', 1250 -> '12,5%' in Dutch."""
+    if basis_points is None:
+        return "—"
+    return format_decimal(basis_points / 100, format="#,##0.##") + "%"
 
 
 def label(mapping: str, code: str | None) -> str:
@@ -95,3 +107,14 @@ def radar(scores: dict[str, int], size: int = 260) -> dict[str, Any]:
         "rings": [poly(lambda _i, f=f: f) for f in (0.25, 0.5, 0.75, 1.0)],
         "shape": poly(lambda i: max(0, min(100, scores.get(THEME_CODES[i]) or 0)) / 100),
     }
+
+
+def decimal(value: float | int) -> str:
+    """A number in the user's notation (decimal comma in Dutch)."""
+    return format_decimal(value)
+
+
+def remaining_activities(totals: Any) -> str:
+    """What a small contract still asks, in words: '1 social activity' or 'none'."""
+    left = max(0, totals.activities_required - totals.activities_committed)
+    return ngettext("%(num)s social activity", "%(num)s social activities", left)

@@ -56,3 +56,5 @@ BLOCK_UNITS = {"fte_year": _l("per person-year (36 h/week)"), "internship_year":
 ROLES = {"company": _l("Company"), "initiative": _l("Initiative"), "officer": _l("Officer"), "admin": _l("Admin")}
 GOVERNMENT_KINDS = {"municipality": _l("Municipality"), "province": _l("Province"), "region": _l("Region"),
                     "ministry": _l("Ministry")}
+PSO_LEVELS = {"aspirant": _l("Aspirant"), "trede_1": _l("Step 1"), "trede_2": _l("Step 2"), "trede_3": _l("Step 3"),
+              "30plus": _l("30+")}

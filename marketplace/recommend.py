@@ -232,7 +232,8 @@ def current_model() -> Any:
     """The learned model from MODEL_PATH when it exists, matches and beat the prior; otherwise None (prior)."""
     path = Path(current_app.config["MODEL_PATH"])
     try:
-        stamp = path.stat().st_mtime_ns
+        # Both files: a new card with an old model (or the reverse) must not be served from the cache.
+        stamp = (path.stat().st_mtime_ns, path.with_suffix(".json").stat().st_mtime_ns)
     except OSError:
         return None
     key = f"{path}:{stamp}"

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from ._base import json_column, utcnow
+from ._base import cents_column, json_column, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
@@ -45,7 +45,8 @@ class Decision(SQLModel, table=True):
     need: str = Field(default="", max_length=60)
     building_block: str = Field(max_length=60)
     route: str = Field(default="", max_length=30)
-    quantity: int = 0
+    # Same range as Match.quantity (cents for money blocks).
+    quantity: int = Field(default=0, sa_column=cents_column())
     outcome: str = Field(max_length=20)  # approved | rejected | changes_requested
     reason: str = Field(default="")
     score: float | None = None

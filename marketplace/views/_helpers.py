@@ -39,8 +39,13 @@ def form_values(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
 
 
 def error_text(exc: ServiceError) -> str:
-    """The service's message in the user's language."""
-    return gettext(exc.message, **exc.params) if exc.params else gettext(exc.message)
+    """The service's message in the user's language (a status code in it is named in that language too)."""
+    params = dict(exc.params)
+    if isinstance(params.get("status"), str):
+        from ..i18n import MATCH_STATUSES
+
+        params["status"] = str(MATCH_STATUSES.get(params["status"], params["status"])).lower()
+    return gettext(exc.message, **params) if params else gettext(exc.message)
 
 
 def errors_of(exc: ServiceError) -> dict[str, str]:

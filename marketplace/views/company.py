@@ -269,8 +269,7 @@ def _plan_request(row: dict[str, str]) -> pledges.PledgeRequest:
     initiative_id = to_int(target[11:]) if target.startswith("initiative:") else None
     # Person-years at full time for a year, internships for a year: the plan counts whole units.
     return pledges.PledgeRequest(contract_id=0, block_code=row.get("block", ""), quantity=quantity, need_id=need_id,
-                                 initiative_id=initiative_id, hours_per_week=36, months=12, weeks=52,
-                                 note=gettext("Part of a plan for the obligation"))
+                                 initiative_id=initiative_id, hours_per_week=36, months=12, weeks=52)
 
 
 @bp.route("/contracts/<int:contract_id>/plan", methods=["GET", "POST"])

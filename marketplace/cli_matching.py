@@ -1,0 +1,453 @@
+"""`srx` commands for the recommender: decision history as CSV, training, evaluation, recommendations.
+
+    srx decisions export FILE        approved/rejected decisions as CSV (docs/decisions.md)
+    srx decisions import FILE        the same format; all rows are checked first, then stored together
+    srx train [--kind] [--out]       fit the scorer from every decision, write it with its model card
+    srx evaluate [--json]            held-out NDCG@10, precision@5, MAP: model vs prior vs random
+    srx recommend REFERENCE          the ranked candidates for one contract
+
+`marketplace.cli` calls ``register(main)``. Progress goes to stderr, so ``--json`` output stays clean.
+
+Training data. Decisions made in the app carry the features the officer saw. Imported decisions (and app
+decisions stored without features) are resolved to a (contract, candidate) pair from today's data with
+``recommend.contract_context`` and ``recommend.candidate_for``, sized as pledged, like the officer's insight
+panel does; a decision whose contract or initiative no longer exists is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlmodel import Session, col, select
+
+from .db import get_session
+from .models import BuildingBlock, Contract, Decision, Initiative, Match, Need
+
+if TYPE_CHECKING:  # matching pulls in numpy and scikit-learn: imported inside the commands, not on `srx` start
+    from matching import Candidate, ContractContext, DecisionRecord
+    from matching.training import TrainingSet
+
+MIN_DECISIONS = 20  # usable decisions (stored features or resolved)
+MIN_PER_OUTCOME = 5  # approved and rejected each: fewer make the held-out metrics noise
+MIN_COMPANIES = 2  # GroupKFold holds out whole companies
+MINIMUM = (f"at least {MIN_DECISIONS} usable decisions, {MIN_PER_OUTCOME} approved and {MIN_PER_OUTCOME} rejected, "
+           f"from at least {MIN_COMPANIES} companies")
+KINDS = ("auto", "logistic", "hgb")
+METRICS = (("ndcg@10", "NDCG@10"), ("precision@5", "P@5"), ("map", "MAP"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Training data
+
+
+def pledged_value(unit: str, value_cents: int | None, percentage_bp: int | None, max_months: int | None,
+                  quantity: int) -> int | None:
+    """Roughly what a pledge of `quantity` on a block was worth (full-time, full-year for employment)."""
+    if quantity <= 0:
+        return None
+    if unit in ("hour", "day", "internship_year") and value_cents:
+        return value_cents * quantity
+    if unit == "euro_spent":
+        return quantity * (percentage_bp if percentage_bp is not None else 10_000) // 10_000
+    if unit == "by_agreement":
+        return quantity
+    if unit == "fte_year" and value_cents:
+        months = min(12, max_months) if max_months else 12
+        return value_cents * months // 12 * quantity
+    return None
+
+
+class DecisionResolver:
+    """(ContractContext, Candidate) for a decision without stored features, from today's data.
+
+    Known limitation: the contract's remaining obligation, the initiative's handprint, the need's text and
+    the company's profile are today's, not those of the day of the decision.
+    """
+
+    def __init__(self, session: Session, rows: Mapping[int, Decision] | None = None) -> None:
+        self.session = session
+        self.rows = rows or {}  # id(record) -> Decision row (block and quantity, which records do not carry)
+        self._contracts: dict[str, Contract | None] = {}
+        self._initiatives: dict[str, Initiative | None] = {}
+        self._ctx: dict[int, ContractContext] = {}
+        self._base: dict[tuple[int, int, int | None, str], Candidate | None] = {}
+        self._blocks: dict[tuple[int, int, int | None, str], BuildingBlock | None] = {}
+
+    def __call__(self, rec: DecisionRecord) -> tuple[ContractContext, Candidate] | None:
+        from .recommend import candidate_for, contract_context
+
+        s = self.session
+        if rec.contract_reference not in self._contracts:
+            self._contracts[rec.contract_reference] = s.exec(
+                select(Contract).where(Contract.reference == rec.contract_reference)).first()
+        contract = self._contracts[rec.contract_reference]
+        if contract is None or not rec.initiative_slug:
+            return None
+        if rec.initiative_slug not in self._initiatives:
+            self._initiatives[rec.initiative_slug] = s.exec(
+                select(Initiative).where(Initiative.slug == rec.initiative_slug)).first()
+        initiative = self._initiatives[rec.initiative_slug]
+        if initiative is None:
+            return None
+        cid = contract.id or 0
+        if cid not in self._ctx:
+            self._ctx[cid] = contract_context(s, contract)
+        ctx = self._ctx[cid]
+        if ctx.government != rec.government:
+            return None
+        row = self.rows.get(id(rec))
+        block_code = row.building_block if row is not None else ""
+        key = (cid, initiative.id or 0, rec.need_id, block_code)
+        if key not in self._base:
+            need = s.get(Need, rec.need_id) if rec.need_id else None
+            if need is not None and need.initiative_id != initiative.id:
+                need = None
+            block = s.exec(select(BuildingBlock).where(BuildingBlock.table_id == contract.table_id,
+                                                       BuildingBlock.code == block_code)).first() \
+                if block_code else None
+            self._base[key] = candidate_for(s, contract, ctx, need=need, initiative=initiative,
+                                            fallback_block=block, open_units=1)
+            self._blocks[key] = block
+        cand = self._base[key]
+        if cand is None:
+            return None
+        # Size the candidate as pledged, as the officer's insight panel does for the features it stores.
+        value: int | None = None
+        if row is not None and row.match_id is not None:
+            match = s.get(Match, row.match_id)
+            value = match.value_cents if match is not None else None
+        block = self._blocks.get(key)
+        if value is None and row is not None and block is not None:
+            value = pledged_value(block.unit, block.value_cents, block.percentage_bp, block.max_months, row.quantity)
+        if value:
+            cand = replace(cand, unit_value_cents=value, open_value_cents=value, open_units=1)
+        return ctx, cand
+
+
+@dataclass
+class TrainingData:
+    ts: TrainingSet
+    n_records: int  # approved + rejected decisions in the database
+    n_stored: int  # of which with the features shown at decision time
+    n_resolved: int  # of which resolved from today's data
+
+    def problems(self) -> list[str]:
+        """Why there is too little to train or evaluate on (empty when there is enough)."""
+        n = len(self.ts)
+        approved = int(self.ts.y.sum())
+        companies = len(set(self.ts.groups.tolist()))
+        out = []
+        if n < MIN_DECISIONS:
+            out.append(f"{n} usable decisions, at least {MIN_DECISIONS} are needed")
+        if min(approved, n - approved) < MIN_PER_OUTCOME:
+            out.append(f"{approved} approved and {n - approved} rejected, at least {MIN_PER_OUTCOME} of each "
+                       "are needed")
+        if companies < MIN_COMPANIES:
+            out.append(f"decisions from {companies} compan{'y' if companies == 1 else 'ies'}, at least "
+                       f"{MIN_COMPANIES} are needed (evaluation holds out whole companies)")
+        return out
+
+
+def load_training_data(session: Session, *, progress: Callable[[str], None] | None = None) -> TrainingData:
+    """Every approved/rejected decision as a training row (stored features, or resolved from today's data)."""
+    from matching import build_training_set
+
+    from .recommend import decision_records
+
+    say = progress or (lambda _m: None)
+    records = decision_records(session)
+    rows = session.exec(select(Decision).where(col(Decision.outcome).in_(("approved", "rejected")))
+                        .order_by(col(Decision.decided_at), col(Decision.id))).all()
+    by_record: dict[int, Decision] = {}
+    if len(rows) == len(records) and all(r.contract_reference == d.contract_reference
+                                         and r.decided_at == d.decided_at for r, d in zip(records, rows, strict=True)):
+        by_record = {id(r): d for r, d in zip(records, rows, strict=True)}
+    n_stored = sum(1 for r in records if r.features is not None)
+    to_resolve = len(records) - n_stored
+    say(f"{len(records)} decisions: {n_stored} with stored features, {to_resolve} to resolve from today's data")
+    resolver = DecisionResolver(session, by_record)
+    done = [0]
+
+    def resolve(rec: DecisionRecord) -> tuple[ContractContext, Candidate] | None:
+        done[0] += 1
+        if done[0] % 1000 == 0:
+            say(f"  resolved {done[0]} of {to_resolve}")
+        return resolver(rec)
+
+    ts = build_training_set(records, resolve)
+    return TrainingData(ts, len(records), n_stored, to_resolve)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Output helpers
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, int | float) and math.isfinite(value):
+        return f"{value:.3f}"
+    return "n/a"
+
+
+def metrics_table(metrics: Mapping[str, Mapping[str, Any] | None]) -> list[str]:
+    """Rows model/prior/random, columns NDCG@10, P@5, MAP."""
+    lines = [f"{'':<8}" + "".join(f"{label:>10}" for _, label in METRICS)]
+    for name, key in (("model", "learned"), ("prior", "prior"), ("random", "random")):
+        row = metrics.get(key) or {}
+        lines.append(f"{name:<8}" + "".join(f"{_fmt(row.get(k)):>10}" for k, _ in METRICS))
+    return lines
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _with_skipped(problems: list[str], data: TrainingData) -> list[str]:
+    if data.ts.n_skipped:
+        return [*problems, f"{data.ts.n_skipped} of {data.n_records} decisions were skipped: no initiative, or "
+                "their contract or initiative no longer exists"]
+    return problems
+
+
+def _fail(message: str, details: list[str] | None = None) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    for line in details or []:
+        click.echo(f"  {line}", err=True)
+    sys.exit(1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Commands
+
+
+@click.group("decisions")
+def decisions_group() -> None:
+    """Officer decisions, the recommender's training data, as CSV (docs/decisions.md)."""
+
+
+@decisions_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@with_appcontext
+def decisions_export(file: str) -> None:
+    """Write approved and rejected decisions to FILE ('-' for stdout), oldest first."""
+    from .decisions_io import export_decisions
+
+    session = get_session()
+    if file == "-":
+        with click.open_file("-", "w", encoding="utf-8") as out:
+            n = export_decisions(session, out)
+        click.echo(f"Exported {n} decisions.", err=True)
+        return
+    target = Path(file)
+    if not target.parent.is_dir():
+        _fail(f"folder {target.parent} does not exist")
+    # Write next to the target and rename: a failed export leaves no half file behind.
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            n = export_decisions(session, out)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"Exported {n} decisions to {target}.")
+
+
+@decisions_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=str))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
+@with_appcontext
+def decisions_import(file: str, dry_run: bool) -> None:
+    """Import decisions from FILE ('-' for stdin): every row is checked first; one bad row stores nothing."""
+    from .decisions_io import DecisionImportError, import_decisions
+
+    if file == "-":
+        with click.open_file("-", "rb") as stream:
+            data = stream.read()
+    else:
+        data = Path(file).read_bytes()
+    name = "stdin" if file == "-" else file
+    try:
+        result = import_decisions(get_session(), data, dry_run=dry_run)
+    except DecisionImportError as exc:
+        _fail(f"{name}: {exc.summary()}.", exc.lines())
+        return
+    counts = ", ".join(f"{n} {o}" for o, n in result.counts.items())
+    if dry_run:
+        click.echo(f"{name}: {result.n_rows} rows are valid ({counts}); nothing stored (--dry-run).")
+    else:
+        click.echo(f"Imported {len(result.decisions)} decisions from {name} ({counts}).")
+
+
+def _model_path(out: Path | None) -> Path:
+    path = Path(out or current_app.config["MODEL_PATH"])
+    if path.suffix != ".skops":
+        _fail(f"{path}: the model file name must end in .skops (its card is written next to it as .json)")
+    return path
+
+
+def _write_model(model: Any, path: Path) -> Path:
+    """save_model into a temporary folder beside `path`, then move card and model into place.
+
+    The card goes first: a worker that reloads between the two moves sees a checksum mismatch once and
+    reloads when the model file's time stamp changes a moment later; it never keeps a half-written file.
+    """
+    from matching import save_model
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=".train-", dir=path.parent))
+    try:
+        card_tmp = save_model(model, tmpdir / path.name)
+        card = path.with_suffix(".json")
+        os.replace(card_tmp, card)
+        os.replace(tmpdir / path.name, path)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return card
+
+
+@click.command("train")
+@click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True,
+              help="auto: logistic regression below 2000 decisions, monotone gradient boosting above.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the model (.skops; the card goes next to it as .json). Default: MODEL_PATH.")
+@with_appcontext
+def train_command(kind: str, out: Path | None) -> None:
+    """Fit the scorer from every decision, evaluate it (GroupKFold by company) and write it with its card."""
+    from matching import train
+
+    path = _model_path(out)
+    data = load_training_data(get_session(), progress=_progress)
+    problems = data.problems()
+    if problems:
+        _fail(f"not enough decisions to train ({MINIMUM}).", _with_skipped(problems, data))
+    _progress(f"Training ({kind}) on {len(data.ts)} decisions ...")
+    model, card = train(data.ts, kind=kind)
+    card["n_stored_features"] = data.n_stored
+    card["n_resolved"] = data.n_resolved - data.ts.n_skipped
+    card_path = _write_model(model, path)
+    ev = card.get("evaluation", {})
+    click.echo(f"Decisions: {card['n_decisions']} ({card['label_counts']['approved']} approved, "
+               f"{card['label_counts']['rejected']} rejected) from {card['n_companies']} companies; "
+               f"{data.n_stored} with stored features, {card['n_resolved']} resolved from today's data, "
+               f"{card['n_skipped']} skipped.")
+    click.echo(f"Model: {card['model_type']}; held-out evaluation: {ev.get('folds', 0)} folds, "
+               f"{ev.get('n_queries', 0)} contract lists.")
+    for line in metrics_table(card.get("metrics", {})):
+        click.echo(line)
+    if model.beats_prior:
+        verdict = "The model beats the prior on held-out decisions: the app will use it."
+    else:
+        verdict = "The model does not beat the prior on held-out decisions: the app keeps using the prior."
+    click.echo(verdict)
+    click.echo(f"Wrote {path} and {card_path}.")
+    configured = Path(current_app.config["MODEL_PATH"])
+    if path.resolve() != configured.resolve():
+        click.echo(f"Note: the app reads MODEL_PATH={configured}, not this file.")
+
+
+@click.command("evaluate")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True)
+@with_appcontext
+def evaluate_command(as_json: bool, kind: str) -> None:
+    """Held-out ranking quality (GroupKFold by company) of the learned model, the prior and random order."""
+    from matching import evaluate
+
+    data = load_training_data(get_session(), progress=_progress)
+    problems = data.problems()
+    if problems:
+        _fail(f"not enough decisions to evaluate ({MINIMUM}).", _with_skipped(problems, data))
+    result = evaluate(data.ts, kind=kind)
+    out = {
+        "n_decisions": result["n_decisions"], "n_companies": result["n_companies"],
+        "n_contracts": result["n_contracts"], "n_queries": result.get("n_queries", 0),
+        "n_skipped": result["n_skipped"], "n_stored_features": data.n_stored,
+        "label_counts": result["label_counts"], "model_type": result["model_type"],
+        "folds": result["folds"], "cv": result["cv"], "k": result["k"],
+        "model": result["learned"], "prior": result["prior"], "random": result["random"],
+        "beats_prior": result["beats_prior"],
+    }
+    if as_json:
+        click.echo(json.dumps(_clean(out), indent=2, sort_keys=True))
+        return
+    click.echo(f"{out['n_decisions']} decisions ({out['label_counts']['approved']} approved, "
+               f"{out['label_counts']['rejected']} rejected) from {out['n_companies']} companies, "
+               f"{out['n_contracts']} contracts; {out['n_skipped']} skipped.")
+    click.echo(f"{out['model_type']}, GroupKFold by company, {out['folds']} folds; "
+               f"{out['n_queries']} contract lists with 2+ decisions and an approval.")
+    for line in metrics_table(result):
+        click.echo(line)
+    click.echo("The model beats the prior." if out["beats_prior"] else "The model does not beat the prior.")
+
+
+@click.command("recommend")
+@click.argument("reference")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default=None,
+              help="Language of the reasons (default: the app's default locale).")
+@with_appcontext
+def recommend_command(reference: str, limit: int, as_json: bool, lang: str | None) -> None:
+    """The ranked candidates for the contract REFERENCE, with their reasons."""
+    from .recommend import recommend
+
+    session = get_session()
+    contract = session.exec(select(Contract).where(Contract.reference == reference.strip())).first()
+    if contract is None:
+        _fail(f"no contract with reference {reference!r}.")
+        return
+    locale = lang or current_app.config.get("BABEL_DEFAULT_LOCALE", "nl")
+    # Reasons are translated with the request's locale: give them one.
+    with current_app.test_request_context(f"/?lang={locale}"):
+        result = recommend(session, contract, limit=limit)
+        suggestions = [s.as_dict() for s in result.suggestions]
+    if as_json:
+        click.echo(json.dumps(_clean({
+            "contract": contract.reference, "scorer": result.scorer,
+            "remaining_cents": result.context.remaining_cents, "search_failed": result.pool.search_failed,
+            "suggestions": suggestions,
+        }), indent=2, ensure_ascii=False))
+        return
+    ctx = result.context
+    click.echo(f"{contract.reference} ({ctx.government_name}): {ctx.remaining_cents / 100:,.0f} EUR of "
+               f"{ctx.obligation_cents / 100:,.0f} EUR still open; scorer: {result.scorer}")
+    if result.pool.search_failed:
+        click.echo("Search is unavailable: candidates come from the database.")
+    if not suggestions:
+        click.echo("No candidates.")
+        return
+    click.echo(f"{'#':>3}  {'score':>5}  {'title':<32}  {'initiative':<28}  open")
+    for s in suggestions:
+        click.echo(f"{s['rank']:>3}  {s['score']:>5.3f}  {s['title'][:32]:<32}  "
+                   f"{s['initiative']['name'][:28]:<28}  {s['open_units']} {s['unit']}")
+        for reason in s["reasons"]:
+            click.echo(f"{'':>12}- {reason}")
+
+
+def register(main: click.Group) -> None:
+    """Add the matching commands to the `srx` group."""
+    for command in (decisions_group, train_command, evaluate_command, recommend_command):
+        main.add_command(command)
