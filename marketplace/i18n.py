@@ -58,3 +58,9 @@ GOVERNMENT_KINDS = {"municipality": _l("Municipality"), "province": _l("Province
                     "ministry": _l("Ministry")}
 PSO_LEVELS = {"aspirant": _l("Aspirant"), "trede_1": _l("Step 1"), "trede_2": _l("Step 2"), "trede_3": _l("Step 3"),
               "30plus": _l("30+")}
+AUDIT_ACTIONS = {
+    "match.pledged": _l("pledged"), "match.pledged_from_plan": _l("pledged as part of a plan"),
+    "match.approved": _l("approved"), "match.rejected": _l("rejected"),
+    "match.changes_requested": _l("changes requested"), "match.resubmitted": _l("changed and resubmitted"),
+    "match.cancelled": _l("cancelled"), "match.delivered": _l("delivery confirmed"),
+}

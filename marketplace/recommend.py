@@ -102,8 +102,10 @@ def valuer_for(need: Need | None, initiative: Initiative, blocks: list[BuildingB
     if unit == "cents":
         firm = initiative.kind in ("social_firm", "sw_company")
         purchase = need is None or need.kind == "purchase"
-        options = [b for b in blocks if b.unit == "euro_spent"
-                   and ((b.route == "labour_participation") == (purchase and firm))]
+        # A purchase from a social firm is labour participation; money or goods for an initiative is a
+        # social-domain contribution. Other euro blocks (e.g. training costs as a bonus) do not value needs.
+        route = "labour_participation" if purchase and firm else "social_domain"
+        options = [b for b in blocks if b.unit == "euro_spent" and b.route == route]
         if not options:
             return None
         b = min(options, key=pref)
@@ -270,35 +272,48 @@ def approval_stats(session: Session, government: str) -> ApprovalStats:
 
 # --- reasons in the user's language -------------------------------------------------------------------
 
-def reason_text(reason: Reason) -> str:
-    """A reason as a sentence in the user's language."""
+def reason_text(reason: Reason, *, for_officer: bool = False) -> str:
+    """A reason as a sentence in the user's language; companies read "you", officers "the company"."""
     p = dict(reason.params)
     theme = str(i18n.THEMES.get(str(p.get("theme")), p.get("theme", "")))
     route = str(i18n.ROUTES.get(str(p.get("route")), p.get("route", "")))
     gov = str(p.get("government", ""))
+    km, pct = p.get("km", "?"), p.get("pct", "?")
     positive = reason.contribution >= 0
     code = reason.code
     if code == "priority_theme":
         return gettext("Serves '%(theme)s', a priority theme of %(government)s", theme=theme, government=gov) \
             if positive else gettext("Does not serve a priority theme of %(government)s", government=gov)
     if code == "company_interest":
+        if for_officer:
+            return gettext("Fits the company's interest in '%(theme)s'", theme=theme) if positive \
+                else gettext("Outside the company's stated interests")
         return gettext("Matches your interest in '%(theme)s'", theme=theme) if positive \
             else gettext("Outside your company's stated interests")
     if code == "text_fit":
+        if for_officer:
+            return gettext("Fits the company's profile") if positive \
+                else gettext("Has little in common with the company's profile")
         return gettext("Fits your company profile") if positive \
             else gettext("Has little in common with your company profile")
     if code == "distance":
-        return gettext("%(km)s km from your site", km=p.get("km", "?")) if positive \
-            else gettext("Far from your site (%(km)s km)", km=p.get("km", "?"))
+        if for_officer:
+            return gettext("%(km)s km from the company's site", km=km) if positive \
+                else gettext("Far from the company's site (%(km)s km)", km=km)
+        return gettext("%(km)s km from your site", km=km) if positive \
+            else gettext("Far from your site (%(km)s km)", km=km)
     if code == "fills_share":
-        return gettext("Fills %(pct)s%% of what you still owe", pct=p.get("pct", "?")) if positive \
-            else gettext("Covers only %(pct)s%% of what you still owe", pct=p.get("pct", "?"))
+        if for_officer:
+            return gettext("Fills %(pct)s%% of what the company still owes", pct=pct) if positive \
+                else gettext("Covers only %(pct)s%% of what the company still owes", pct=pct)
+        return gettext("Fills %(pct)s%% of what you still owe", pct=pct) if positive \
+            else gettext("Covers only %(pct)s%% of what you still owe", pct=pct)
     if code == "route_preference":
         return gettext("%(route)s is a preferred route of %(government)s", route=route, government=gov) \
             if positive else gettext("%(route)s is a less preferred route of %(government)s", route=route,
                                      government=gov)
     if code == "search_relevance":
-        return gettext("Strong match for your search") if positive else gettext("Weak match for your search")
+        return gettext("Strong match for the search") if positive else gettext("Weak match for the search")
     if code == "approval_rate":
         return gettext("Officers often approve pledges like this (%(approved)s of %(n)s)",
                        approved=p.get("approved", "?"), n=p.get("n", "?")) if positive \
@@ -425,12 +440,15 @@ def _match_insight(session: Session, match: Match) -> dict[str, Any] | None:
                          fallback_block=session.get(BuildingBlock, match.block_id), open_units=1)
     if cand is None:
         return None
-    cand = Candidate(**{**cand.__dict__, "unit_value_cents": unit_value, "open_value_cents": unit_value})
+    pledged = session.get(BuildingBlock, match.block_id)
+    cand = Candidate(**{**cand.__dict__, "unit_value_cents": unit_value, "open_value_cents": unit_value,
+                        "route": pledged.route if pledged else cand.route})
     recs = rank(ctx, [cand], approval_stats(session, ctx.government), current_model(), 1)
     if not recs:
         return None
     r = recs[0]
-    return {"score": r.score, "features": dict(r.features), "reasons": [reason_text(x) for x in r.reasons]}
+    return {"score": r.score, "features": dict(r.features),
+            "reasons": [reason_text(x, for_officer=True) for x in r.reasons]}
 
 
 INSIGHT_HOOK = "srx.match_insight"
