@@ -99,7 +99,7 @@ def test_pledge_approve_and_deliver_in_the_browser(server: tuple[str, Any], brow
     # The company pledges 10 hours to the food bank and sees the valuation before submitting.
     page = _login(browser, base, "inkoop@vandijk.demo", "demo-company-2026")
     page.goto(f"{base}/company/contracts/{contract.id}")
-    page.click("text=Pledge a contribution")
+    page.click(f"a[href$=\"/company/contracts/{contract.id}/pledge\"]")
     target = page.locator("#f-target option", has_text="Chauffeurs voor de zaterdagronde").first
     page.select_option("#f-target", value=target.get_attribute("value"))
     # Choosing an hours need pre-selects the first block that fits it; pick the employee-hour one.
