@@ -93,7 +93,7 @@ def radar(scores: dict[str, int], size: int = 260) -> dict[str, Any]:
         return c + r * frac * math.cos(angle), c + r * frac * math.sin(angle)
 
     def poly(frac_of: Any) -> str:
-        return " ".join("%.1f,%.1f" % point(i, frac_of(i)) for i in range(n))
+        return " ".join("{:.1f},{:.1f}".format(*point(i, frac_of(i))) for i in range(n))
 
     axes = []
     for i, theme in enumerate(THEME_CODES):

@@ -13,8 +13,19 @@ from sqlmodel import Session, col, select
 
 from .counting import Totals, totals
 from .models import (
-    HOLDING_STATUSES, AuditEvent, BuildingBlock, Company, Contract, Eligibility, Government, HandprintScore,
-    Initiative, Match, Need, User, ValuationTable,
+    HOLDING_STATUSES,
+    AuditEvent,
+    BuildingBlock,
+    Company,
+    Contract,
+    Eligibility,
+    Government,
+    HandprintScore,
+    Initiative,
+    Match,
+    Need,
+    User,
+    ValuationTable,
 )
 from .services.pledges import contract_obligation
 

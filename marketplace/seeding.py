@@ -9,7 +9,15 @@ import yaml
 from sqlmodel import Session, select
 
 from .models import (
-    BuildingBlock, Company, Eligibility, Government, HandprintScore, Initiative, Need, User, ValuationTable,
+    BuildingBlock,
+    Company,
+    Eligibility,
+    Government,
+    HandprintScore,
+    Initiative,
+    Need,
+    User,
+    ValuationTable,
 )
 from .services import approvals, deliveries, pledges
 from .services.auth import hash_password

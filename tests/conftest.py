@@ -17,15 +17,23 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, SQLModel
+from werkzeug.security import generate_password_hash
 
 from marketplace import create_app
 from marketplace.migrate import upgrade
 from marketplace.models import (
-    BuildingBlock, Company, Contract, Eligibility, Government, HandprintScore, Initiative, Need, User,
+    BuildingBlock,
+    Company,
+    Contract,
+    Eligibility,
+    Government,
+    HandprintScore,
+    Initiative,
+    Need,
+    User,
     ValuationTable,
 )
 from marketplace.services.pledges import PledgeRequest, create_pledge
-from werkzeug.security import generate_password_hash
 
 PASSWORD = "password-123456"
 FAST_HASH = "pbkdf2:sha256:1000"

@@ -3,11 +3,27 @@
 from .audit import AuditEvent, Decision, Outbox
 from .contract import HOLDING_STATUSES, MATCH_STATUSES, Contract, Match
 from .government import (
-    BLOCK_UNITS, GOVERNMENT_KINDS, PSO_LEVELS, ROUTES, BuildingBlock, Government, ValuationTable,
+    BLOCK_UNITS,
+    GOVERNMENT_KINDS,
+    PSO_LEVELS,
+    ROUTES,
+    BuildingBlock,
+    Government,
+    ValuationTable,
 )
 from .organisation import (
-    INITIATIVE_KINDS, LIFE_PHASES, NEED_KINDS, NEED_STATUSES, NEED_UNITS, TARGET_GROUPS,
-    UNITS_FOR_NEED_KIND, Company, Eligibility, HandprintScore, Initiative, Need,
+    INITIATIVE_KINDS,
+    LIFE_PHASES,
+    NEED_KINDS,
+    NEED_STATUSES,
+    NEED_UNITS,
+    TARGET_GROUPS,
+    UNITS_FOR_NEED_KIND,
+    Company,
+    Eligibility,
+    HandprintScore,
+    Initiative,
+    Need,
 )
 from .user import ROLES, LoginAttempt, User
 

@@ -5,7 +5,15 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..models import (
-    BLOCK_UNITS, GOVERNMENT_KINDS, ROLES, ROUTES, BuildingBlock, Company, Government, Initiative, User,
+    BLOCK_UNITS,
+    GOVERNMENT_KINDS,
+    ROLES,
+    ROUTES,
+    BuildingBlock,
+    Company,
+    Government,
+    Initiative,
+    User,
     ValuationTable,
 )
 from ..themes import THEME_CODES

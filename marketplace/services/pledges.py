@@ -9,8 +9,17 @@ from sqlmodel import Session, select
 
 from ..counting import Policy, obligation_cents
 from ..models import (
-    HOLDING_STATUSES, BuildingBlock, Company, Contract, Eligibility, Government, Initiative, Match, Need,
-    User, ValuationTable,
+    HOLDING_STATUSES,
+    BuildingBlock,
+    Company,
+    Contract,
+    Eligibility,
+    Government,
+    Initiative,
+    Match,
+    Need,
+    User,
+    ValuationTable,
 )
 from ..valuation import Block, PledgeInput, Valuation, ValuationError, value_pledge
 from .audit import record, snapshot

@@ -75,7 +75,7 @@ def _url(rule: str, params: dict[str, dict[str, Any]], side: str) -> str | None:
     url = rule
     import re
 
-    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
+    for _converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
         if name not in params:
             raise AssertionError(f"{rule}: add a value for <{name}> to _params() in this test")
         value = params[name][side]
