@@ -134,19 +134,24 @@ def test_small_contract_counts_one_social_activity(world: World) -> None:
 
 
 def test_concurrent_pledges_never_exceed_capacity(world: World, app: object) -> None:
-    """Eight companies' requests race for a need of 100 hours, 30 hours each: at most 3 win."""
+    """Two companies race with eight requests for a need of 100 hours, 30 hours each: exactly 3 win."""
+    from marketplace.services import eligibility
+
+    # The food bank counts for both governments, so both companies may pledge to it.
+    eligibility.set_eligibility(world.session, actor=world.users["officer_b"], initiative_id=world.ini_a.id,
+                                eligible=True)
     engine = app.extensions["srx.engine"]  # type: ignore[attr-defined]
     barrier = threading.Barrier(8)
     outcomes: list[str] = []
     lock = threading.Lock()
-    actor = world.users["company_a"]
-    need_id, contract_id = world.need_hours.id, world.contract_a.id
+    need_id = world.need_hours.id
+    racers = [(world.users["company_a"], world.contract_a.id), (world.users["company_b"], world.contract_b.id)] * 4
 
-    def attempt() -> None:
+    def attempt(actor: object, contract_id: int) -> None:
         with Session(engine, expire_on_commit=False) as session:
             barrier.wait()
             try:
-                pledges.create_pledge(session, actor=actor, req=pledges.PledgeRequest(
+                pledges.create_pledge(session, actor=actor, req=pledges.PledgeRequest(  # type: ignore[arg-type]
                     contract_id=contract_id, block_code="employee_hour", quantity=30, need_id=need_id))
                 result = "ok"
             except ServiceError:
@@ -154,7 +159,7 @@ def test_concurrent_pledges_never_exceed_capacity(world: World, app: object) -> 
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    threads = [threading.Thread(target=attempt, args=racer) for racer in racers]
     for t in threads:
         t.start()
     for t in threads:
