@@ -99,3 +99,12 @@ def euros_to_cents(value: Any) -> int | None:
     if not amount.is_finite() or amount < 0 or amount > Decimal(10) ** 12:
         return None
     return int((amount * 100).to_integral_value())
+
+
+def back_within(endpoint: str) -> str:
+    """The form's `next` when it is a page under `endpoint`'s path (e.g. a filtered list), else that page."""
+    from flask import url_for
+
+    base = url_for(endpoint)
+    back = request.form.get("next", "")
+    return back if back.startswith(base) and not back.startswith("//") else base

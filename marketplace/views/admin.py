@@ -18,7 +18,17 @@ from ..queries_officer import (
 from ..services import admin as admin_service
 from ..services.errors import ServiceError
 from ..themes import THEME_CODES
-from ._helpers import abort, error_text, errors_of, euros_to_cents, form_values, get_session, me, page_arg
+from ._helpers import (
+    abort,
+    back_within,
+    error_text,
+    errors_of,
+    euros_to_cents,
+    form_values,
+    get_session,
+    me,
+    page_arg,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -277,9 +287,7 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
     choice = request.form.get("active", "")
     if choice not in ("0", "1"):
         abort(400)
-    back = request.form.get("next", "")
-    base = url_for("admin.users")
-    target = back if back.startswith(base) else base
+    target = back_within("admin.users")
     try:
         user: User = admin_service.set_user_active(get_session(), actor=me(), user_id=user_id, active=choice == "1")
     except ServiceError as exc:

@@ -38,6 +38,7 @@ from ..services.contracts import register_contract
 from ..services.errors import Conflict, ServiceError
 from ._helpers import (
     abort,
+    back_within,
     error_text,
     errors_of,
     euros_to_cents,
@@ -275,9 +276,7 @@ def set_eligibility(initiative_id: int):  # type: ignore[no-untyped-def]
     choice = request.form.get("eligible", "")
     if choice not in ("0", "1"):
         abort(400)
-    back = request.form.get("next", "")
-    base = url_for("officer.eligibility")
-    target = back if back.startswith(base) and not back.startswith("//") else base
+    target = back_within("officer.eligibility")
     try:
         row = eligibility_service.set_eligibility(get_session(), actor=me(), initiative_id=initiative_id,
                                                   eligible=choice == "1",
