@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
+from .models import User
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
@@ -40,3 +42,9 @@ def access(*roles: str) -> Callable[[F], F]:
 
 def access_of(view: Callable[..., Any]) -> tuple[str, ...] | None:
     return getattr(view, "srx_access", None)
+
+
+def me() -> User:
+    """The logged-in user (views are guarded by `access`, so there is one)."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    return user

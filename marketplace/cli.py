@@ -7,7 +7,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
-from .db import get_session
+from .db import get_session, unit_of_work
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, add_default_commands=True)
@@ -41,7 +41,8 @@ def seed(path: Path | None, if_empty: bool) -> None:
 
     folder = path or Path(__file__).resolve().parent.parent / "seeds"
     try:
-        counts = load_seeds(get_session(), folder, if_empty=if_empty, progress=click.echo)
+        with unit_of_work() as session:
+            counts = load_seeds(session, folder, if_empty=if_empty, progress=click.echo)
     except SeedError as exc:
         click.echo(f"Seed error: {exc}", err=True)
         sys.exit(1)
@@ -69,21 +70,22 @@ def users_create(email: str, role: str, name: str, password: str, org: str | Non
     """Create a user."""
     from sqlmodel import select
 
-    from .models import Company, Government, Initiative
-    from .services.admin import create_user
+    from .services.admin import ORGANISATION_OF_ROLE, UserInput, create_user
     from .services.errors import ServiceError
 
     session = get_session()
-    data = {"email": email, "role": role, "name": name, "password": password, "locale": locale}
-    model, field = {"company": (Company, "company_id"), "initiative": (Initiative, "initiative_id"),
-                    "officer": (Government, "government_id")}.get(role, (None, None))
-    if model is not None and field is not None:
-        found = session.exec(select(model).where(model.slug == (org or ""))).first()  # type: ignore[attr-defined]
+    organisation_id = None
+    if role in ORGANISATION_OF_ROLE:
+        model = ORGANISATION_OF_ROLE[role][1]
+        found = session.exec(select(model.id).where(model.slug == (org or ""))).first()
         if found is None:
             raise click.UsageError(f"--organisation must name an existing {role} organisation by its slug.")
-        data[field] = found.id
+        organisation_id = found
     try:
-        user = create_user(session, actor=None, data=data)
+        with unit_of_work(session):
+            user = create_user(session, actor=None, data=UserInput(
+                email=email, role=role, name=name, password=password, locale=locale,
+                organisation_id=organisation_id))
     except ServiceError as exc:
         raise click.UsageError(f"{exc.field or 'error'}: {exc}") from exc
     click.echo(f"Created user {user.email} ({user.role}).")
@@ -103,7 +105,8 @@ def users_deactivate(email: str) -> None:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
         raise click.UsageError("No user with that e-mail address.")
-    set_user_active(session, actor=None, user_id=user.id or 0, active=False)
+    with unit_of_work(session):
+        set_user_active(session, actor=None, user_id=user.id or 0, active=False)
     click.echo(f"Deactivated {user.email}.")
 
 

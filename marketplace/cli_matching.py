@@ -32,7 +32,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session, col, select
 
-from .db import get_session
+from .db import get_session, unit_of_work
 from .models import BuildingBlock, Contract, Decision, Initiative, Match, Need
 
 if TYPE_CHECKING:  # matching pulls in numpy and scikit-learn: imported inside the commands, not on `srx` start
@@ -86,7 +86,7 @@ class DecisionResolver:
         self._blocks: dict[tuple[int, int, int | None, str], BuildingBlock | None] = {}
 
     def __call__(self, rec: DecisionRecord) -> tuple[ContractContext, Candidate] | None:
-        from .recommend import candidate_for, contract_context
+        from .recommendations import candidate_for, contract_context
 
         s = self.session
         if rec.contract_reference not in self._contracts:
@@ -164,7 +164,7 @@ def load_training_data(session: Session, *, progress: Callable[[str], None] | No
     """Every approved/rejected decision as a training row (stored features, or resolved from today's data)."""
     from matching import build_training_set
 
-    from .recommend import decision_records
+    from .recommendations import decision_records
 
     say = progress or (lambda _m: None)
     records = decision_records(session)
@@ -290,7 +290,8 @@ def decisions_import(file: str, dry_run: bool) -> None:
         data = Path(file).read_bytes()
     name = "stdin" if file == "-" else file
     try:
-        result = import_decisions(get_session(), data, dry_run=dry_run)
+        with unit_of_work() as session:
+            result = import_decisions(session, data, dry_run=dry_run, source=name)
     except DecisionImportError as exc:
         _fail(f"{name}: {exc.summary()}.", exc.lines())
         return
@@ -412,7 +413,8 @@ def evaluate_command(as_json: bool, kind: str) -> None:
 @with_appcontext
 def recommend_command(reference: str, limit: int, as_json: bool, lang: str | None) -> None:
     """The ranked candidates for the contract REFERENCE, with their reasons."""
-    from .recommend import recommend
+    from .api.serialise import suggestion_json
+    from .recommendations import recommend
 
     session = get_session()
     contract = session.exec(select(Contract).where(Contract.reference == reference.strip())).first()
@@ -423,7 +425,7 @@ def recommend_command(reference: str, limit: int, as_json: bool, lang: str | Non
     # Reasons are translated with the request's locale: give them one.
     with current_app.test_request_context(f"/?lang={locale}"):
         result = recommend(session, contract, limit=limit)
-        suggestions = [s.as_dict() for s in result.suggestions]
+        suggestions = [suggestion_json(s) for s in result.suggestions]
     if as_json:
         click.echo(json.dumps(_clean({
             "contract": contract.reference, "scorer": result.scorer,

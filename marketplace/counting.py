@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .valuation import round_div
 
@@ -57,6 +58,13 @@ def obligation_cents(policy: Policy, sum_cents: int, labour_component_cents: int
     if policy.cap_cents is not None:
         amount = min(amount, policy.cap_cents)
     return amount, False
+
+
+def contract_obligation(contract: Any) -> tuple[int, bool]:
+    """(obligation in cents, small_contract) of a contract under the policy frozen on it at award."""
+    policy = Policy(contract.percentage_bp, contract.threshold_cents, contract.cap_cents, contract.basis,
+                    contract.small_contract_rule)
+    return obligation_cents(policy, contract.sum_cents, contract.labour_component_cents)
 
 
 def totals(obligation: int, small_contract: bool, matches: Iterable[tuple[str, int]]) -> Totals:

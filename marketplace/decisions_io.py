@@ -369,19 +369,15 @@ def validate(session: Session, text: str, *, now: datetime | None = None) -> Imp
 
 
 def import_decisions(session: Session, data: bytes | str, *, dry_run: bool = False,
-                     now: datetime | None = None) -> ImportResult:
-    """Validate the whole file, then store every row in one transaction (or nothing with ``dry_run``).
+                     now: datetime | None = None, source: str = "import") -> ImportResult:
+    """Validate the whole file, then add every row to the caller's transaction (nothing with ``dry_run``).
 
-    Raises DecisionImportError (nothing stored) when any row is bad.
+    Raises DecisionImportError (nothing added) when any row is bad.
     """
+    from .services.decisions import store_imported
+
     text = decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     result = validate(session, text, now=now)
-    if dry_run:
-        return result
-    try:
-        session.add_all(result.decisions)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    if not dry_run:
+        store_imported(session, actor=None, decisions=result.decisions, source=source)
     return result

@@ -1,8 +1,14 @@
 """Locale choice (Dutch first) and translatable labels for the domain's codes."""
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, request, session
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+if TYPE_CHECKING:
+    from .services.errors import ServiceError
 
 
 def select_locale() -> str:
@@ -64,3 +70,11 @@ AUDIT_ACTIONS = {
     "match.changes_requested": _l("changes requested"), "match.resubmitted": _l("changed and resubmitted"),
     "match.cancelled": _l("cancelled"), "match.delivered": _l("delivery confirmed"),
 }
+
+
+def error_text(exc: "ServiceError") -> str:
+    """A service's message in the user's language (a status code in it is named in that language too)."""
+    params = dict(exc.params)
+    if isinstance(params.get("status"), str):
+        params["status"] = str(MATCH_STATUSES.get(params["status"], params["status"])).lower()
+    return gettext(exc.message, **params) if params else gettext(exc.message)

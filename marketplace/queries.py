@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from .counting import Totals, totals
+from .counting import Totals, contract_obligation, totals
 from .models import (
     HOLDING_STATUSES,
     AuditEvent,
@@ -23,11 +23,11 @@ from .models import (
     HandprintScore,
     Initiative,
     Match,
+    MatchStatus,
     Need,
     User,
     ValuationTable,
 )
-from .services.pledges import contract_obligation
 
 
 @dataclass
@@ -71,6 +71,13 @@ class Page:
         return self.page < self.pages
 
 
+def paginate(session: Session, stmt: Any, page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of `stmt`'s rows and the total count: the count first, then the page, two statements."""
+    total = int(session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one())
+    rows = list(session.exec(stmt.offset((max(1, page) - 1) * per_page).limit(per_page)).all())
+    return rows, total
+
+
 def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -111,11 +118,10 @@ def contracts_for_company(session: Session, company_id: int) -> list[ContractRow
 
 
 def contracts_for_government(session: Session, government_id: int, *, page: int = 1, per_page: int = 20) -> Page:
-    base = select(Contract).where(Contract.government_id == government_id)
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    contracts = session.exec(base.order_by(col(Contract.award_date).desc(), col(Contract.id))
-                             .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(contract_rows(session, contracts), page, per_page, int(total))
+    stmt = (select(Contract).where(Contract.government_id == government_id)
+            .order_by(col(Contract.award_date).desc(), col(Contract.id)))
+    contracts, total = paginate(session, stmt, page, per_page)
+    return Page(contract_rows(session, contracts), page, per_page, total)
 
 
 def contract_for_user(session: Session, user: User, contract_id: int) -> Contract | None:
@@ -156,12 +162,11 @@ def matches_for_contract(session: Session, contract_id: int) -> list[MatchRow]:
 
 def officer_queue(session: Session, government_id: int, *, page: int = 1, per_page: int = 20) -> Page:
     """Proposed matches of the government's contracts, oldest first."""
-    base = (select(Match).join(Contract, col(Contract.id) == Match.contract_id)
-            .where(Contract.government_id == government_id, Match.status == "proposed"))
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    matches = session.exec(base.order_by(col(Match.created_at), col(Match.id))
-                           .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(match_rows(session, matches), page, per_page, int(total))
+    stmt = (select(Match).join(Contract, col(Contract.id) == Match.contract_id)
+            .where(Contract.government_id == government_id, Match.status == MatchStatus.PROPOSED)
+            .order_by(col(Match.created_at), col(Match.id)))
+    matches, total = paginate(session, stmt, page, per_page)
+    return Page(match_rows(session, matches), page, per_page, total)
 
 
 def matches_for_government(session: Session, government_id: int, *, status: str | None = None,
@@ -170,10 +175,9 @@ def matches_for_government(session: Session, government_id: int, *, status: str 
             .where(Contract.government_id == government_id))
     if status:
         base = base.where(Match.status == status)
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    matches = session.exec(base.order_by(col(Match.updated_at).desc(), col(Match.id).desc())
-                           .offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(match_rows(session, matches), page, per_page, int(total))
+    matches, total = paginate(session, base.order_by(col(Match.updated_at).desc(), col(Match.id).desc()),
+                              page, per_page)
+    return Page(match_rows(session, matches), page, per_page, total)
 
 
 def match_for_user(session: Session, user: User, match_id: int) -> MatchRow | None:
@@ -205,16 +209,33 @@ def match_history(session: Session, match_id: int) -> list[tuple[AuditEvent, Use
     return [(e, actors.get(e.actor_id or -1)) for e in events]
 
 
-def open_capacities(session: Session, needs: Sequence[Need]) -> dict[int, int]:
-    """Open capacity of many needs from one grouped query."""
+def open_capacities(session: Session, needs: Sequence[Need], *, excluding_match: int | None = None) -> dict[int, int]:
+    """What is still open on each need: its quantity less what holding matches take (one grouped query).
+
+    `excluding_match` leaves one match out, for a pledge that is being changed.
+    """
     ids = [n.id for n in needs]
     taken: dict[int, int] = {}
     if ids:
-        rows = session.exec(select(Match.need_id, func.sum(Match.quantity))
-                            .where(col(Match.need_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES))
-                            .group_by(Match.need_id)).all()
+        stmt = (select(Match.need_id, func.sum(Match.quantity))
+                .where(col(Match.need_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES)))
+        if excluding_match is not None:
+            stmt = stmt.where(Match.id != excluding_match)
+        rows = session.exec(stmt.group_by(Match.need_id)).all()
         taken = {nid: int(total or 0) for nid, total in rows}
     return {n.id or 0: max(0, n.quantity - taken.get(n.id or 0, 0)) for n in needs}
+
+
+def open_capacity(session: Session, need: Need, *, excluding_match: int | None = None) -> int:
+    return open_capacities(session, [need], excluding_match=excluding_match)[need.id or 0]
+
+
+def is_eligible(session: Session, government_id: int, initiative_id: int) -> bool:
+    """Whether the government counts contributions to this initiative (an active eligibility)."""
+    row = session.exec(select(Eligibility.id).where(
+        Eligibility.government_id == government_id, Eligibility.initiative_id == initiative_id,
+        col(Eligibility.active).is_(True))).first()
+    return row is not None
 
 
 def needs_of(session: Session, initiative_id: int, *, only_open: bool = False) -> list[tuple[Need, int]]:
@@ -244,11 +265,6 @@ def eligible_initiative_ids(session: Session, government_id: int) -> set[int]:
 def blocks_of(session: Session, table_id: int) -> list[BuildingBlock]:
     return list(session.exec(select(BuildingBlock).where(BuildingBlock.table_id == table_id)
                              .order_by(col(BuildingBlock.route), col(BuildingBlock.id))).all())
-
-
-def tables_of(session: Session, government_id: int) -> list[ValuationTable]:
-    return list(session.exec(select(ValuationTable).where(ValuationTable.government_id == government_id)
-                             .order_by(col(ValuationTable.version).desc())).all())
 
 
 @dataclass
@@ -282,9 +298,8 @@ def catalogue_from_db(session: Session, f: CatalogueFilters, *, page: int = 1, p
         stmt = stmt.where(col(Initiative.id).in_(
             select(Eligibility.initiative_id).join(Government, col(Government.id) == Eligibility.government_id)
             .where(Government.slug == f.government, col(Eligibility.active).is_(True))))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    items = session.exec(stmt.order_by(col(Initiative.name)).offset((page - 1) * per_page).limit(per_page)).all()
-    return Page(list(items), page, per_page, int(total))
+    items, total = paginate(session, stmt.order_by(col(Initiative.name), col(Initiative.id)), page, per_page)
+    return Page(items, page, per_page, total)
 
 
 def municipalities(session: Session) -> list[str]:

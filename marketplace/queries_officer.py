@@ -21,7 +21,7 @@ from .models import (
     User,
     ValuationTable,
 )
-from .queries import Page, _by_id
+from .queries import Page, _by_id, paginate
 
 ELIGIBILITY_FILTERS = ("eligible", "not_eligible")
 
@@ -51,14 +51,12 @@ def initiatives_for_eligibility(session: Session, government_id: int, *, q: str 
         stmt = stmt.where(col(Initiative.id).in_(active_ids))
     elif status == "not_eligible":
         stmt = stmt.where(col(Initiative.id).not_in(active_ids))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    inits = session.exec(stmt.order_by(col(Initiative.name), col(Initiative.id))
-                         .offset((page - 1) * per_page).limit(per_page)).all()
+    inits, total = paginate(session, stmt.order_by(col(Initiative.name), col(Initiative.id)), page, per_page)
     ids = [i.id for i in inits]
     rows = session.exec(select(Eligibility).where(Eligibility.government_id == government_id,
                                                   col(Eligibility.initiative_id).in_(ids))).all() if ids else []
     by_init = {e.initiative_id: e for e in rows}
-    return Page([EligibilityRow(i, by_init.get(i.id or 0)) for i in inits], page, per_page, int(total))
+    return Page([EligibilityRow(i, by_init.get(i.id or 0)) for i in inits], page, per_page, total)
 
 
 def eligibility_counts(session: Session, government_id: int) -> dict[str, int]:
@@ -153,9 +151,7 @@ def users_page(session: Session, *, role: str = "", q: str = "", page: int = 1, 
     if q.strip():
         like = f"%{q.strip()[:100]}%"
         stmt = stmt.where(col(User.email).ilike(like) | col(User.name).ilike(like))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    users = session.exec(stmt.order_by(col(User.role), col(User.email)).offset((page - 1) * per_page)
-                         .limit(per_page)).all()
+    users, total = paginate(session, stmt.order_by(col(User.role), col(User.email)), page, per_page)
     companies = _by_id(session, Company, (u.company_id for u in users))
     inits = _by_id(session, Initiative, (u.initiative_id for u in users))
     govs = _by_id(session, Government, (u.government_id for u in users))
@@ -164,7 +160,7 @@ def users_page(session: Session, *, role: str = "", q: str = "", page: int = 1, 
         org = (companies.get(u.company_id or -1) or inits.get(u.initiative_id or -1)
                or govs.get(u.government_id or -1))
         rows.append(UserRow(u, org.name if org is not None else ""))
-    return Page(rows, page, per_page, int(total))
+    return Page(rows, page, per_page, total)
 
 
 def organisations(session: Session) -> dict[str, list[tuple[int, str]]]:

@@ -2,39 +2,41 @@
 
 Every change to an initiative, need or eligibility writes an Outbox row in its own transaction.
 `sync_pending` turns pending rows into index updates. On the embedded default it runs right
-after each state-changing request; in production `srx search sync` runs it. When the index is
-down, rows stay pending (with the error) and are applied once it is back: nothing is lost.
+after the commit of each transaction that wrote such rows; in production `srx search sync` runs it.
+When the index is down, rows stay pending (with the error) and are applied once it is back: nothing
+is lost. `sync_pending` and `reindex` are boundaries of their own: they commit what they applied.
 """
 
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from sqlmodel import Session, col, select
 
 from search import Document, SearchBackend, SearchUnavailable, make_backend
 
 from .models import Eligibility, Government, HandprintScore, Initiative, Need, Outbox
 from .models._base import utcnow
-
-# A theme counts as served by an initiative from this handprint score up.
-THEME_MIN_SCORE = 20
+from .themes import THEME_MIN_SCORE
 
 
 def init_app(app: Flask) -> None:
+    from .db import on_commit
+    from .services.audit import SEARCH_TOPIC
+
     app.extensions["srx.search"] = None
+    on_commit(app, SEARCH_TOPIC, _sync_inline)
 
-    @app.after_request
-    def _sync_after_change(response: Any) -> Any:
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") and app.config["SEARCH_SYNC_INLINE"]:
-            from .db import get_engine
 
-            with Session(get_engine()) as session:
-                try:
-                    sync_pending(session, get_backend(), limit=200)
-                except Exception:  # the index never breaks a page; rows stay pending
-                    app.logger.warning("search sync failed; outbox rows stay pending", exc_info=True)
-        return response
+def _sync_inline(app: Flask) -> None:
+    """After a commit that wrote search outbox rows: apply them now, when the app is set to sync inline."""
+    if not app.config["SEARCH_SYNC_INLINE"]:
+        return
+    with Session(app.extensions["srx.engine"]) as session:
+        try:
+            sync_pending(session, get_backend(app), limit=200)
+        except Exception:  # the index never breaks a page; rows stay pending
+            app.logger.warning("search sync failed; outbox rows stay pending", exc_info=True)
 
 
 def get_backend(app: Flask | None = None) -> SearchBackend:

@@ -1,4 +1,8 @@
-"""Load a seed folder (docs/seeds.md) through the services, so seeds obey the same rules as users."""
+"""Load a seed folder (docs/seeds.md) through the services, so seeds obey the same rules as users.
+
+Everything is added to the caller's transaction (`srx seed` wraps the load in one unit of work): a seed
+folder with one bad entry stores nothing.
+"""
 
 from collections.abc import Callable
 from datetime import date
@@ -21,7 +25,7 @@ from .models import (
 )
 from .services import approvals, deliveries, pledges
 from .services.auth import hash_password
-from .services.contracts import register_contract
+from .services.contracts import ContractInput, register_contract
 from .services.errors import ServiceError
 
 
@@ -69,7 +73,6 @@ def load_seeds(session: Session, folder: Path, *, if_empty: bool = False,
         counts["contracts"], counts["matches"] = contracts, matches
         say(f"contracts: {contracts}, matches: {matches}")
     except (KeyError, TypeError, ValueError) as exc:
-        session.rollback()
         raise SeedError(f"bad seed entry: {exc!r}") from exc
     return counts
 
@@ -105,7 +108,7 @@ def _load_governments(session: Session, rows: list[dict[str, Any]]) -> dict[str,
                     unit=brow["unit"], value_cents=brow.get("value_cents"), percentage_bp=brow.get("percentage_bp"),
                     max_months=brow.get("max_months"), target_group=brow.get("target_group")))
         out[gov.slug] = gov
-    session.commit()
+    session.flush()
     return out
 
 
@@ -145,7 +148,7 @@ def _load_initiatives(session: Session, rows: list[dict[str, Any]], govs: dict[s
             session.add(need)
             needs[need.reference] = need
         inits[ini.slug] = ini
-    session.commit()
+    session.flush()
     return inits, needs
 
 
@@ -158,7 +161,7 @@ def _load_companies(session: Session, rows: list[dict[str, Any]]) -> dict[str, C
                           pso_level=row.get("pso_level"))
         session.add(company)
         out[company.slug] = company
-    session.commit()
+    session.flush()
     return out
 
 
@@ -181,7 +184,7 @@ def _load_users(session: Session, rows: list[dict[str, Any]], govs: dict[str, Go
             user.initiative_id = inits[row["initiative"]].id
         session.add(user)
         users.append(user)
-    session.commit()
+    session.flush()
     return users
 
 
@@ -204,7 +207,9 @@ def _load_contracts(session: Session, rows: list[dict[str, Any]], govs: dict[str
             gov = govs.get(c["government"])
             if gov is None:
                 raise SeedError(f"contract {c.get('reference')}: unknown government '{c['government']}'")
-            data = {**c, "company_id": company.id}
+            data = ContractInput(reference=str(c["reference"]), title=str(c["title"]), sum_cents=c["sum_cents"],
+                                 award_date=_date(c["award_date"]), end_date=_date(c["end_date"]),
+                                 company_id=company.id, labour_component_cents=c.get("labour_component_cents"))
             try:
                 contract = register_contract(session, actor=None, government=gov, data=data)
             except ServiceError as exc:

@@ -12,3 +12,6 @@ THEME_SDGS: dict[str, tuple[int, ...]] = {
     "onderwijs": (4,),
     "gezond_opgroeien": (3, 4),
 }
+
+# A theme counts as served by an initiative from this handprint score up (search facets, recommendations).
+THEME_MIN_SCORE = 20

@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel
 from werkzeug.security import generate_password_hash
 
 from marketplace import create_app
+from marketplace.db import unit_of_work
 from marketplace.migrate import upgrade
 from marketplace.models import (
     BuildingBlock,
@@ -153,12 +154,17 @@ class World:
     small_contract: Contract  # company_a, gov_a, below threshold
     users: dict[str, User]
 
+    def act(self, service: Any, **kw: Any) -> Any:
+        """Call a service on the world's session in one unit of work, as a request would: commit, or roll back."""
+        with unit_of_work(self.session):
+            return service(self.session, **kw)
+
     def pledge(self, actor: User | None = None, **kw: Any) -> Any:
         """Create a proposed match through the service (defaults: 10 hours for need_hours on contract_a)."""
         args: dict[str, Any] = {"contract_id": self.contract_a.id, "block_code": "employee_hour", "quantity": 10,
                                 "need_id": self.need_hours.id}
         args.update(kw)
-        return create_pledge(self.session, actor=actor or self.users["company_a"], req=PledgeRequest(**args))
+        return self.act(create_pledge, actor=actor or self.users["company_a"], req=PledgeRequest(**args))
 
 
 UTRECHT_BLOCKS = [

@@ -3,7 +3,7 @@
 from typing import Any
 
 from ..services.errors import ServiceError
-from ..views._helpers import error_text
+from ..i18n import error_text
 
 # Service field names -> the API's field names, where they differ.
 API_FIELDS = {"need": "need_id", "initiative": "initiative_id", "agreed_value": "agreed_value_cents"}

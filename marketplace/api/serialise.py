@@ -189,3 +189,18 @@ def initiative_json(ini: Initiative, scores: Sequence[HandprintScore], needs: Se
         "eligible_for": [government_ref(g) for g in governments],
         "url": url_for("public.initiative", slug=ini.slug, _external=True),
     }
+
+
+def suggestion_json(s: Any) -> dict[str, Any]:
+    """One recommendation (marketplace.recommendations.Suggestion) with its score, reasons and features."""
+    c = s.rec.candidate
+    return {
+        "id": c.id, "rank": s.rec.rank, "score": round(s.rec.score, 4), "scorer": s.rec.scorer,
+        "title": c.title, "initiative": {"slug": c.initiative_slug, "name": c.initiative_name},
+        "need_id": c.need_id, "kind": c.kind, "route": c.route, "building_block": s.valuer.block.code,
+        "open_units": c.open_units, "unit": s.valuer.unit, "unit_value_cents": c.unit_value_cents,
+        "open_value_cents": c.open_value_cents, "reasons": s.reasons,
+        "reason_codes": [{"code": r.code, "params": dict(r.params), "contribution": round(r.contribution, 4)}
+                         for r in s.rec.reasons],
+        "features": {k: round(v, 4) for k, v in s.rec.features.items()},
+    }

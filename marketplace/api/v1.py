@@ -10,12 +10,13 @@ from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from search import SearchError
 
-from ..authz import ANY_USER, PUBLIC, access
+from ..authz import ANY_USER, PUBLIC, access, me
+from ..catalogue import search_query_from_args
+from ..db import get_session
 from ..models import Contract, Initiative, Match, ValuationTable
 from ..queries import (
     MatchRow,
@@ -28,13 +29,12 @@ from ..queries import (
     match_history,
     matches_for_contract,
     needs_of,
+    paginate,
 )
-from ..recommend import match_insight
 from ..search_sync import get_backend
 from ..services import approvals, deliveries, pledges
+from ..services.approvals import DecisionInput, Outcome
 from ..services.errors import Conflict
-from ..views._helpers import get_session, me
-from ..views.public import search_query_from_args
 from . import bp
 from . import serialise as out
 from .problems import ApiProblem, not_found
@@ -97,11 +97,26 @@ def _visible_match(match_id: int) -> MatchRow:
     return row
 
 
+def match_etag(match: Match) -> str:
+    """The match's entity tag: it changes with every change of the match (its version)."""
+    return f'"match-{match.id}-v{match.version}"'
+
+
+def etag_version(tag: str, match_id: int) -> int | None:
+    """The version in an entity tag of this match, or None when the tag is not one of its tags."""
+    tag = tag.removeprefix("W/").strip('"')
+    prefix = f"match-{match_id}-v"
+    if not tag.startswith(prefix) or not tag[len(prefix):].isascii() or not tag[len(prefix):].isdigit():
+        return None
+    return int(tag[len(prefix):]) if len(tag) - len(prefix) < 12 else None
+
+
 def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | None = None) -> Any:
     row = _visible_match(match_id)
     response = jsonify(out.match_detail_json(row, match_history(get_session(), match_id)))
     response.status_code = status
     response.headers.update(headers or {})
+    response.headers["ETag"] = match_etag(row.match)
     return response
 
 
@@ -144,9 +159,7 @@ def contracts():  # type: ignore[no-untyped-def]
         stmt = stmt.where(Contract.company_id == user.company_id)
     elif user.role == "officer":
         stmt = stmt.where(Contract.government_id == user.government_id)
-    total = int(session.exec(select(func.count()).select_from(stmt.subquery())).one())
-    items = session.exec(stmt.order_by(col(Contract.award_date).desc(), col(Contract.id))
-                         .offset((page - 1) * per_page).limit(per_page)).all()
+    items, total = paginate(session, stmt.order_by(col(Contract.award_date).desc(), col(Contract.id)), page, per_page)
     return jsonify({"items": [out.contract_json(r) for r in contract_rows(session, items)], "total": total,
                     "page": page, "per_page": per_page})
 
@@ -165,7 +178,7 @@ def contract(reference: str):  # type: ignore[no-untyped-def]
 @access("company", "officer")
 def recommendations(reference: str):  # type: ignore[no-untyped-def]
     """The ranked open needs and social firms for a contract's remaining obligation, with reasons."""
-    from ..recommend import recommend
+    from ..recommendations import recommend
 
     session = get_session()
     c = _visible_contract(reference)
@@ -174,7 +187,7 @@ def recommendations(reference: str):  # type: ignore[no-untyped-def]
     result = recommend(session, c, text=request.args.get("q", "")[:200], filters=filters, limit=limit)
     return jsonify({"contract": c.reference, "remaining_cents": result.context.remaining_cents,
                     "scorer": result.scorer, "search_degraded": result.pool.search_failed,
-                    "recommendations": [s.as_dict() for s in result.suggestions]})
+                    "recommendations": [out.suggestion_json(s) for s in result.suggestions]})
 
 
 @bp.route("/v1/contracts/<reference>/valuation", methods=["POST"])
@@ -222,27 +235,33 @@ def cancel(match_id: int):  # type: ignore[no-untyped-def]
     return _match_response(match_id)
 
 
+DECISIONS = {"approve": Outcome.APPROVED, "reject": Outcome.REJECTED, "changes": Outcome.CHANGES_REQUESTED}
+
+
 def _decide(match_id: int, decision: str) -> Any:
-    """One officer decision: the object check first (404), then the body (400/422), then the service."""
+    """One officer decision: the object check first (404), then the body (400/422), then the shared path."""
+    from ..recommendations import explain_match
+
     row = _visible_match(match_id)
     if row.contract.government_id != me().government_id:
         raise not_found()
-    if decision == "approve":
-        body: Any = parse_body(ApproveBody)
-    else:
-        body = parse_body(ReasonBody)
-    # The recommender's view of the match is stored with the decision, as on the officer's page.
-    insight = match_insight(row) or {}
-    kw: dict[str, Any] = {"actor": me(), "match_id": match_id, "reason": body.reason,
-                          "features": insight.get("features"), "score": insight.get("score")}
-    session = get_session()
-    if decision == "approve":
-        approvals.approve_match(session, agreed_value_cents=body.agreed_value_cents, **kw)
-    elif decision == "reject":
-        approvals.reject_match(session, **kw)
-    else:
-        approvals.request_changes(session, **kw)
+    body: ApproveBody | ReasonBody = parse_body(ApproveBody if decision == "approve" else ReasonBody)
+    approvals.decide(get_session(), actor=me(), explain=explain_match, decision=DecisionInput(
+        match_id=match_id, outcome=DECISIONS[decision], reason=body.reason,
+        agreed_value_cents=getattr(body, "agreed_value_cents", None), seen_version=_if_match(row.match)))
     return _match_response(match_id)
+
+
+def _if_match(match: Match) -> int | None:
+    """The version the caller saw, from an If-Match header carrying the match's ETag (None without one)."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    for tag in (t.strip() for t in raw.split(",")):
+        if tag == "*" or etag_version(tag, match.id or 0) == match.version:
+            return match.version
+    raise ApiProblem(412, "Precondition Failed", gettext(
+        "This pledge changed since you opened it. Look at it again before you decide."), match_id=match.id)
 
 
 @bp.route("/v1/matches/<int:match_id>/approve", methods=["POST"])

@@ -1,15 +1,31 @@
 """Contracts with their frozen policy and table version, and matches (pledges) against them."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Field, SQLModel
 
 from ._base import cents_column, json_column, utcnow
 
-MATCH_STATUSES = ("proposed", "approved", "rejected", "changes_requested", "delivered", "cancelled")
+
+
+class MatchStatus(StrEnum):
+    """Where a pledge is in its lifecycle (services/lifecycle.py holds the allowed moves)."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+MATCH_STATUSES = tuple(MatchStatus)
 # Statuses whose quantity still holds a need's capacity.
-HOLDING_STATUSES = ("proposed", "changes_requested", "approved", "delivered")
+HOLDING_STATUSES = (MatchStatus.PROPOSED, MatchStatus.CHANGES_REQUESTED, MatchStatus.APPROVED, MatchStatus.DELIVERED)
+# Statuses that count toward the obligation.
+COMMITTED_STATUSES = (MatchStatus.APPROVED, MatchStatus.DELIVERED)
 
 
 class Contract(SQLModel, table=True):

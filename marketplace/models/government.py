@@ -1,6 +1,7 @@
 """Governments, their social-return policy and their versioned valuation tables (bouwblokken)."""
 
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import UniqueConstraint
@@ -8,14 +9,61 @@ from sqlmodel import Field, SQLModel
 
 from ._base import cents_column, json_column
 
-GOVERNMENT_KINDS = ("municipality", "province", "region", "ministry")
-ROUTES = ("paid_work", "labour_participation", "social_domain", "social_enterprise")
-BLOCK_UNITS = (
-    "fte_year", "internship_year", "hour", "day", "euro_spent", "by_agreement", "certificate", "bonus",
-)
-POLICY_BASES = ("contract_sum", "labour_component")
-SMALL_CONTRACT_RULES = ("one_social_activity", "none")
-PSO_LEVELS = ("aspirant", "trede_1", "trede_2", "trede_3", "30plus")
+
+
+class GovernmentKind(StrEnum):
+    MUNICIPALITY = "municipality"
+    PROVINCE = "province"
+    REGION = "region"
+    MINISTRY = "ministry"
+
+
+class Route(StrEnum):
+    """The four routes of social return (domain.md), in the default ladder order."""
+
+    PAID_WORK = "paid_work"
+    LABOUR_PARTICIPATION = "labour_participation"
+    SOCIAL_DOMAIN = "social_domain"
+    SOCIAL_ENTERPRISE = "social_enterprise"
+
+
+class BlockUnit(StrEnum):
+    FTE_YEAR = "fte_year"
+    INTERNSHIP_YEAR = "internship_year"
+    HOUR = "hour"
+    DAY = "day"
+    EURO_SPENT = "euro_spent"
+    BY_AGREEMENT = "by_agreement"
+    CERTIFICATE = "certificate"
+    BONUS = "bonus"
+
+
+class PolicyBasis(StrEnum):
+    CONTRACT_SUM = "contract_sum"
+    LABOUR_COMPONENT = "labour_component"
+
+
+class SmallContractRule(StrEnum):
+    ONE_SOCIAL_ACTIVITY = "one_social_activity"
+    NONE = "none"
+
+
+class PsoLevel(StrEnum):
+    ASPIRANT = "aspirant"
+    TREDE_1 = "trede_1"
+    TREDE_2 = "trede_2"
+    TREDE_3 = "trede_3"
+    THIRTY_PLUS = "30plus"
+
+
+GOVERNMENT_KINDS = tuple(GovernmentKind)
+ROUTES = tuple(Route)
+BLOCK_UNITS = tuple(BlockUnit)
+POLICY_BASES = tuple(PolicyBasis)
+SMALL_CONTRACT_RULES = tuple(SmallContractRule)
+PSO_LEVELS = tuple(PsoLevel)
+# Units whose blocks are worth a fixed value per unit, so a block of them needs value_cents.
+VALUED_UNITS = (BlockUnit.FTE_YEAR, BlockUnit.INTERNSHIP_YEAR, BlockUnit.HOUR, BlockUnit.DAY, BlockUnit.BONUS)
 
 
 class Government(SQLModel, table=True):

@@ -1,17 +1,56 @@
 """Companies, initiatives and social firms, their handprint, needs and eligibility."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ._base import cents_column, json_column, utcnow
 
-INITIATIVE_KINDS = ("initiative", "social_firm", "sw_company")
-LIFE_PHASES = ("plan", "start", "growth")
-NEED_KINDS = ("money", "hours", "expertise", "goods", "internship", "job", "purchase")
-NEED_UNITS = ("cents", "hours", "days", "places")
-NEED_STATUSES = ("open", "closed")
+
+
+class InitiativeKind(StrEnum):
+    INITIATIVE = "initiative"
+    SOCIAL_FIRM = "social_firm"
+    SW_COMPANY = "sw_company"
+
+
+class LifePhase(StrEnum):
+    PLAN = "plan"
+    START = "start"
+    GROWTH = "growth"
+
+
+class NeedKind(StrEnum):
+    MONEY = "money"
+    HOURS = "hours"
+    EXPERTISE = "expertise"
+    GOODS = "goods"
+    INTERNSHIP = "internship"
+    JOB = "job"
+    PURCHASE = "purchase"
+
+
+class NeedUnit(StrEnum):
+    CENTS = "cents"
+    HOURS = "hours"
+    DAYS = "days"
+    PLACES = "places"
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+INITIATIVE_KINDS = tuple(InitiativeKind)
+# The kinds a company can buy from: a purchase counts only from these.
+SELLER_KINDS = (InitiativeKind.SOCIAL_FIRM, InitiativeKind.SW_COMPANY)
+LIFE_PHASES = tuple(LifePhase)
+NEED_KINDS = tuple(NeedKind)
+NEED_UNITS = tuple(NeedUnit)
+NEED_STATUSES = tuple(NeedStatus)
 # Which units a need of each kind may be expressed in (the first is the default).
 UNITS_FOR_NEED_KIND = {
     "money": ("cents",), "goods": ("cents",), "purchase": ("cents",),

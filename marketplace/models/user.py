@@ -1,13 +1,24 @@
 """Users of the four roles, and login attempts for rate limiting."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlmodel import Field, SQLModel
 
 from ._base import utcnow
 
-ROLES = ("company", "initiative", "officer", "admin")
+
+
+class Role(StrEnum):
+    COMPANY = "company"
+    INITIATIVE = "initiative"
+    OFFICER = "officer"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)
+LOCALES = ("nl", "en")
 
 
 class User(UserMixin, SQLModel, table=True):

@@ -1,18 +1,63 @@
-"""Officer decisions on matches: approve, reject with a reason, or ask for changes."""
+"""Officer decisions on matches: approve, reject with a reason, or ask for changes.
 
-from collections.abc import Mapping
+`decide` is the one path the officer pages and the API share. It checks, in this order, what can be
+checked without computing anything (the officer's government, the match's state, the version the officer
+saw), then asks `explain` for the recommender's view (stored with the decision as training data), then
+moves the match and stores the decision, both in the caller's transaction.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlmodel import Session
 
-from ..models import BuildingBlock, Company, Contract, Decision, Government, Initiative, Match, Need, User
+from ..models import BlockUnit, BuildingBlock, Company, Contract, Decision, Government, Initiative, Match, Need, User
 from ..valuation import MAX_CENTS
 from .errors import N_, Conflict, NotFound, ServiceError
-from .lifecycle import load_match, transition
+from .lifecycle import check_transition, load_match, transition
 
 MAX_REASON = 2000
 
 
-def _officer_match(session: Session, actor: User, match_id: int) -> tuple[Match, Contract]:
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+# What each outcome needs: the audit action, and whether a reason is required.
+_RULES: dict[Outcome, tuple[str, bool]] = {
+    Outcome.APPROVED: ("match.approved", False),
+    Outcome.REJECTED: ("match.rejected", True),
+    Outcome.CHANGES_REQUESTED: ("match.changes_requested", True),
+}
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """One officer decision as the page or the API submitted it."""
+
+    match_id: int
+    outcome: Outcome
+    reason: str = ""
+    agreed_value_cents: int | None = None
+    # The version of the match the officer saw; None only for callers that act on the current state (seeds).
+    seen_version: int | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The recommender's view of a match at decision time; stored with the decision."""
+
+    features: Mapping[str, float] | None = None
+    score: float | None = None
+
+
+Explain = Callable[[Match], Explanation]
+
+
+def officer_match(session: Session, actor: User, match_id: int) -> tuple[Match, Contract]:
     """The match, if it belongs to the officer's own government; otherwise it does not exist for them."""
     match = load_match(session, match_id)
     contract = session.get(Contract, match.contract_id)
@@ -22,7 +67,7 @@ def _officer_match(session: Session, actor: User, match_id: int) -> tuple[Match,
 
 
 def _decision(session: Session, *, match: Match, contract: Contract, actor: User, outcome: str, reason: str,
-              features: Mapping[str, float] | None, score: float | None) -> Decision:
+              explanation: Explanation) -> Decision:
     government = session.get(Government, contract.government_id)
     company = session.get(Company, contract.company_id)
     block = session.get(BuildingBlock, match.block_id)
@@ -34,7 +79,7 @@ def _decision(session: Session, *, match: Match, contract: Contract, actor: User
         initiative=initiative.slug if initiative else "", need=need.reference if need else "",
         building_block=block.code if block else "", route=block.route if block else "",
         quantity=match.quantity, outcome=outcome, reason=reason,
-        features=dict(features) if features else None, score=score,
+        features=dict(explanation.features) if explanation.features else None, score=explanation.score,
     )
     session.add(decision)
     return decision
@@ -50,51 +95,60 @@ def _clean_reason(reason: str, *, required: bool) -> str:
     return reason
 
 
-def _decide(session: Session, *, actor: User, match_id: int, to: str, action: str, reason: str,
-            required: bool, features: Mapping[str, float] | None, score: float | None,
-            agreed_value_cents: int | None = None) -> Match:
-    match, contract = _officer_match(session, actor, match_id)
-    if match.status != "proposed":
-        raise Conflict(N_("A pledge that is %(status)s cannot be changed this way."), status=match.status)
-    reason = _clean_reason(reason, required=required)
+def _agreed_value(match: Match, block: BuildingBlock | None, agreed: int | None) -> dict[str, object]:
+    """For a block valued by agreement, the value the officer sets replaces the company's estimate."""
+    if block is None or block.unit != BlockUnit.BY_AGREEMENT:
+        return {}
+    if agreed is None:
+        raise ServiceError(N_("Set the agreed value for this contribution."), field="agreed_value")
+    if agreed < 0 or agreed > MAX_CENTS:
+        raise ServiceError(N_("Enter an amount between 0 and one billion euro."), field="agreed_value")
+    lines = [dict(line) for line in match.breakdown]
+    for line in lines:
+        if line.get("kind") == "agreement":
+            line["value_cents"] = agreed
+            line["params"] = {**line.get("params", {}), "agreed": True}
+    return {"value_cents": agreed, "breakdown": lines}
+
+
+def decide(session: Session, *, actor: User, decision: DecisionInput, explain: Explain | None = None) -> Match:
+    """Approve, reject or send back a proposed match, with one audit event and one stored decision."""
+    match, contract = officer_match(session, actor, decision.match_id)
+    outcome = Outcome(decision.outcome)
+    action, reason_required = _RULES[outcome]
+    check_transition(match, outcome)
+    if decision.seen_version is not None and decision.seen_version != match.version:
+        raise Conflict(N_("This pledge changed since you opened it. Look at it again before you decide."),
+                       match_id=match.id)
+    reason = _clean_reason(decision.reason, required=reason_required)
     changes: dict[str, object] = {"officer_reason": reason}
-    block = session.get(BuildingBlock, match.block_id)
-    if to == "approved" and block is not None and block.unit == "by_agreement":
-        if agreed_value_cents is None:
-            raise ServiceError(N_("Set the agreed value for this contribution."), field="agreed_value")
-        if agreed_value_cents < 0 or agreed_value_cents > MAX_CENTS:
-            raise ServiceError(N_("Enter an amount between 0 and one billion euro."), field="agreed_value")
-        lines = [dict(line) for line in match.breakdown]
-        for line in lines:
-            if line.get("kind") == "agreement":
-                line["value_cents"] = agreed_value_cents
-                line["params"] = {**line.get("params", {}), "agreed": True}
-        changes.update(value_cents=agreed_value_cents, breakdown=lines)
-    # The decision row rides in the same transaction as the transition.
-    _decision(session, match=match, contract=contract, actor=actor, outcome=to, reason=reason,
-              features=features, score=score)
-    return transition(session, match, to=to, actor=actor, action=action, reason=reason, changes=changes)
+    if outcome == Outcome.APPROVED:
+        changes.update(_agreed_value(match, session.get(BuildingBlock, match.block_id),
+                                     decision.agreed_value_cents))
+    explanation = explain(match) if explain is not None else Explanation()
+    transition(session, match, to=outcome, actor=actor, action=action, reason=reason, changes=changes)
+    _decision(session, match=match, contract=contract, actor=actor, outcome=outcome, reason=reason,
+              explanation=explanation)
+    return match
 
 
 def approve_match(session: Session, *, actor: User, match_id: int, reason: str = "",
-                  agreed_value_cents: int | None = None, features: Mapping[str, float] | None = None,
-                  score: float | None = None) -> Match:
+                  agreed_value_cents: int | None = None, seen_version: int | None = None,
+                  explain: Explain | None = None) -> Match:
     """Approve a proposed match: from now on it counts toward the contract's obligation."""
-    return _decide(session, actor=actor, match_id=match_id, to="approved", action="match.approved",
-                   reason=reason, required=False, features=features, score=score,
-                   agreed_value_cents=agreed_value_cents)
+    return decide(session, actor=actor, explain=explain, decision=DecisionInput(
+        match_id, Outcome.APPROVED, reason, agreed_value_cents, seen_version))
 
 
-def reject_match(session: Session, *, actor: User, match_id: int, reason: str,
-                 features: Mapping[str, float] | None = None, score: float | None = None) -> Match:
+def reject_match(session: Session, *, actor: User, match_id: int, reason: str, seen_version: int | None = None,
+                 explain: Explain | None = None) -> Match:
     """Reject a proposed match; a reason is required."""
-    return _decide(session, actor=actor, match_id=match_id, to="rejected", action="match.rejected",
-                   reason=reason, required=True, features=features, score=score)
+    return decide(session, actor=actor, explain=explain, decision=DecisionInput(
+        match_id, Outcome.REJECTED, reason, None, seen_version))
 
 
-def request_changes(session: Session, *, actor: User, match_id: int, reason: str,
-                    features: Mapping[str, float] | None = None, score: float | None = None) -> Match:
+def request_changes(session: Session, *, actor: User, match_id: int, reason: str, seen_version: int | None = None,
+                    explain: Explain | None = None) -> Match:
     """Send a proposed match back to the company with what to change."""
-    return _decide(session, actor=actor, match_id=match_id, to="changes_requested",
-                   action="match.changes_requested", reason=reason, required=True, features=features,
-                   score=score)
+    return decide(session, actor=actor, explain=explain, decision=DecisionInput(
+        match_id, Outcome.CHANGES_REQUESTED, reason, None, seen_version))

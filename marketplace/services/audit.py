@@ -5,7 +5,10 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
+from ..db import mark_topic
 from ..models import AuditEvent, Outbox, User
+
+SEARCH_TOPIC = "search"
 
 
 def snapshot(obj: SQLModel, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def record(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    """Append one audit event; the caller commits."""
+    """Append one audit event to the caller's transaction."""
     event = AuditEvent(
         actor_id=actor.id if actor else None, action=action, entity_type=entity_type,
         entity_id=entity_id, before=before, after=after, reason=reason,
@@ -43,4 +46,5 @@ def record(
 
 def enqueue_search(session: Session, entity_type: str, entity_id: int) -> None:
     """Ask the search sync to refresh one entity; written in the same transaction as the change."""
-    session.add(Outbox(topic="search", entity_type=entity_type, entity_id=entity_id))
+    session.add(Outbox(topic=SEARCH_TOPIC, entity_type=entity_type, entity_id=entity_id))
+    mark_topic(session, SEARCH_TOPIC)

@@ -7,8 +7,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import LoginAttempt, User
+from ..models import LOCALES, LoginAttempt, User
 from ..models._base import utcnow
+from . import validation as v
+from .audit import record
 from .errors import N_, RateLimited, ServiceError
 
 # A hash to compare against when the e-mail is unknown, so timing does not reveal accounts.
@@ -24,7 +26,10 @@ def normalise_email(email: str) -> str:
 
 
 def authenticate(session: Session, *, email: str, password: str, remote_addr: str) -> User:
-    """Return the user for these credentials; every attempt is recorded for rate limiting."""
+    """Return the user for these credentials; every attempt is recorded for rate limiting.
+
+    A failed attempt must be kept even though the login is refused: the view asks the boundary to keep it.
+    """
     email = normalise_email(email)
     window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
     max_failures = current_app.config["LOGIN_MAX_FAILURES"]
@@ -44,7 +49,19 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     ok = ok and user is not None and user.active
     session.add(LoginAttempt(email=email[:254], remote_addr=remote_addr[:64], success=ok))
-    session.commit()
     if not ok or user is None:
         raise ServiceError(N_("Unknown e-mail address or wrong password."), field="password")
     return user
+
+
+def set_locale(session: Session, *, actor: User, locale: str) -> User:
+    """The language the user reads SRX in (stored, so it follows them to every device)."""
+    locale = v.choice(locale, "locale", LOCALES)
+    if actor.locale == locale:
+        return actor
+    before = {"locale": actor.locale}
+    actor.locale = locale
+    session.add(actor)
+    record(session, actor=actor, action="user.locale_changed", entity_type="user", entity_id=actor.id or 0,
+           before=before, after={"locale": locale})
+    return actor

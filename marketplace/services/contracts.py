@@ -1,8 +1,9 @@
 """Registering an awarded contract, with its policy and valuation table frozen at award."""
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import Company, Contract, Government, User, ValuationTable
 from ..valuation import MAX_CENTS
@@ -14,29 +15,42 @@ CONTRACT_FIELDS = ("reference", "title", "sum_cents", "award_date", "end_date", 
                    "threshold_cents", "cap_cents", "basis", "small_contract_rule")
 
 
-def table_in_force(session: Session, government_id: int, day: Any) -> ValuationTable | None:
+@dataclass(frozen=True)
+class ContractInput:
+    """An award as the officer registers it; the company by id or by KvK number."""
+
+    reference: str
+    title: str
+    sum_cents: int | None
+    award_date: date | None
+    end_date: date | None
+    company_id: int | None = None
+    company_kvk: str | None = None
+    labour_component_cents: int | None = None
+
+
+def table_in_force(session: Session, government_id: int, day: date) -> ValuationTable | None:
     tables = session.exec(select(ValuationTable).where(ValuationTable.government_id == government_id)
-                          .order_by(ValuationTable.version.desc())).all()  # type: ignore[attr-defined]
+                          .order_by(col(ValuationTable.version).desc())).all()
     return next((t for t in tables if t.in_force_on(day)), None)
 
 
-def register_contract(session: Session, *, actor: User | None, government: Government, data: dict[str, Any],
-                      commit: bool = True) -> Contract:
+def register_contract(session: Session, *, actor: User | None, government: Government, data: ContractInput) -> Contract:
     """Record an award; the government's current policy and the table in force at award are frozen."""
     if actor is not None and actor.role == "officer" and actor.government_id != government.id:
         raise NotFound(N_("This government does not exist."))
-    reference = v.text(data, "reference", max_len=60, required=True).upper()
+    reference = v.text(data.reference, "reference", max_len=60, required=True).upper()
     if session.exec(select(Contract.id).where(Contract.reference == reference)).first() is not None:
         raise ServiceError(N_("A contract with this reference already exists."), field="reference")
     company = None
-    if data.get("company_id"):
-        company = session.get(Company, int(data["company_id"]))
-    elif data.get("company_kvk"):
-        company = session.exec(select(Company).where(Company.kvk == str(data["company_kvk"]))).first()
+    if data.company_id is not None:
+        company = session.get(Company, data.company_id)
+    elif data.company_kvk:
+        company = session.exec(select(Company).where(Company.kvk == data.company_kvk)).first()
     if company is None:
         raise ServiceError(N_("Choose the company that won the contract."), field="company_id")
-    award = v.day(data, "award_date", required=True)
-    end = v.day(data, "end_date", required=True)
+    award = v.day(data.award_date, "award_date", required=True)
+    end = v.day(data.end_date, "end_date", required=True)
     assert award is not None and end is not None
     if end < award:
         raise ServiceError(N_("The end date is before the award date."), field="end_date")
@@ -46,9 +60,10 @@ def register_contract(session: Session, *, actor: User | None, government: Gover
                            field="award_date", government=government.name)
     contract = Contract(
         reference=reference, government_id=government.id or 0, company_id=company.id or 0,
-        title=v.text(data, "title", max_len=300, required=True),
-        sum_cents=v.integer(data, "sum_cents", low=1, high=MAX_CENTS) or 0,
-        labour_component_cents=v.integer(data, "labour_component_cents", low=0, high=MAX_CENTS, required=False),
+        title=v.text(data.title, "title", max_len=300, required=True),
+        sum_cents=v.integer(data.sum_cents, "sum_cents", low=1, high=MAX_CENTS) or 0,
+        labour_component_cents=v.integer(data.labour_component_cents, "labour_component_cents", low=0,
+                                         high=MAX_CENTS, required=False),
         award_date=award, end_date=end, table_id=table.id or 0,
         percentage_bp=government.percentage_bp, threshold_cents=government.threshold_cents,
         cap_cents=government.cap_cents, basis=government.basis, small_contract_rule=government.small_contract_rule,
@@ -57,6 +72,4 @@ def register_contract(session: Session, *, actor: User | None, government: Gover
     session.flush()
     record(session, actor=actor, action="contract.registered", entity_type="contract", entity_id=contract.id or 0,
            after=snapshot(contract, CONTRACT_FIELDS))
-    if commit:
-        session.commit()
     return contract

@@ -4,8 +4,11 @@ from sqlmodel import Session, select
 
 from ..models import Eligibility, Initiative, User
 from ..models._base import utcnow
+from . import validation as v
 from .audit import enqueue_search, record
-from .errors import N_, NotFound, ServiceError
+from .errors import N_, NotFound
+
+MAX_NOTE = 500
 
 
 def set_eligibility(session: Session, *, actor: User, initiative_id: int, eligible: bool, note: str = "") -> Eligibility:
@@ -15,9 +18,7 @@ def set_eligibility(session: Session, *, actor: User, initiative_id: int, eligib
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
         raise NotFound(N_("This initiative does not exist."))
-    note = (note or "").strip()
-    if len(note) > 500:
-        raise ServiceError(N_("Too long: at most %(max)s characters."), field="note", max=500)
+    note = v.text(note, "note", max_len=MAX_NOTE)
     row = session.exec(select(Eligibility).where(
         Eligibility.government_id == actor.government_id, Eligibility.initiative_id == initiative_id)).first()
     before = {"active": row.active} if row else None
@@ -34,5 +35,4 @@ def set_eligibility(session: Session, *, actor: User, initiative_id: int, eligib
            entity_type="initiative", entity_id=initiative_id, before=before,
            after={"active": eligible, "government_id": actor.government_id}, reason=note)
     enqueue_search(session, "initiative", initiative_id)
-    session.commit()
     return row

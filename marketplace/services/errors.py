@@ -1,6 +1,14 @@
-"""Errors the service layer raises; views turn them into form errors or JSON problems."""
+"""Errors the service layer raises; views turn them into form errors or JSON problems.
+
+A refusal also tells the request's boundary to store nothing, whatever the view answers (a form shown
+again, or a redirect with a message): see marketplace/db.py.
+"""
 
 from typing import Any
+
+from flask import g, has_app_context
+
+REFUSED = "srx_refused"
 
 
 def N_(message: str) -> str:
@@ -17,6 +25,8 @@ class ServiceError(Exception):
         self.message = message
         self.field = field
         self.params = params
+        if has_app_context():
+            setattr(g, REFUSED, True)
 
 
 class NotFound(ServiceError):

@@ -1,10 +1,11 @@
 """Initiatives edit their profile and their social handprint."""
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from ..models import INITIATIVE_KINDS, LIFE_PHASES, TARGET_GROUPS, HandprintScore, Initiative, User
+from ..models import LIFE_PHASES, TARGET_GROUPS, HandprintScore, Initiative, User
 from ..themes import THEME_CODES
 from ..valuation import MAX_CENTS
 from . import validation as v
@@ -15,6 +16,32 @@ PROFILE_FIELDS = ("name", "summary", "description", "municipality", "neighbourho
                   "life_phase", "website", "target_groups", "kind")
 
 
+@dataclass(frozen=True)
+class ProfileInput:
+    """What the catalogue shows about an initiative (its kind is not the initiative's own choice)."""
+
+    name: str
+    municipality: str
+    life_phase: str = "start"
+    summary: str = ""
+    description: str = ""
+    neighbourhood: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    website: str | None = None
+    target_groups: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class HandprintRow:
+    """One theme of the handprint; a row without a score is not served and is dropped."""
+
+    theme: str
+    score: int | None
+    yearly_value_cents: int | None = None
+    indicator: str = ""
+
+
 def own_initiative(session: Session, actor: User) -> Initiative:
     initiative = session.get(Initiative, actor.initiative_id) if actor.role == "initiative" else None
     if initiative is None:
@@ -22,24 +49,23 @@ def own_initiative(session: Session, actor: User) -> Initiative:
     return initiative
 
 
-def update_profile(session: Session, *, actor: User, data: dict[str, Any]) -> Initiative:
+def update_profile(session: Session, *, actor: User, data: ProfileInput) -> Initiative:
     """Change what the catalogue shows about the actor's initiative."""
     initiative = own_initiative(session, actor)
-    website = v.text(data, "website", max_len=300) or None
+    website = v.text(data.website, "website", max_len=300) or None
     if website and not website.startswith(("https://", "http://")):
         raise ServiceError(N_("A website starts with https://"), field="website")
     values = {
-        "name": v.text(data, "name", max_len=200, required=True),
-        "summary": v.text(data, "summary", max_len=300),
-        "description": v.text(data, "description", max_len=10000),
-        "municipality": v.text(data, "municipality", max_len=100, required=True),
-        "neighbourhood": v.text(data, "neighbourhood", max_len=100),
-        "lat": v.coordinate(data, "lat", -90, 90),
-        "lon": v.coordinate(data, "lon", -180, 180),
-        "life_phase": v.choice(data, "life_phase", LIFE_PHASES),
-        "kind": v.choice(data, "kind", INITIATIVE_KINDS, default=initiative.kind),
+        "name": v.text(data.name, "name", max_len=200, required=True),
+        "summary": v.text(data.summary, "summary", max_len=300),
+        "description": v.text(data.description, "description", max_len=10000),
+        "municipality": v.text(data.municipality, "municipality", max_len=100, required=True),
+        "neighbourhood": v.text(data.neighbourhood, "neighbourhood", max_len=100),
+        "lat": v.coordinate(data.lat, "lat", -90, 90),
+        "lon": v.coordinate(data.lon, "lon", -180, 180),
+        "life_phase": v.choice(data.life_phase, "life_phase", LIFE_PHASES),
         "website": website,
-        "target_groups": v.choices(data, "target_groups", TARGET_GROUPS),
+        "target_groups": v.choices(data.target_groups, "target_groups", TARGET_GROUPS),
     }
     before = snapshot(initiative, PROFILE_FIELDS)
     for key, value in values.items():
@@ -48,42 +74,38 @@ def update_profile(session: Session, *, actor: User, data: dict[str, Any]) -> In
     record(session, actor=actor, action="initiative.updated", entity_type="initiative",
            entity_id=initiative.id or 0, before=before, after=snapshot(initiative, PROFILE_FIELDS))
     enqueue_search(session, "initiative", initiative.id or 0)
-    session.commit()
     return initiative
 
 
-def set_handprint(session: Session, *, actor: User, scores: list[dict[str, Any]]) -> list[HandprintScore]:
+def set_handprint(session: Session, *, actor: User, scores: Sequence[HandprintRow]) -> list[HandprintScore]:
     """Replace the handprint: a score 0-100 per theme, with an optional yearly value and indicator."""
     initiative = own_initiative(session, actor)
-    cleaned: dict[str, dict[str, Any]] = {}
+    cleaned: dict[str, HandprintRow] = {}
     for row in scores:
-        theme = row.get("theme")
-        if theme not in THEME_CODES:
+        if row.theme not in THEME_CODES:
             raise ServiceError(N_("Unknown theme."), field="theme")
-        score = v.integer(row, "score", low=0, high=100, required=False)
-        if score is None:
+        if row.score is None:
             continue
-        cleaned[str(theme)] = {
-            "score": score,
-            "yearly_value_cents": v.integer(row, "yearly_value_cents", low=0, high=MAX_CENTS, required=False),
-            "indicator": v.text(row, "indicator", max_len=300),
-        }
+        cleaned[row.theme] = HandprintRow(
+            theme=row.theme, score=v.integer(row.score, f"score_{row.theme}", low=0, high=100),
+            yearly_value_cents=v.integer(row.yearly_value_cents, f"value_{row.theme}", low=0, high=MAX_CENTS,
+                                         required=False),
+            indicator=v.text(row.indicator, f"indicator_{row.theme}", max_len=300))
     existing = {h.theme: h for h in session.exec(
         select(HandprintScore).where(HandprintScore.initiative_id == initiative.id)).all()}
     before = {t: h.score for t, h in existing.items()}
-    for theme, row in existing.items():
+    for theme, old in existing.items():
         if theme not in cleaned:
-            session.delete(row)
+            session.delete(old)
     out = []
     for theme, values in cleaned.items():
         row = existing.get(theme) or HandprintScore(initiative_id=initiative.id or 0, theme=theme, score=0)
-        for key, value in values.items():
-            setattr(row, key, value)
+        row.score = values.score or 0
+        row.yearly_value_cents = values.yearly_value_cents
+        row.indicator = values.indicator
         session.add(row)
         out.append(row)
     record(session, actor=actor, action="initiative.handprint_updated", entity_type="initiative",
-           entity_id=initiative.id or 0, before=before,
-           after={t: r["score"] for t, r in cleaned.items()})
+           entity_id=initiative.id or 0, before=before, after={t: r.score for t, r in cleaned.items()})
     enqueue_search(session, "initiative", initiative.id or 0)
-    session.commit()
     return out

@@ -1,23 +1,25 @@
-"""The match state machine: one guarded transition, one transaction, one audit event."""
+"""The match state machine: one guarded transition and one audit event, inside the caller's transaction."""
 
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from ..models import Match, User
+from ..models import Match, MatchStatus, User
 from ..models._base import utcnow
 from .audit import record, snapshot
 from .errors import N_, Conflict, NotFound
 
+S = MatchStatus
 # From each status, the statuses a match may move to.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "proposed": frozenset({"approved", "rejected", "changes_requested", "cancelled"}),
-    "changes_requested": frozenset({"proposed", "cancelled"}),
-    "approved": frozenset({"delivered"}),
-    "rejected": frozenset(),
-    "delivered": frozenset(),
-    "cancelled": frozenset(),
+    S.PROPOSED: frozenset({S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.CANCELLED}),
+    S.CHANGES_REQUESTED: frozenset({S.PROPOSED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.DELIVERED}),
+    S.REJECTED: frozenset(),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
 }
 
 AUDIT_FIELDS = (
@@ -33,6 +35,12 @@ def load_match(session: Session, match_id: int) -> Match:
     return match
 
 
+def check_transition(match: Match, to: str) -> None:
+    """Refuse a move the state machine does not allow, before anything is computed or written."""
+    if to not in TRANSITIONS.get(match.status, frozenset()):
+        raise Conflict(N_("A pledge that is %(status)s cannot be changed this way."), status=match.status)
+
+
 def transition(
     session: Session,
     match: Match,
@@ -45,30 +53,24 @@ def transition(
 ) -> Match:
     """Move a match to `to`, applying `changes`, if nobody changed it since it was read.
 
-    The UPDATE is guarded by the version and status the caller saw, so a double submit or two
-    officers acting at once cannot both win: the loser gets a Conflict and nothing is written.
-    The caller has done its own permission checks; this commits.
+    The UPDATE is guarded by the version and status the caller's object holds, so a double submit, two
+    officers acting at once, or a stale object cannot both win: the loser gets a Conflict, and the boundary
+    rolls its transaction back. The caller has done its own permission checks.
     """
-    try:
-        if to not in TRANSITIONS.get(match.status, frozenset()):
-            raise Conflict(N_("A pledge that is %(status)s cannot be changed this way."), status=match.status)
-        before = snapshot(match, AUDIT_FIELDS)
-        values: dict[str, Any] = {"status": to, "version": match.version + 1, "updated_at": utcnow()}
-        values.update(changes or {})
-        result = session.execute(
-            update(Match)
-            .where(Match.id == match.id, Match.version == match.version, Match.status == match.status)
-            .values(**values)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(N_("Someone else changed this pledge in the meantime. Reload the page and try again."))
-        for key, value in values.items():
-            setattr(match, key, value)
-        record(session, actor=actor, action=action, entity_type="match", entity_id=match.id or 0,
-               before=before, after=snapshot(match, AUDIT_FIELDS), reason=reason)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        session.expire(match)
-        raise
+    check_transition(match, to)
+    before = snapshot(match, AUDIT_FIELDS)
+    values: dict[str, Any] = {"status": to, "version": match.version + 1, "updated_at": utcnow()}
+    values.update(changes or {})
+    result = session.execute(
+        update(Match)
+        .where(Match.id == match.id, Match.version == match.version, Match.status == match.status)  # type: ignore[arg-type]
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(N_("Someone else changed this pledge in the meantime. Reload the page and try again."))
+    for key, value in values.items():
+        # The row holds these values now: set them as loaded, so no second UPDATE follows at the next flush.
+        set_committed_value(match, key, value)
+    record(session, actor=actor, action=action, entity_type="match", entity_id=match.id or 0,
+           before=before, after=snapshot(match, AUDIT_FIELDS), reason=reason)
     return match

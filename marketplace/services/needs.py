@@ -1,18 +1,34 @@
 """Initiatives publish, edit and close their needs."""
 
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..models import NEED_KINDS, UNITS_FOR_NEED_KIND, Initiative, Need, User
+from ..models import NEED_KINDS, UNITS_FOR_NEED_KIND, Initiative, Need, NeedStatus, User
+from ..queries import open_capacity
 from ..themes import THEME_CODES
 from ..valuation import MAX_CENTS
 from . import validation as v
 from .audit import enqueue_search, record, snapshot
 from .errors import N_, NotFound, ServiceError
-from .pledges import open_capacity
 
 NEED_FIELDS = ("kind", "title", "description", "themes", "quantity", "unit", "deadline", "status")
+
+
+@dataclass(frozen=True)
+class NeedInput:
+    """A need as the initiative publishes it; the quantity is in the unit (cents for money)."""
+
+    kind: str
+    title: str
+    quantity: int | None
+    unit: str | None = None  # None: the kind's first unit
+    description: str = ""
+    themes: tuple[str, ...] = field(default_factory=tuple)
+    deadline: date | None = None
 
 
 def _own_initiative(session: Session, actor: User) -> Initiative:
@@ -29,48 +45,50 @@ def _own_need(session: Session, actor: User, need_id: int) -> Need:
     return need
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    kind = v.choice(data, "kind", NEED_KINDS)
+def _clean(data: NeedInput) -> dict[str, Any]:
+    kind = v.choice(data.kind, "kind", NEED_KINDS)
     units = UNITS_FOR_NEED_KIND[kind]
-    unit = data.get("unit") or units[0]
+    unit = data.unit or units[0]
     if unit not in units:
         raise ServiceError(N_("This unit does not fit this kind of need."), field="unit")
     return {
         "kind": kind, "unit": unit,
-        "title": v.text(data, "title", max_len=200, required=True),
-        "description": v.text(data, "description", max_len=5000),
-        "themes": v.choices(data, "themes", THEME_CODES),
-        "quantity": v.integer(data, "quantity", low=1, high=MAX_CENTS),
-        "deadline": v.day(data, "deadline"),
+        "title": v.text(data.title, "title", max_len=200, required=True),
+        "description": v.text(data.description, "description", max_len=5000),
+        "themes": v.choices(data.themes, "themes", THEME_CODES),
+        "quantity": v.integer(data.quantity, "quantity", low=1, high=MAX_CENTS),
+        "deadline": v.day(data.deadline, "deadline"),
     }
 
 
 def _next_reference(session: Session, initiative: Initiative) -> str:
     base = initiative.slug[:50]
-    count = len(session.exec(select(Need.id).where(Need.initiative_id == initiative.id)).all())
-    n = count + 1
+    n = int(session.exec(select(func.count()).select_from(Need).where(Need.initiative_id == initiative.id)).one()) + 1
     while session.exec(select(Need.id).where(Need.reference == f"{base}-{n}")).first() is not None:
         n += 1
     return f"{base}-{n}"
 
 
-def create_need(session: Session, *, actor: User, data: dict[str, Any]) -> Need:
+def _reindex(session: Session, need: Need) -> None:
+    enqueue_search(session, "need", need.id or 0)
+    enqueue_search(session, "initiative", need.initiative_id)
+
+
+def create_need(session: Session, *, actor: User, data: NeedInput) -> Need:
     """Publish a new open need for the actor's initiative."""
     initiative = _own_initiative(session, actor)
     values = _clean(data)
     need = Need(initiative_id=initiative.id or 0, reference=_next_reference(session, initiative),
-                status="open", **values)
+                status=NeedStatus.OPEN, **values)
     session.add(need)
     session.flush()
     record(session, actor=actor, action="need.created", entity_type="need", entity_id=need.id or 0,
            after=snapshot(need, NEED_FIELDS))
-    enqueue_search(session, "need", need.id or 0)
-    enqueue_search(session, "initiative", initiative.id or 0)
-    session.commit()
+    _reindex(session, need)
     return need
 
 
-def update_need(session: Session, *, actor: User, need_id: int, data: dict[str, Any]) -> Need:
+def update_need(session: Session, *, actor: User, need_id: int, data: NeedInput) -> Need:
     """Edit a need; its quantity cannot drop below what pledges already hold."""
     need = _own_need(session, actor, need_id)
     values = _clean(data)
@@ -86,23 +104,18 @@ def update_need(session: Session, *, actor: User, need_id: int, data: dict[str, 
     session.add(need)
     record(session, actor=actor, action="need.updated", entity_type="need", entity_id=need.id or 0,
            before=before, after=snapshot(need, NEED_FIELDS))
-    enqueue_search(session, "need", need.id or 0)
-    enqueue_search(session, "initiative", need.initiative_id)
-    session.commit()
+    _reindex(session, need)
     return need
 
 
 def set_need_status(session: Session, *, actor: User, need_id: int, status: str) -> Need:
     """Close a need (no new pledges) or open it again."""
     need = _own_need(session, actor, need_id)
-    if status not in ("open", "closed"):
-        raise ServiceError(N_("Choose one of the options."), field="status")
+    status = v.choice(status, "status", tuple(NeedStatus))
     before = snapshot(need, NEED_FIELDS)
     need.status = status
     session.add(need)
-    record(session, actor=actor, action=f"need.{'closed' if status == 'closed' else 'reopened'}",
+    record(session, actor=actor, action=f"need.{'closed' if status == NeedStatus.CLOSED else 'reopened'}",
            entity_type="need", entity_id=need.id or 0, before=before, after=snapshot(need, NEED_FIELDS))
-    enqueue_search(session, "need", need.id or 0)
-    enqueue_search(session, "initiative", need.initiative_id)
-    session.commit()
+    _reindex(session, need)
     return need

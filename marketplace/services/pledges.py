@@ -1,26 +1,33 @@
-"""Pledging: preview a valuation, create a match, cancel it, answer a change request."""
+"""Pledging: preview a valuation, create a match, cancel it, answer a change request.
 
-from dataclasses import dataclass, field
+Everything here adds and flushes inside the caller's transaction; the boundary commits (marketplace/db.py).
+"""
+
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from ..counting import Policy, obligation_cents
+from ..counting import contract_obligation
 from ..models import (
-    HOLDING_STATUSES,
+    SELLER_KINDS,
+    BlockUnit,
     BuildingBlock,
     Company,
     Contract,
-    Eligibility,
     Government,
     Initiative,
     Match,
+    MatchStatus,
     Need,
+    NeedStatus,
+    Route,
     User,
     ValuationTable,
 )
+from ..queries import is_eligible, open_capacity
 from ..valuation import Block, PledgeInput, Valuation, ValuationError, value_pledge
 from .audit import record, snapshot
 from .errors import N_, Conflict, NotFound, ServiceError
@@ -72,34 +79,11 @@ def block_spec(block: BuildingBlock) -> Block:
                  percentage_bp=block.percentage_bp, max_months=block.max_months, route=block.route)
 
 
-def contract_obligation(contract: Contract) -> tuple[int, bool]:
-    policy = Policy(contract.percentage_bp, contract.threshold_cents, contract.cap_cents, contract.basis,
-                    contract.small_contract_rule)
-    return obligation_cents(policy, contract.sum_cents, contract.labour_component_cents)
-
-
 def requires_initiative(block: BuildingBlock) -> bool:
     """Help, days and donations go to an initiative; purchases to a social firm."""
     if block.route == "social_domain" and block.unit != "by_agreement":
         return True
     return block.route == "labour_participation" and block.unit == "euro_spent"
-
-
-def is_eligible(session: Session, government_id: int, initiative_id: int) -> bool:
-    row = session.exec(select(Eligibility).where(
-        Eligibility.government_id == government_id, Eligibility.initiative_id == initiative_id,
-        Eligibility.active.is_(True))).first()
-    return row is not None
-
-
-def open_capacity(session: Session, need: Need, *, excluding_match: int | None = None) -> int:
-    """What is still open on a need: its quantity less what holding matches take."""
-    stmt = select(func.coalesce(func.sum(Match.quantity), 0)).where(
-        Match.need_id == need.id, Match.status.in_(HOLDING_STATUSES))  # type: ignore[attr-defined]
-    if excluding_match is not None:
-        stmt = stmt.where(Match.id != excluding_match)
-    taken = int(session.exec(stmt).one())
-    return max(0, need.quantity - taken)
 
 
 def resolve(session: Session, *, actor: User, req: PledgeRequest) -> Pledgeable:
@@ -125,7 +109,7 @@ def resolve(session: Session, *, actor: User, req: PledgeRequest) -> Pledgeable:
         need = session.get(Need, req.need_id)
         if need is None:
             raise ServiceError(N_("This need does not exist."), field="need")
-        if need.status != "open":
+        if need.status != NeedStatus.OPEN:
             raise ServiceError(N_("This need is closed."), field="need")
         if block.unit not in COMPATIBLE_UNITS.get(need.unit, frozenset()):
             raise ServiceError(N_("This building block does not fit this need."), field="block")
@@ -138,8 +122,8 @@ def resolve(session: Session, *, actor: User, req: PledgeRequest) -> Pledgeable:
         if not is_eligible(session, government.id or 0, initiative.id or 0):
             raise ServiceError(N_("%(initiative)s does not count for %(government)s's contracts."),
                                field="need", initiative=initiative.name, government=government.name)
-        if block.route == "labour_participation" and block.unit == "euro_spent" and \
-                initiative.kind not in ("social_firm", "sw_company"):
+        if block.route == Route.LABOUR_PARTICIPATION and block.unit == BlockUnit.EURO_SPENT and \
+                initiative.kind not in SELLER_KINDS:
             raise ServiceError(N_("A purchase counts only from a social firm or SW company."), field="initiative")
     elif requires_initiative(block):
         raise ServiceError(N_("Choose the initiative or social firm this contribution goes to."), field="need")
@@ -185,8 +169,16 @@ def _lock_need(session: Session, need: Need) -> None:
     session.execute(update(Need).where(Need.id == need.id).values(lock_version=Need.lock_version + 1))
 
 
-def _insert_pledge(session: Session, *, actor: User, req: PledgeRequest, action: str = "match.pledged") -> Match:
-    """Check, value and add one proposed match inside the caller's transaction (no commit)."""
+def create_pledge(session: Session, *, actor: User, req: PledgeRequest, action: str = "match.pledged") -> Match:
+    """Add a proposed match; its value is frozen now from the contract's table version.
+
+    A double submit carries the same submission key and is refused: by the look-up when the first one is
+    committed, by the unique index when both arrive at once.
+    """
+    if req.submission_key:
+        existing = session.exec(select(Match.id).where(Match.submission_key == req.submission_key)).first()
+        if existing is not None:
+            raise Conflict(N_("This pledge was already submitted."), match_id=existing)
     p = resolve(session, actor=actor, req=req)
     if p.need is not None:
         _lock_need(session, p.need)
@@ -197,33 +189,20 @@ def _insert_pledge(session: Session, *, actor: User, req: PledgeRequest, action:
     match = Match(
         contract_id=p.contract.id or 0, initiative_id=p.initiative.id if p.initiative else None,
         need_id=p.need.id if p.need else None, block_id=p.block.id or 0, table_id=p.table.id or 0,
-        quantity=req.quantity or 0, hours_per_week=req.hours_per_week if unit == "fte_year" else None,
-        months=req.months if unit == "fte_year" else None, weeks=req.weeks if unit == "internship_year" else None,
+        quantity=req.quantity or 0, hours_per_week=req.hours_per_week if unit == BlockUnit.FTE_YEAR else None,
+        months=req.months if unit == BlockUnit.FTE_YEAR else None,
+        weeks=req.weeks if unit == BlockUnit.INTERNSHIP_YEAR else None,
         bonus_codes=list(req.bonuses), value_cents=p.valuation.value_cents, breakdown=p.valuation.breakdown(),
-        status="proposed", note=req.note.strip(), created_by_id=actor.id, submission_key=req.submission_key or None,
+        status=MatchStatus.PROPOSED, note=req.note.strip(), created_by_id=actor.id,
+        submission_key=req.submission_key or None,
     )
     session.add(match)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same key arrived twice at the same moment
+        raise Conflict(N_("This pledge was already submitted.")) from exc
     record(session, actor=actor, action=action, entity_type="match", entity_id=match.id or 0,
            after=snapshot(match, AUDIT_FIELDS))
-    return match
-
-
-def create_pledge(session: Session, *, actor: User, req: PledgeRequest) -> Match:
-    """Create a proposed match; its value is frozen now from the contract's table version."""
-    if req.submission_key:
-        existing = session.exec(select(Match).where(Match.submission_key == req.submission_key)).first()
-        if existing is not None:
-            raise Conflict(N_("This pledge was already submitted."), match_id=existing.id)
-    try:
-        match = _insert_pledge(session, actor=actor, req=req)
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(N_("This pledge was already submitted.")) from exc
-    except BaseException:
-        session.rollback()
-        raise
     return match
 
 
@@ -241,19 +220,14 @@ def create_plan(session: Session, *, actor: User, contract_id: int, items: list[
     if len(items) > MAX_PLAN_ITEMS:
         raise ServiceError(N_("A plan can hold at most %(max)s pledges."), field="plan", max=MAX_PLAN_ITEMS)
     created: list[Match] = []
-    try:
-        for position, item in enumerate(items, start=1):
-            req = PledgeRequest(**{**item.__dict__, "contract_id": contract_id, "submission_key": None})
-            try:
-                created.append(_insert_pledge(session, actor=actor, req=req, action="match.pledged_from_plan"))
-            except ServiceError as exc:
-                exc.params = {**exc.params, "item": position}
-                exc.field = f"item-{position}:{exc.field or ''}"
-                raise
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    for position, item in enumerate(items, start=1):
+        req = replace(item, contract_id=contract_id, submission_key=None)
+        try:
+            created.append(create_pledge(session, actor=actor, req=req, action="match.pledged_from_plan"))
+        except ServiceError as exc:
+            exc.params = {**exc.params, "item": position}
+            exc.field = f"item-{position}:{exc.field or ''}"
+            raise
     return created
 
 
@@ -268,31 +242,30 @@ def _own_match(session: Session, actor: User, match_id: int) -> Match:
 def cancel_pledge(session: Session, *, actor: User, match_id: int, reason: str = "") -> Match:
     """The company withdraws a pledge that is still open (proposed or awaiting its changes)."""
     match = _own_match(session, actor, match_id)
-    return transition(session, match, to="cancelled", actor=actor, action="match.cancelled",
+    return transition(session, match, to=MatchStatus.CANCELLED, actor=actor, action="match.cancelled",
                       reason=reason.strip()[:MAX_NOTE])
 
 
 def resubmit_pledge(session: Session, *, actor: User, match_id: int, req: PledgeRequest) -> Match:
     """Answer a change request: new quantity, block or note, valued again, back to proposed."""
     match = _own_match(session, actor, match_id)
-    if match.status != "changes_requested":
+    if match.status != MatchStatus.CHANGES_REQUESTED:
         raise Conflict(N_("Only a pledge with a change request can be resubmitted."))
-    req = PledgeRequest(**{**req.__dict__, "contract_id": match.contract_id, "need_id": match.need_id,
-                           "initiative_id": match.initiative_id, "submission_key": None})
+    req = replace(req, contract_id=match.contract_id, need_id=match.need_id, initiative_id=match.initiative_id,
+                  submission_key=None)
     p = resolve(session, actor=actor, req=req)
     if p.need is not None:
         _lock_need(session, p.need)
         capacity = open_capacity(session, p.need, excluding_match=match.id)
         if (req.quantity or 0) > capacity:
-            session.rollback()
             raise ServiceError(N_("Only %(open)s is still open on this need."), field="quantity", open=capacity)
     changes = {
         "block_id": p.block.id, "quantity": req.quantity, "value_cents": p.valuation.value_cents,
         "breakdown": p.valuation.breakdown(), "bonus_codes": list(req.bonuses),
-        "hours_per_week": req.hours_per_week if p.block.unit == "fte_year" else None,
-        "months": req.months if p.block.unit == "fte_year" else None,
-        "weeks": req.weeks if p.block.unit == "internship_year" else None,
+        "hours_per_week": req.hours_per_week if p.block.unit == BlockUnit.FTE_YEAR else None,
+        "months": req.months if p.block.unit == BlockUnit.FTE_YEAR else None,
+        "weeks": req.weeks if p.block.unit == BlockUnit.INTERNSHIP_YEAR else None,
         "note": req.note.strip(),
     }
-    return transition(session, match, to="proposed", actor=actor, action="match.resubmitted", changes=changes)
+    return transition(session, match, to=MatchStatus.PROPOSED, actor=actor, action="match.resubmitted", changes=changes)
 

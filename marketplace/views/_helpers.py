@@ -1,30 +1,21 @@
 """What every view needs: the session, the user, form values, translated service errors, paging."""
 
-import re
 import secrets
-from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, request
-from flask_babel import gettext
-from flask_login import current_user
+from flask import abort, request
 from werkzeug.datastructures import MultiDict
 
+from ..authz import me
 from ..db import get_session
-from ..models import User
+from ..forms import euros_to_cents
+from ..i18n import error_text
 from ..services.errors import ServiceError
 
-__all__ = ["abort", "get_session", "me", "form_values", "error_text", "errors_of", "flash_error",
-           "page_arg", "int_arg", "new_submission_key"]
+__all__ = ["abort", "get_session", "me", "form_values", "error_text", "errors_of", "euros_to_cents", "page_arg",
+           "int_arg", "new_submission_key"]
 
-THOUSANDS_RE = re.compile(r"^\d{1,3}(\.\d{3})+$")
 MULTI_FIELDS = {"themes", "target_groups", "bonuses", "interests", "priority_themes"}
-
-
-def me() -> User:
-    """The logged-in user (views are guarded by `access`, so there is one)."""
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    return user
 
 
 def form_values(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
@@ -38,22 +29,8 @@ def form_values(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
     return out
 
 
-def error_text(exc: ServiceError) -> str:
-    """The service's message in the user's language (a status code in it is named in that language too)."""
-    params = dict(exc.params)
-    if isinstance(params.get("status"), str):
-        from ..i18n import MATCH_STATUSES
-
-        params["status"] = str(MATCH_STATUSES.get(params["status"], params["status"])).lower()
-    return gettext(exc.message, **params) if params else gettext(exc.message)
-
-
 def errors_of(exc: ServiceError) -> dict[str, str]:
     return {exc.field or "_form": error_text(exc)}
-
-
-def flash_error(exc: ServiceError) -> None:
-    flash(error_text(exc), "error")
 
 
 def page_arg() -> int:
@@ -62,7 +39,8 @@ def page_arg() -> int:
 
 def int_arg(name: str, default: int, *, low: int, high: int) -> int:
     raw = request.args.get(name, "")
-    if not raw.isdigit():
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         return default
     return max(low, min(high, int(raw)))
 
@@ -79,26 +57,6 @@ def to_int(value: Any) -> int | None:
         return int(str(value).strip())
     except ValueError:
         return None
-
-
-def euros_to_cents(value: Any) -> int | None:
-    """'1.234,56', '1234.56' or '1234' euro to cents; None when it is not an amount."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip().replace("€", "").replace(" ", "").replace("\xa0", "")
-    if "," in text:
-        # Dutch notation: 1.234,56
-        text = text.replace(".", "").replace(",", ".")
-    elif THOUSANDS_RE.match(text):
-        # 2.500 or 1.250.000: dots that group thousands, as Dutch users type them
-        text = text.replace(".", "")
-    try:
-        amount = Decimal(text)
-    except (ValueError, ArithmeticError):
-        return None
-    if not amount.is_finite() or amount < 0 or amount > Decimal(10) ** 12:
-        return None
-    return int((amount * 100).to_integral_value())
 
 
 def back_within(endpoint: str) -> str:

@@ -5,9 +5,34 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
 from ..authz import access
-from ..models import BLOCK_UNITS, GOVERNMENT_KINDS, ROLES, ROUTES, TARGET_GROUPS, Government, User
+from ..forms import (
+    ChoiceField,
+    DayField,
+    EuroField,
+    Form,
+    MultiCheckboxField,
+    PercentField,
+    WholeNumberField,
+    max_length,
+    required,
+)
+from ..models import (
+    BLOCK_UNITS,
+    GOVERNMENT_KINDS,
+    LOCALES,
+    POLICY_BASES,
+    ROLES,
+    ROUTES,
+    SMALL_CONTRACT_RULES,
+    TARGET_GROUPS,
+    VALUED_UNITS,
+    Government,
+    User,
+)
 from ..queries_officer import (
     admin_counts,
     governments_overview,
@@ -16,49 +41,55 @@ from ..queries_officer import (
     users_page,
 )
 from ..services import admin as admin_service
+from ..services.admin import BlockInput, GovernmentInput, TableInput, UserInput
 from ..services.errors import ServiceError
 from ..themes import THEME_CODES
-from ._helpers import (
-    abort,
-    back_within,
-    error_text,
-    errors_of,
-    euros_to_cents,
-    form_values,
-    get_session,
-    me,
-    page_arg,
-)
+from ._helpers import abort, back_within, error_text, euros_to_cents, get_session, me, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# Service field -> form field, where the form asks in euro or percent rather than cents or basis points.
-GOVERNMENT_FIELDS = {"percentage_bp": "percentage", "threshold_cents": "threshold", "cap_cents": "cap"}
-BASES = ("contract_sum", "labour_component")
-SMALL_CONTRACT_RULES = ("one_social_activity", "none")
-LOCALES = ("nl", "en")
-ORG_FIELDS = {"company": "company_id", "initiative": "initiative_id", "officer": "government_id"}
-MAX_BLOCK_LINES = 200
+ORG_FIELDS = {role: field for role, (field, _model) in admin_service.ORGANISATION_OF_ROLE.items()}
+MAX_BLOCK_LINES = admin_service.MAX_BLOCKS
 BLOCK_COLUMNS = "code;route;label;unit;value_in_euro;percentage;max_months;target_group"
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
-# Units whose blocks are worth a fixed value per unit, so the value column is required.
-VALUED_UNITS = ("fte_year", "internship_year", "hour", "day", "bonus")
+CHOOSE_ORGANISATION = _l("Choose the organisation this user belongs to.")
 
 
-def percent_to_bp(value: Any) -> int | None:
-    """'5', '2,5' or '2.5' percent to basis points (500, 250); the same x100 as euro to cents."""
-    return euros_to_cents(value)
+class GovernmentForm(Form):
+    name = StringField(validators=[required(), max_length(200)])
+    slug = StringField(validators=[required(), max_length(80)])
+    kind = ChoiceField(codes=GOVERNMENT_KINDS, default="municipality")
+    municipality = StringField(validators=[max_length(100)])
+    percentage = PercentField(validators=[required()])
+    threshold = EuroField(validators=[required()])
+    cap = EuroField()
+    basis = ChoiceField(codes=POLICY_BASES, default="contract_sum")
+    small_contract_rule = ChoiceField(codes=SMALL_CONTRACT_RULES, default="one_social_activity")
+    priority_themes = MultiCheckboxField(codes=THEME_CODES)
+    notes = TextAreaField(validators=[max_length(5000)])
 
 
-def _cents_fields(values: dict[str, Any], mapping: dict[str, str], data: dict[str, Any],
-                  errors: dict[str, str]) -> None:
-    """Convert the euro and percent fields of a form into the service's cents and basis points."""
-    for service_field, form_field in mapping.items():
-        raw = str(values.get(form_field, "")).strip()
-        data[service_field] = euros_to_cents(raw) if form_field == "percentage" else euros_to_cents(raw)
-        if raw and data[service_field] is None:
-            errors[form_field] = (gettext("Enter a percentage, for example 5 or 2,5.") if form_field == "percentage"
-                                  else gettext("Enter an amount in euro, for example 125000 or 125.000,00."))
+class TableForm(Form):
+    name = StringField(validators=[required(), max_length(200)])
+    effective_from = DayField(validators=[required()])
+    source = StringField(validators=[max_length(1000)])
+    assumption = TextAreaField(validators=[max_length(1000)])
+    blocks = TextAreaField(validators=[max_length(100_000)])  # an empty table: the service says what is wrong
+
+
+class UserForm(Form):
+    email = StringField(validators=[required(), max_length(254)])
+    name = StringField(validators=[max_length(200)])
+    role = ChoiceField(codes=ROLES, default="company")
+    company_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
+    initiative_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
+    government_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
+    password = PasswordField(validators=[required(), max_length(500)])
+    locale = ChoiceField(codes=LOCALES, default="nl")
+
+
+class ToggleForm(Form):
+    active = HiddenField()
 
 
 @bp.route("/")
@@ -76,32 +107,32 @@ def governments():  # type: ignore[no-untyped-def]
     return render_template("admin/governments.html", rows=governments_overview(get_session()))
 
 
-def _render_government_form(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
-    return render_template("admin/government_form.html", values=values, errors=errors, kinds=GOVERNMENT_KINDS,
-                           bases=BASES, rules=SMALL_CONTRACT_RULES, themes=THEME_CODES), status
+def _render_government_form(form: GovernmentForm, status: int = 200) -> Any:
+    return render_template("admin/government_form.html", values=form.values(), errors=form.all_errors,
+                           kinds=GOVERNMENT_KINDS, bases=POLICY_BASES, rules=SMALL_CONTRACT_RULES,
+                           themes=THEME_CODES), status
 
 
 @bp.route("/governments/new", methods=["GET", "POST"])
 @access("admin")
 def new_government():  # type: ignore[no-untyped-def]
+    form = GovernmentForm()
     if request.method == "GET":
-        return _render_government_form({"kind": "municipality", "percentage": "5", "basis": "contract_sum",
-                                        "small_contract_rule": "one_social_activity"}, {})
-    values = form_values()
-    data = {k: values.get(k) for k in ("slug", "name", "kind", "municipality", "basis", "small_contract_rule",
-                                       "notes")}
-    data["priority_themes"] = values.get("priority_themes") or []
-    errors: dict[str, str] = {}
-    _cents_fields(values, GOVERNMENT_FIELDS, data, errors)
-    if (data["percentage_bp"] or 0) > 10_000:
-        errors["percentage"] = gettext("Enter a percentage from 0 to 100.")
-    if errors:
-        return _render_government_form(values, errors, 400)
+        form.percentage.raw_text = "5"
+        return _render_government_form(form)
+    if not form.validate():
+        return _render_government_form(form, 400)
     try:
-        gov = admin_service.create_government(get_session(), actor=me(), data=data)
+        gov = admin_service.create_government(get_session(), actor=me(), data=GovernmentInput(
+            slug=form.slug.data or "", name=form.name.data or "", kind=form.kind.data or "",
+            municipality=form.municipality.data or "", percentage_bp=form.percentage.data or 0,
+            threshold_cents=form.threshold.data or 0, cap_cents=form.cap.data, basis=form.basis.data or "",
+            small_contract_rule=form.small_contract_rule.data or "",
+            priority_themes=tuple(form.priority_themes.data or ()), notes=form.notes.data or ""))
     except ServiceError as exc:
-        field = GOVERNMENT_FIELDS.get(exc.field or "", exc.field)
-        return _render_government_form(values, {field or "_form": error_text(exc)}, 400)
+        form.add_service_error(exc, {"percentage_bp": "percentage", "threshold_cents": "threshold",
+                                     "cap_cents": "cap"})
+        return _render_government_form(form, 400)
     flash(gettext("%(name)s created. Add its first valuation table now.", name=gov.name), "info")
     return redirect(url_for("admin.new_table", government_id=gov.id))
 
@@ -147,12 +178,12 @@ def blocks_to_text(blocks: list[Any]) -> str:
     return "\n".join(lines)
 
 
-def parse_blocks(text: str) -> list[dict[str, Any]]:
+def parse_blocks(text: str) -> list[BlockInput]:
     """One block a line: code;route;label;unit;value_in_euro;percentage;max_months[;target_group].
 
     Empty lines and lines starting with # are skipped. Raises BlockLineError naming the line.
     """
-    blocks: list[dict[str, Any]] = []
+    blocks: list[BlockInput] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -188,55 +219,57 @@ def parse_blocks(text: str) -> list[dict[str, Any]]:
         if pct and (percentage_bp is None or percentage_bp > 10_000):
             raise BlockLineError(number, gettext("%(value)s is not a percentage from 0 to 100",
                                                  value=repr(pct[:40])))
-        max_months = int(months) if months.isdigit() else None
+        max_months = int(months) if months.isascii() and months.isdigit() else None
         if months and (max_months is None or not 1 <= max_months <= 120):
             raise BlockLineError(number, gettext("max_months must be a whole number from 1 to 120"))
         if group and group not in TARGET_GROUPS:
             raise BlockLineError(number, gettext("unknown target group %(group)s; use one of %(groups)s",
                                                  group=repr(group[:40]), groups=", ".join(TARGET_GROUPS)))
-        blocks.append({"code": code, "route": route, "label": label, "unit": unit, "value_cents": value_cents,
-                       "percentage_bp": percentage_bp, "max_months": max_months, "target_group": group or None})
+        blocks.append(BlockInput(code=code, route=route, label=label, unit=unit, value_cents=value_cents,
+                                 percentage_bp=percentage_bp, max_months=max_months, target_group=group or None))
         if len(blocks) > MAX_BLOCK_LINES:
             raise BlockLineError(number, gettext("at most %(max)s blocks in a table", max=MAX_BLOCK_LINES))
     return blocks
 
 
-def _render_table_form(gov: Government, values: dict[str, Any], errors: dict[str, str],
-                       status: int = 200) -> Any:
+def _render_table_form(gov: Government, form: TableForm, status: int = 200) -> Any:
     tables = tables_with_blocks(get_session(), gov.id or 0)
     return render_template("admin/table_form.html", government=gov, latest=tables[0][0] if tables else None,
-                           values=values, errors=errors, columns=BLOCK_COLUMNS, routes=ROUTES, units=BLOCK_UNITS,
-                           target_groups=TARGET_GROUPS), status
+                           values=form.values(), errors=form.all_errors, columns=BLOCK_COLUMNS, routes=ROUTES,
+                           units=BLOCK_UNITS, target_groups=TARGET_GROUPS), status
 
 
 @bp.route("/governments/<int:government_id>/tables/new", methods=["GET", "POST"])
 @access("admin")
 def new_table(government_id: int):  # type: ignore[no-untyped-def]
     gov = _government_or_404(government_id)
+    form = TableForm()
     if request.method == "GET":
         tables = tables_with_blocks(get_session(), government_id)
-        values: dict[str, Any] = {}
         if tables:
             latest, blocks = tables[0]
-            values = {"name": latest.name, "source": latest.source, "assumption": latest.assumption or "",
-                      "blocks": blocks_to_text(blocks)}
-        return _render_table_form(gov, values, {})
-    values = form_values()
+            form.name.data, form.source.data = latest.name, latest.source
+            form.assumption.data, form.blocks.data = latest.assumption or "", blocks_to_text(blocks)
+        return _render_table_form(gov, form)
+    blocks: list[BlockInput] = []
+    valid = form.validate()
     try:
-        blocks = parse_blocks(str(values.get("blocks", "")))
+        blocks = parse_blocks(form.blocks.data or "")
     except BlockLineError as exc:
-        msg = gettext("Line %(line)s: %(problem)s", line=exc.line, problem=exc.message)
-        return _render_table_form(gov, values, {"blocks": msg}, 400)
-    data = {k: values.get(k, "") for k in ("name", "effective_from", "source", "assumption")}
-    session = get_session()
+        form.blocks.errors = [*list(form.blocks.errors), gettext("Line %(line)s: %(problem)s", line=exc.line,
+                                                                 problem=exc.message)]
+        valid = False
+    if not valid:
+        return _render_table_form(gov, form, 400)
     try:
-        table = admin_service.create_table(session, actor=me(), government_id=government_id, data=data,
-                                           blocks=blocks)
+        table = admin_service.create_table(get_session(), actor=me(), government_id=government_id, data=TableInput(
+            name=form.name.data or "", effective_from=form.effective_from.data, blocks=tuple(blocks),
+            source=form.source.data or "", assumption=form.assumption.data or ""))
     except ServiceError as exc:
-        session.rollback()  # the service may have flushed part of the version before it failed
         if exc.status == 404:
             abort(404)
-        return _render_table_form(gov, values, errors_of(exc), 400)
+        form.add_service_error(exc)
+        return _render_table_form(gov, form, 400)
     flash(gettext("Version %(version)s of the valuation table of %(name)s stored.", version=table.version,
                   name=gov.name), "info")
     return redirect(url_for("admin.government", government_id=government_id))
@@ -256,27 +289,33 @@ def users():  # type: ignore[no-untyped-def]
                            role=role, q=q, args=args, roles=ROLES, back=request.full_path)
 
 
-def _render_user_form(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
-    return render_template("admin/user_form.html", values=values, errors=errors, roles=ROLES, locales=LOCALES,
-                           orgs=organisations(get_session()), org_fields=ORG_FIELDS), status
+def _render_user_form(form: UserForm, status: int = 200) -> Any:
+    values = form.values()
+    values.pop("password", None)  # a password is never shown again
+    return render_template("admin/user_form.html", values=values, errors=form.all_errors, roles=ROLES,
+                           locales=LOCALES, orgs=organisations(get_session()), org_fields=ORG_FIELDS), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @access("admin")
 def new_user():  # type: ignore[no-untyped-def]
+    form = UserForm()
     if request.method == "GET":
         role = request.args.get("role", "")
-        return _render_user_form({"role": role if role in ROLES else "company", "locale": "nl"}, {})
-    values = form_values()
-    data = {k: values.get(k, "") for k in ("email", "name", "role", "password", "locale")}
-    org_field = ORG_FIELDS.get(str(values.get("role", "")))
-    if org_field:
-        data[org_field] = values.get(org_field, "")
+        form.role.data = role if role in ROLES else "company"
+        return _render_user_form(form)
+    if not form.validate():
+        return _render_user_form(form, 400)
+    role = form.role.data or ""
+    org_field = ORG_FIELDS.get(role)
     try:
-        user = admin_service.create_user(get_session(), actor=me(), data=data)
+        user = admin_service.create_user(get_session(), actor=me(), data=UserInput(
+            email=form.email.data or "", role=role, password=form.password.data or "", name=form.name.data or "",
+            locale=form.locale.data or "nl",
+            organisation_id=getattr(form, org_field).data if org_field else None))
     except ServiceError as exc:
-        values.pop("password", None)
-        return _render_user_form(values, errors_of(exc), 400)
+        form.add_service_error(exc)
+        return _render_user_form(form, 400)
     flash(gettext("User %(email)s created.", email=user.email), "info")
     return redirect(url_for("admin.users", role=user.role))
 
@@ -284,12 +323,13 @@ def new_user():  # type: ignore[no-untyped-def]
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @access("admin")
 def set_active(user_id: int):  # type: ignore[no-untyped-def]
-    choice = request.form.get("active", "")
-    if choice not in ("0", "1"):
+    form = ToggleForm()
+    if not form.validate() or form.active.data not in ("0", "1"):
         abort(400)
     target = back_within("admin.users")
     try:
-        user: User = admin_service.set_user_active(get_session(), actor=me(), user_id=user_id, active=choice == "1")
+        user: User = admin_service.set_user_active(get_session(), actor=me(), user_id=user_id,
+                                                   active=form.active.data == "1")
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)

@@ -10,7 +10,9 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ..authz import ANY_USER, PUBLIC, access
-from ..services.auth import authenticate
+from ..db import keep_changes
+from ..models import LOCALES
+from ..services.auth import authenticate, set_locale
 from ..services.errors import RateLimited, ServiceError
 from ._helpers import error_text, get_session, me
 
@@ -44,6 +46,7 @@ def login():  # type: ignore[no-untyped-def]
     error = None
     status = 200
     if form.validate_on_submit():
+        keep_changes()  # the attempt is recorded whatever its outcome: that is what the rate limit counts
         try:
             user = authenticate(get_session(), email=form.email.data or "", password=form.password.data or "",
                                 remote_addr=request.remote_addr or "")
@@ -72,13 +75,9 @@ def logout():  # type: ignore[no-untyped-def]
 @access(PUBLIC)
 def set_language():  # type: ignore[no-untyped-def]
     locale = request.form.get("locale", "nl")
-    if locale not in ("nl", "en"):
+    if locale not in LOCALES:
         locale = "nl"
     session["locale"] = locale
     if current_user.is_authenticated:
-        user = me()
-        db = get_session()
-        user.locale = locale
-        db.add(user)
-        db.commit()
+        set_locale(get_session(), actor=me(), locale=locale)
     return redirect(safe_next(request.form.get("next")) or url_for("public.home"))

@@ -8,17 +8,17 @@ from sqlmodel import col, select
 
 from .. import formatting
 from ..authz import access
-from ..models import NEED_KINDS, Contract, Government, Initiative, Need, ValuationTable
+from ..models import NEED_KINDS, SELLER_KINDS, Contract, Government, Initiative, Need, NeedStatus, ValuationTable
 from ..queries import (
     blocks_of,
     contract_rows,
+    contracts_for_company,
     eligible_initiative_ids,
     match_for_user,
     match_history,
     matches_for_contract,
     open_capacities,
 )
-from ..recommend import plan_for, recommend
 from ..services import deliveries, pledges
 from ..services.errors import Conflict, ServiceError
 from ..themes import THEME_CODES
@@ -49,8 +49,6 @@ def _own_contract(contract_id: int) -> Contract:
 @bp.route("/")
 @access("company")
 def dashboard():  # type: ignore[no-untyped-def]
-    from ..queries import contracts_for_company
-
     rows = contracts_for_company(get_session(), me().company_id or 0)
     return render_template("company/dashboard.html", rows=rows)
 
@@ -67,6 +65,8 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
                "need_kinds": [v for v in request.args.getlist("need_kind") if v in NEED_KINDS][:7]}
     recs, recs_error = None, False
     if row.totals.remaining_cents > 0 or (row.totals.small_contract and not row.totals.activities_committed):
+        from ..recommendations import recommend
+
         try:
             recs = recommend(session, c, text=q, filters=filters, limit=10)
         except Exception:  # recommendations help; they never break the contract page
@@ -107,11 +107,11 @@ def _targets(c: Contract) -> dict[str, Any]:
     eligible = eligible_initiative_ids(session, c.government_id)
     inits = {i.id: i for i in session.exec(select(Initiative).where(col(Initiative.id).in_(eligible))
                                            .order_by(Initiative.name)).all()} if eligible else {}
-    needs = session.exec(select(Need).where(col(Need.initiative_id).in_(list(inits)), Need.status == "open")
+    needs = session.exec(select(Need).where(col(Need.initiative_id).in_(list(inits)), Need.status == NeedStatus.OPEN)
                          .order_by(Need.initiative_id, Need.id)).all() if inits else []
     caps = open_capacities(session, needs)
     need_options = [(n, inits[n.initiative_id], caps[n.id or 0]) for n in needs if caps[n.id or 0] > 0]
-    firms = [i for i in inits.values() if i.kind in ("social_firm", "sw_company")]
+    firms = [i for i in inits.values() if i.kind in SELLER_KINDS]
     return {"need_options": need_options, "firms": firms}
 
 
@@ -292,6 +292,8 @@ def plan(contract_id: int):  # type: ignore[no-untyped-def]
             flash(ngettext("%(num)s pledge submitted for %(value)s.", "%(num)s pledges submitted for %(value)s.",
                            len(created), value=formatting.money(sum(m.value_cents for m in created))), "info")
             return redirect(url_for("company.contract", contract_id=c.id))
+    from ..recommendations import plan_for
+
     row = contract_rows(session, [c])[0]
     result, recs = plan_for(session, c)
     by_id = {s.rec.candidate.id: s for s in recs.suggestions}

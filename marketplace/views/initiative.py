@@ -4,10 +4,14 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from wtforms import FloatField, HiddenField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from .. import formatting
 from ..authz import access
-from ..models import NEED_KINDS, UNITS_FOR_NEED_KIND, Initiative, Need
+from ..forms import ChoiceField, DayField, EuroField, Form, MultiCheckboxField, WholeNumberField, max_length, required
+from ..models import LIFE_PHASES, NEED_KINDS, NEED_UNITS, TARGET_GROUPS, UNITS_FOR_NEED_KIND, Initiative, Need
 from ..queries import (
     MatchRow,
     handprint,
@@ -19,15 +23,16 @@ from ..queries import (
 )
 from ..services import deliveries, initiatives, needs
 from ..services.errors import ServiceError
+from ..services.initiatives import HandprintRow, ProfileInput
+from ..services.needs import NeedInput
 from ..themes import THEME_CODES
 from ..valuation import MAX_CENTS
-from ._helpers import abort, error_text, errors_of, euros_to_cents, form_values, get_session, me
+from ._helpers import abort, error_text, euros_to_cents, get_session, me
 
 bp = Blueprint("initiative", __name__, url_prefix="/initiative")
 
 PROFILE_FIELDS = ("name", "summary", "description", "municipality", "neighbourhood", "lat", "lon", "life_phase",
                   "website", "target_groups")
-NEED_FORM_FIELDS = ("kind", "title", "description", "themes", "quantity", "unit", "deadline")
 # Pledges on the dashboard, grouped by where they are in their lifecycle.
 PLEDGE_GROUPS = (
     ("proposed", ("proposed",)),
@@ -36,8 +41,128 @@ PLEDGE_GROUPS = (
     ("delivered", ("delivered",)),
     ("closed", ("rejected", "cancelled")),
 )
-# A value no integer check accepts: the service then names the field, in its usual order of checks.
-NOT_A_NUMBER = "not-a-number"
+
+
+class CoordinateField(FloatField):
+    """A latitude or longitude; a comma is taken as the decimal mark."""
+
+    parse_failed = False
+
+    def __init__(self, label: Any = None, validators: Any = None, *, limit: float, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.limit = limit
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip().replace(",", ".") if valuelist else ""
+        self.data, self.parse_failed = None, False
+        if text:
+            try:
+                self.data = float(text)
+            except ValueError:
+                self.parse_failed = True
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_failed or (self.data is not None and not -self.limit <= self.data <= self.limit):
+            raise ValidationError(str(_l("Enter a number from %(low)s to %(high)s.", low=-self.limit,
+                                         high=self.limit)))
+
+
+class ProfileForm(Form):
+    name = StringField(validators=[required(), max_length(200)])
+    summary = StringField(validators=[max_length(300)])
+    description = TextAreaField(validators=[max_length(10000)])
+    municipality = StringField(validators=[required(), max_length(100)])
+    neighbourhood = StringField(validators=[max_length(100)])
+    lat = CoordinateField(limit=90)
+    lon = CoordinateField(limit=180)
+    life_phase = ChoiceField(codes=LIFE_PHASES, validators=[required()])
+    website = StringField(validators=[max_length(300)])
+    target_groups = MultiCheckboxField(codes=TARGET_GROUPS)
+
+    def validate_website(self, field: Any) -> None:
+        if field.data and not field.data.strip().startswith(("https://", "http://")):
+            raise ValidationError(str(_l("A website starts with https://")))
+
+
+class HandprintForm(Form):
+    """Per theme: a score 0-100, a yearly impact value in euro (private) and an indicator."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for theme in THEME_CODES:
+            score = self[f"score_{theme}"]
+            served = any((self[f"{f}_{theme}"].raw_data or [""])[0].strip() for f in ("value", "indicator"))
+            if score.data is None and not score.errors and served:
+                # Without a score the theme is not served and would be dropped: say so rather than lose it.
+                score.errors = [gettext("Give a score, or clear this row.")]
+                ok = False
+        return ok
+
+
+for _theme in THEME_CODES:
+    setattr(HandprintForm, f"score_{_theme}", WholeNumberField(low=0, high=100))
+    setattr(HandprintForm, f"value_{_theme}", EuroField())
+    setattr(HandprintForm, f"indicator_{_theme}", StringField(validators=[max_length(300)]))
+
+
+class NeedForm(Form):
+    kind = ChoiceField(codes=NEED_KINDS, validators=[required()])
+    title = StringField(validators=[required(), max_length(200)])
+    description = TextAreaField(validators=[max_length(5000)])
+    themes = MultiCheckboxField(codes=THEME_CODES)
+    quantity = StringField(validators=[required()])
+    unit = ChoiceField(codes=("", *NEED_UNITS))
+    deadline = DayField()
+
+    def unit_meant(self) -> str | None:
+        """The unit the quantity is typed in, when kind and unit fit together."""
+        units = UNITS_FOR_NEED_KIND.get(self.kind.data or "")
+        if not units:
+            return None
+        unit = self.unit.data or units[0]
+        return unit if unit in units else None
+
+    def validate_unit(self, field: Any) -> None:
+        if self.kind.data in UNITS_FOR_NEED_KIND and field.data and self.unit_meant() is None:
+            raise ValidationError(str(_l("This unit does not fit this kind of need.")))
+
+    def validate_quantity(self, field: Any) -> None:
+        text = (field.data or "").strip()
+        if self.unit_meant() == "cents":
+            cents = euros_to_cents(text)
+            if cents is None or not 1 <= cents <= MAX_CENTS:
+                raise ValidationError(gettext(
+                    "Enter an amount in euro from %(low)s to %(high)s, such as 2500 or 2.500,50.",
+                    low=formatting.money(1), high=formatting.money(MAX_CENTS, whole=True)))
+            self.quantity_value: int | None = cents
+            return
+        if not (text.isascii() and text.isdigit()):
+            raise ValidationError(str(_l("Enter a whole number.")))
+        if not 1 <= int(text) <= MAX_CENTS:
+            raise ValidationError(str(_l("Enter a number from %(low)s to %(high)s.", low=1, high=MAX_CENTS)))
+        self.quantity_value = int(text)
+
+    def as_input(self) -> NeedInput:
+        return NeedInput(kind=self.kind.data or "", title=self.title.data or "",
+                         quantity=getattr(self, "quantity_value", None), unit=self.unit.data or None,
+                         description=self.description.data or "", themes=tuple(self.themes.data or ()),
+                         deadline=self.deadline.data)
+
+
+class StatusForm(Form):
+    status = HiddenField(validators=[required()])
+
+
+class DeliveryForm(Form):
+    note = TextAreaField(validators=[max_length(deliveries.MAX_NOTE)])
+    back = HiddenField()
+
+
+def _euro_text(cents: int | None) -> str:
+    """Cents as the plain euro amount an input field shows ('1250' or '1250.50')."""
+    if cents is None:
+        return ""
+    return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
 
 
 def _my_initiative() -> Initiative:
@@ -52,13 +177,6 @@ def _own_need(need_id: int) -> Need:
     if need is None or need.initiative_id != me().initiative_id:
         abort(404)
     return need
-
-
-def _euro_text(cents: int | None) -> str:
-    """Cents as the plain euro amount an input field shows ('1250' or '1250.50')."""
-    if cents is None:
-        return ""
-    return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
 
 
 # --- dashboard --------------------------------------------------------------------------------------------
@@ -79,11 +197,12 @@ def dashboard():  # type: ignore[no-untyped-def]
         needs=needs_of(session, initiative.id or 0, only_open=True))
 
 
-# --- profile ----------------------------------------------------------------------------------------------
+# --- profile ---------------------------------------------------------------------------------------------
 
 
-def _render_profile(initiative: Initiative, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
-    return render_template("initiative/profile.html", initiative=initiative, values=values, errors=errors), status
+def _render_profile(initiative: Initiative, form: ProfileForm, status: int = 200) -> Any:
+    return render_template("initiative/profile.html", initiative=initiative, values=form.values(),
+                           errors=form.all_errors), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -91,66 +210,27 @@ def _render_profile(initiative: Initiative, values: dict[str, Any], errors: dict
 def profile():  # type: ignore[no-untyped-def]
     initiative = _my_initiative()
     if request.method == "GET":
-        values = {name: getattr(initiative, name) for name in PROFILE_FIELDS}
-        return _render_profile(initiative, values, {})
-    submitted = form_values()
-    # Only the listed fields: the kind of organisation is not the initiative's own choice here.
-    values = {name: submitted.get(name, [] if name == "target_groups" else "") for name in PROFILE_FIELDS}
+        return _render_profile(initiative, ProfileForm(obj=initiative))
+    form = ProfileForm()
+    if not form.validate():
+        return _render_profile(initiative, form, 400)
     try:
-        initiatives.update_profile(get_session(), actor=me(), data=values)
+        initiatives.update_profile(get_session(), actor=me(), data=ProfileInput(
+            name=form.name.data or "", municipality=form.municipality.data or "",
+            life_phase=form.life_phase.data or "", summary=form.summary.data or "",
+            description=form.description.data or "", neighbourhood=form.neighbourhood.data or "",
+            lat=form.lat.data, lon=form.lon.data, website=(form.website.data or "").strip() or None,
+            target_groups=tuple(form.target_groups.data or ())))
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        return _render_profile(initiative, values, errors_of(exc), 400)
+        form.add_service_error(exc)
+        return _render_profile(initiative, form, 400)
     flash(gettext("Profile saved."), "info")
     return redirect(url_for("initiative.dashboard"))
 
 
 # --- handprint --------------------------------------------------------------------------------------------
-
-# Form field per theme and handprint key.
-HANDPRINT_FIELDS = {"score": "score_%s", "yearly_value_cents": "value_%s", "indicator": "indicator_%s"}
-
-
-def _handprint_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for theme in THEME_CODES:
-        raw_value = str(values.get(f"value_{theme}", "")).strip()
-        cents = euros_to_cents(raw_value) if raw_value else None
-        rows.append({
-            "theme": theme,
-            "score": str(values.get(f"score_{theme}", "")).strip(),
-            "yearly_value_cents": cents if cents is not None or not raw_value else NOT_A_NUMBER,
-            "indicator": values.get(f"indicator_{theme}", ""),
-        })
-    return rows
-
-
-def _handprint_error(exc: ServiceError, rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Put the service's error next to the theme it is about (the service names only the column)."""
-    key = exc.field or ""
-    theme = next((r["theme"] for r in rows if _row_fails(r, key, exc.params)), None)
-    if key not in HANDPRINT_FIELDS or theme is None:
-        return {"_form": error_text(exc)}
-    message = error_text(exc)
-    if key == "yearly_value_cents":
-        message = gettext("Enter an amount in euro, such as 2500 or 2.500,50.")
-    return {HANDPRINT_FIELDS[key] % theme: message, "_form": gettext("Check the marked field.")}
-
-
-def _row_fails(row: dict[str, Any], key: str, params: dict[str, Any]) -> bool:
-    if key not in HANDPRINT_FIELDS:
-        return False
-    value = row.get(key)
-    if key == "indicator":
-        return len(str(value or "").strip()) > int(params.get("max", 300))
-    if value in (None, ""):
-        return False
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return True
-    return "low" in params and not int(params["low"]) <= number <= int(params["high"])
 
 
 @bp.route("/handprint", methods=["GET", "POST"])
@@ -159,37 +239,35 @@ def handprint_edit():  # type: ignore[no-untyped-def]
     session = get_session()
     initiative = _my_initiative()
     if request.method == "GET":
-        values: dict[str, Any] = {}
+        form = HandprintForm(formdata=None)
         for h in handprint(session, initiative.id or 0):
-            values[f"score_{h.theme}"] = h.score
-            values[f"value_{h.theme}"] = _euro_text(h.yearly_value_cents)
-            values[f"indicator_{h.theme}"] = h.indicator
-        return _render_handprint(initiative, values, {})
-    values = form_values()
-    rows = _handprint_rows(values)
-    unscored = next((r["theme"] for r in rows if r["score"] == "" and (
-        str(r["indicator"]).strip() or str(values.get(f"value_{r['theme']}", "")).strip())), None)
-    if unscored:
-        # Without a score the theme is not served and the service drops the row: say so rather than lose it.
-        return _render_handprint(initiative, values, {
-            f"score_{unscored}": gettext("Give a score, or clear this row."),
-            "_form": gettext("Check the marked field.")}, 400)
+            form[f"score_{h.theme}"].data = h.score
+            form[f"value_{h.theme}"].raw_text = _euro_text(h.yearly_value_cents)
+            form[f"indicator_{h.theme}"].data = h.indicator
+        return _render_handprint(initiative, form)
+    form = HandprintForm()
+    if not form.validate():
+        return _render_handprint(initiative, form, 400)
+    rows = [HandprintRow(theme=t, score=form[f"score_{t}"].data, yearly_value_cents=form[f"value_{t}"].data,
+                         indicator=form[f"indicator_{t}"].data or "") for t in THEME_CODES]
     try:
         initiatives.set_handprint(session, actor=me(), scores=rows)
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        return _render_handprint(initiative, values, _handprint_error(exc, rows), 400)
+        form.add_service_error(exc)
+        return _render_handprint(initiative, form, 400)
     flash(gettext("Handprint saved."), "info")
     return redirect(url_for("initiative.dashboard"))
 
 
-def _render_handprint(initiative: Initiative, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
-    score_map = {}
-    for theme in THEME_CODES:
-        raw = str(values.get(f"score_{theme}", "")).strip()
-        if raw.isdigit() and int(raw) <= 100:
-            score_map[theme] = int(raw)
+def _render_handprint(initiative: Initiative, form: HandprintForm, status: int = 200) -> Any:
+    values = form.values()
+    errors = form.all_errors
+    if errors and "_form" not in errors:
+        errors["_form"] = gettext("Check the marked field.")
+    score_map = {t: values[f"score_{t}"] for t in THEME_CODES
+                 if isinstance(values.get(f"score_{t}"), int) and 0 <= values[f"score_{t}"] <= 100}
     return render_template("initiative/handprint.html", initiative=initiative, values=values, errors=errors,
                            score_map=score_map), status
 
@@ -207,49 +285,23 @@ def needs_list():  # type: ignore[no-untyped-def]
                            closed_rows=[r for r in rows if r[0].status != "open"])
 
 
-def _need_unit(values: dict[str, Any]) -> str | None:
-    """The unit the quantity is meant in, when kind and unit fit together."""
-    units = UNITS_FOR_NEED_KIND.get(str(values.get("kind", "")))
-    if not units:
-        return None
-    unit = values.get("unit") or units[0]
-    return str(unit) if unit in units else None
+def _need_error(form: NeedForm, exc: ServiceError) -> None:
+    """A service refusal in the form's terms: what pledges hold is said in the need's unit."""
+    unit = form.unit_meant()
+    if exc.field == "quantity" and "held" in exc.params and unit:
+        form.quantity.errors = [gettext("Pledges already hold %(held)s; the quantity cannot be lower.",
+                                        held=formatting.quantity(int(exc.params["held"]), unit))]
+        return
+    form.add_service_error(exc)
 
 
-def need_data(values: dict[str, Any]) -> dict[str, Any]:
-    """The need form as the service wants it: euro become cents, other quantities stay whole numbers."""
-    data = {name: values.get(name, [] if name == "themes" else "") for name in NEED_FORM_FIELDS}
-    raw = str(data["quantity"]).strip()
-    if _need_unit(values) == "cents" and raw:
-        cents = euros_to_cents(raw)
-        data["quantity"] = cents if cents is not None else NOT_A_NUMBER
-    else:
-        data["quantity"] = raw
-    return data
-
-
-def _need_errors(exc: ServiceError, values: dict[str, Any]) -> dict[str, str]:
-    """Service errors in the form's terms: amounts in euro, held quantities in their unit."""
-    if exc.field != "quantity":
-        return errors_of(exc)
-    unit = _need_unit(values)
-    if "held" in exc.params and unit:
-        return {"quantity": gettext("Pledges already hold %(held)s; the quantity cannot be lower.",
-                                    held=formatting.quantity(int(exc.params["held"]), unit))}
-    if unit == "cents" and str(values.get("quantity", "")).strip():
-        return {"quantity": gettext("Enter an amount in euro from %(low)s to %(high)s, such as 2500 or 2.500,50.",
-                                    low=formatting.money(1), high=formatting.money(MAX_CENTS, whole=True))}
-    return errors_of(exc)
-
-
-def _render_need_form(values: dict[str, Any], errors: dict[str, str], need: Need | None = None,
-                      status: int = 200) -> Any:
+def _render_need_form(form: NeedForm, need: Need | None = None, status: int = 200) -> Any:
     held = None
     if need is not None:
         held = need.quantity - open_capacities(get_session(), [need])[need.id or 0]
     units_for_kind = {kind: list(UNITS_FOR_NEED_KIND[kind]) for kind in NEED_KINDS}
-    return render_template("initiative/need_form.html", values=values, errors=errors, need=need, held=held,
-                           units_for_kind=units_for_kind, need_kinds=NEED_KINDS), status
+    return render_template("initiative/need_form.html", values=form.values(), errors=form.all_errors, need=need,
+                           held=held, units_for_kind=units_for_kind, need_kinds=NEED_KINDS), status
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -257,16 +309,20 @@ def _render_need_form(values: dict[str, Any], errors: dict[str, str], need: Need
 def need_new():  # type: ignore[no-untyped-def]
     _my_initiative()
     if request.method == "GET":
+        form = NeedForm(formdata=None)
         kind = request.args.get("kind", "")
-        values: dict[str, Any] = {"kind": kind if kind in NEED_KINDS else "money", "themes": []}
-        return _render_need_form(values, {})
-    values = form_values()
+        form.kind.data = kind if kind in NEED_KINDS else "money"
+        return _render_need_form(form)
+    form = NeedForm()
+    if not form.validate():
+        return _render_need_form(form, status=400)
     try:
-        need = needs.create_need(get_session(), actor=me(), data=need_data(values))
+        need = needs.create_need(get_session(), actor=me(), data=form.as_input())
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        return _render_need_form(values, _need_errors(exc, values), status=400)
+        _need_error(form, exc)
+        return _render_need_form(form, status=400)
     flash(gettext("Need “%(title)s” published.", title=need.title), "info")
     return redirect(url_for("initiative.needs_list"))
 
@@ -276,20 +332,19 @@ def need_new():  # type: ignore[no-untyped-def]
 def need_edit(need_id: int):  # type: ignore[no-untyped-def]
     need = _own_need(need_id)
     if request.method == "GET":
-        values: dict[str, Any] = {
-            "kind": need.kind, "title": need.title, "description": need.description, "themes": list(need.themes),
-            "quantity": _euro_text(need.quantity) if need.unit == "cents" else need.quantity, "unit": need.unit,
-            "deadline": need.deadline.isoformat() if need.deadline else "",
-        }
-        return _render_need_form(values, {}, need)
-    values = form_values()
+        form = NeedForm(formdata=None, obj=need)
+        form.quantity.data = _euro_text(need.quantity) if need.unit == "cents" else str(need.quantity)
+        return _render_need_form(form, need)
+    form = NeedForm()
+    if not form.validate():
+        return _render_need_form(form, need, status=400)
     try:
-        needs.update_need(get_session(), actor=me(), need_id=need_id, data=need_data(values))
+        needs.update_need(get_session(), actor=me(), need_id=need_id, data=form.as_input())
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        get_session().rollback()
-        return _render_need_form(values, _need_errors(exc, values), need, status=400)
+        _need_error(form, exc)
+        return _render_need_form(form, need, status=400)
     flash(gettext("Need saved."), "info")
     return redirect(url_for("initiative.needs_list"))
 
@@ -298,9 +353,10 @@ def need_edit(need_id: int):  # type: ignore[no-untyped-def]
 @access("initiative")
 def need_status(need_id: int):  # type: ignore[no-untyped-def]
     _own_need(need_id)
-    status = request.form.get("status", "")[:20]
+    form = StatusForm()
+    form.validate()
     try:
-        need = needs.set_need_status(get_session(), actor=me(), need_id=need_id, status=status)
+        need = needs.set_need_status(get_session(), actor=me(), need_id=need_id, status=form.status.data or "")
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -355,16 +411,18 @@ def pledge(match_id: int):  # type: ignore[no-untyped-def]
 @access("initiative")
 def deliver(match_id: int):  # type: ignore[no-untyped-def]
     row = _own_pledge(match_id)
-    values = {"note": request.form.get("note", "")[:5000]}
-    back = request.form.get("back") == "dashboard"
+    form = DeliveryForm()
+    if not form.validate():
+        return _render_pledge(row, form.values(), form.all_errors, 400)
+    back = form.back.data == "dashboard"
     try:
-        deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id, note=values["note"])
+        deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id, note=form.note.data or "")
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        get_session().rollback()
         if exc.field:
-            return _render_pledge(_own_pledge(match_id), values, errors_of(exc), 400)
+            form.add_service_error(exc)
+            return _render_pledge(row, form.values(), form.all_errors, 400)
         flash(error_text(exc), "error")
         return redirect(url_for("initiative.pledge", match_id=match_id))
     flash(gettext("Delivery confirmed: %(value)s now counts as realised for %(company)s (%(contract)s).",

@@ -7,9 +7,13 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Length
 
 from .. import formatting
 from ..authz import access
+from ..forms import DayField, EuroField, Form, WholeNumberField, max_length, required
 from ..models import MATCH_STATUSES, Contract, Government, Initiative, ValuationTable
 from ..queries import (
     MatchRow,
@@ -31,30 +35,40 @@ from ..queries_officer import (
     initiatives_for_eligibility,
     match_status_counts,
 )
-from ..recommend import match_insight
 from ..services import approvals
 from ..services import eligibility as eligibility_service
-from ..services.contracts import register_contract
+from ..services.approvals import DecisionInput, Outcome
+from ..services.contracts import ContractInput, register_contract
 from ..services.errors import Conflict, ServiceError
-from ._helpers import (
-    abort,
-    back_within,
-    error_text,
-    errors_of,
-    euros_to_cents,
-    form_values,
-    get_session,
-    me,
-    page_arg,
-    to_int,
-)
+from ._helpers import abort, back_within, error_text, get_session, me, page_arg
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
-# The recommendation hook: callable(MatchRow) -> {"score", "features", "reasons"} or None.
-DECISIONS = ("approve", "reject", "changes")
-# Service field -> form field, where the form asks in euro rather than cents.
-CONTRACT_FIELDS = {"sum_cents": "sum", "labour_component_cents": "labour_component"}
+# The three decision routes, by the outcome each one records.
+DECISIONS = {"approve": Outcome.APPROVED, "reject": Outcome.REJECTED, "changes": Outcome.CHANGES_REQUESTED}
+
+
+class DecisionForm(Form):
+    reason = TextAreaField(validators=[Length(max=approvals.MAX_REASON, message=_l(
+        "The reason is too long (at most %(max)s characters).", max=approvals.MAX_REASON))])
+    agreed_value = EuroField()
+    # The version of the pledge the officer saw: a pledge that changed since is not decided blind.
+    version = WholeNumberField(low=1, high=2**31 - 1)
+
+
+class ContractForm(Form):
+    company_id = WholeNumberField(validators=[required()], low=1, high=2**31 - 1)
+    reference = StringField(validators=[required(), max_length(60)])
+    title = StringField(validators=[required(), max_length(300)])
+    sum = EuroField(validators=[required()])
+    labour_component = EuroField()
+    award_date = DayField(validators=[required()])
+    end_date = DayField(validators=[required()])
+
+
+class EligibilityForm(Form):
+    eligible = HiddenField(validators=[required()])
+    note = StringField(validators=[max_length(eligibility_service.MAX_NOTE)])
 
 
 def _government() -> Government:
@@ -78,14 +92,13 @@ def _own_contract(contract_id: int) -> Contract:
     return contract
 
 
-
-
-# --- recommendation insight -----------------------------------------------------------------------------
-
-
 def _with_insight(rows: list[MatchRow]) -> list[MatchRow]:
+    """Attach the recommender's view of each match, computed for the whole page at once."""
+    from ..recommendations import insights_for
+
+    insights = insights_for(get_session(), rows)
     for row in rows:
-        row.extra["insight"] = match_insight(row)
+        row.extra["insight"] = insights.get(row.match.id or 0)
     return rows
 
 
@@ -133,40 +146,33 @@ def match(match_id: int):  # type: ignore[no-untyped-def]
 
 
 def _decide(match_id: int, decision: str) -> Any:
-    """One decision on one match: parse the form, call the service once, answer."""
+    """One decision on one match: the form, then the shared decide path, then the answer."""
+    from ..recommendations import explain_match
+
     row = _own_match(match_id)
-    values = form_values()
-    reason = str(values.get("reason", ""))
-    insight = match_insight(row) or {}  # the features shown now are stored with the decision
-    kw: dict[str, Any] = {"actor": me(), "match_id": match_id, "reason": reason,
-                          "features": insight.get("features"), "score": insight.get("score")}
-    session = get_session()
+    form = DecisionForm()
+    if not form.validate():
+        return _render_match(row, errors=form.all_errors, values=form.values(), failed=decision, status=400)
+    outcome = DECISIONS[decision]
     try:
-        if decision == "approve":
-            agreed = None
-            if row.block.unit == "by_agreement":
-                raw = str(values.get("agreed_value", "")).strip()
-                agreed = euros_to_cents(raw)
-                if raw and agreed is None:
-                    msg = gettext("Enter an amount in euro, for example 12500 or 12.500,00.")
-                    return _render_match(row, errors={"agreed_value": msg}, values=values, failed=decision,
-                                         status=400)
-            approvals.approve_match(session, agreed_value_cents=agreed, **kw)
-            message = gettext("Approved: %(value)s now counts for %(contract)s.",
-                              value=formatting.money(row.match.value_cents), contract=row.contract.reference)
-        elif decision == "reject":
-            approvals.reject_match(session, **kw)
-            message = gettext("Rejected. The company sees your reason.")
-        else:
-            approvals.request_changes(session, **kw)
-            message = gettext("Sent back to the company with your request.")
-    except Conflict as exc:  # someone else decided first, or the company cancelled
+        approvals.decide(get_session(), actor=me(), explain=explain_match, decision=DecisionInput(
+            match_id=match_id, outcome=outcome, reason=form.reason.data or "",
+            agreed_value_cents=form.agreed_value.data, seen_version=form.version.data))
+    except Conflict as exc:  # someone else decided first, the company changed it, or it was cancelled
         flash(error_text(exc), "warning")
         return redirect(url_for("officer.match", match_id=match_id))
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        return _render_match(row, errors=errors_of(exc), values=values, failed=decision, status=400)
+        form.add_service_error(exc)
+        return _render_match(row, errors=form.all_errors, values=form.values(), failed=decision, status=400)
+    if outcome == Outcome.APPROVED:
+        message = gettext("Approved: %(value)s now counts for %(contract)s.",
+                          value=formatting.money(row.match.value_cents), contract=row.contract.reference)
+    elif outcome == Outcome.REJECTED:
+        message = gettext("Rejected. The company sees your reason.")
+    else:
+        message = gettext("Sent back to the company with your request.")
     flash(message, "info")
     return redirect(url_for("officer.queue"))
 
@@ -210,37 +216,31 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
                            table=session.get(ValuationTable, c.table_id), blocks=blocks_of(session, c.table_id))
 
 
-def _render_contract_form(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+def _render_contract_form(form: ContractForm, status: int = 200) -> Any:
     companies = [(c.id, f"{c.name} (KvK {c.kvk})") for c in companies_by_name(get_session())]
     return render_template("officer/contract_form.html", government=_government(), companies=companies,
-                           values=values, errors=errors), status
+                           values=form.values(), errors=form.all_errors), status
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
 @access("officer")
 def new_contract():  # type: ignore[no-untyped-def]
     gov = _government()
+    form = ContractForm()
     if request.method == "GET":
-        return _render_contract_form({}, {})
-    values = form_values()
-    data: dict[str, Any] = {k: values.get(k, "") for k in ("reference", "title", "award_date", "end_date")}
-    errors: dict[str, str] = {}
-    company_id = to_int(values.get("company_id"))
-    data["company_id"] = company_id if company_id and company_id > 0 else None
-    for cents_field, form_field in CONTRACT_FIELDS.items():
-        raw = str(values.get(form_field, "")).strip()
-        data[cents_field] = euros_to_cents(raw)
-        if raw and data[cents_field] is None:
-            errors[form_field] = gettext("Enter an amount in euro, for example 2500000 or 2.500.000,00.")
-    if errors:
-        return _render_contract_form(values, errors, 400)
+        return _render_contract_form(form)
+    if not form.validate():
+        return _render_contract_form(form, 400)
     try:
-        c = register_contract(get_session(), actor=me(), government=gov, data=data)
+        c = register_contract(get_session(), actor=me(), government=gov, data=ContractInput(
+            reference=form.reference.data or "", title=form.title.data or "", sum_cents=form.sum.data,
+            award_date=form.award_date.data, end_date=form.end_date.data, company_id=form.company_id.data,
+            labour_component_cents=form.labour_component.data))
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        field = CONTRACT_FIELDS.get(exc.field or "", exc.field)
-        return _render_contract_form(values, {field or "_form": error_text(exc)}, 400)
+        form.add_service_error(exc, {"sum_cents": "sum", "labour_component_cents": "labour_component"})
+        return _render_contract_form(form, 400)
     flash(gettext("Contract %(reference)s registered.", reference=c.reference), "info")
     return redirect(url_for("officer.contract", contract_id=c.id))
 
@@ -273,14 +273,16 @@ def eligibility():  # type: ignore[no-untyped-def]
 @bp.route("/eligibility/<int:initiative_id>", methods=["POST"])
 @access("officer")
 def set_eligibility(initiative_id: int):  # type: ignore[no-untyped-def]
-    choice = request.form.get("eligible", "")
-    if choice not in ("0", "1"):
-        abort(400)
+    form = EligibilityForm()
     target = back_within("officer.eligibility")
+    if not form.validate() or form.eligible.data not in ("0", "1"):
+        if form.eligible.data not in ("0", "1"):
+            abort(400)
+        flash(" ".join(form.all_errors.values()), "error")
+        return redirect(target)
     try:
         row = eligibility_service.set_eligibility(get_session(), actor=me(), initiative_id=initiative_id,
-                                                  eligible=choice == "1",
-                                                  note=request.form.get("note", "")[:20000])
+                                                  eligible=form.eligible.data == "1", note=form.note.data or "")
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)

@@ -7,9 +7,10 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import text
 from sqlmodel import select
 
-from search import FACETS, Query, SearchError
+from search import SearchError
 
 from ..authz import PUBLIC, access
+from ..catalogue import search_query_from_args
 from ..models import Government, Initiative
 from ..queries import (
     CatalogueFilters,
@@ -24,39 +25,12 @@ from ._helpers import abort, get_session, page_arg
 
 bp = Blueprint("public", __name__)
 
-# Catalogue query-string parameter -> search facet.
-FILTER_PARAMS = {"theme": "themes", "municipality": "municipality", "kind": "kind", "need_kind": "need_kinds",
-                 "target_group": "target_groups", "government": "eligible_for", "type": "type"}
-SORTS = ("relevance", "deadline", "distance")
-
-
 @bp.route("/")
 @access(PUBLIC)
 def home():  # type: ignore[no-untyped-def]
     session = get_session()
     governments = session.exec(select(Government).order_by(Government.name)).all()
     return render_template("public/home.html", governments=governments)
-
-
-def search_query_from_args(args: Any, per_page: int = 20) -> Query:
-    """Build a search Query from request args (shared by the catalogue page and the JSON API)."""
-    filters = {}
-    for param, facet in FILTER_PARAMS.items():
-        values = [v[:100] for v in args.getlist(param) if v]
-        if values:
-            filters[facet] = values[:20]
-    sort = args.get("sort", "relevance")
-    near = None
-    place = args.get("near", "")
-    if sort == "distance" and place:
-        gov = get_session().exec(select(Government).where(Government.municipality == place)).first()
-        if gov is not None and gov.lat is not None and gov.lon is not None:
-            near = (gov.lat, gov.lon)
-    if sort not in SORTS or (sort == "distance" and near is None):
-        sort = "relevance"
-    page = args.get("page", "1")
-    return Query(text=args.get("q", "")[:500], filters=filters, facets=FACETS, sort=sort, near=near,
-                 page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1, per_page=per_page)
 
 
 @bp.route("/catalogue")

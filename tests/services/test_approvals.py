@@ -5,6 +5,7 @@ from sqlmodel import select
 
 from marketplace.models import AuditEvent, Decision, Match
 from marketplace.services import approvals, deliveries, pledges
+from marketplace.services.approvals import Explanation
 from marketplace.services.errors import Conflict, NotFound, ServiceError
 from tests.conftest import World
 
@@ -12,7 +13,7 @@ from tests.conftest import World
 def test_officer_cannot_approve_match_of_other_government(world: World) -> None:
     m = world.pledge()
     with pytest.raises(NotFound):
-        approvals.approve_match(world.session, actor=world.users["officer_b"], match_id=m.id)
+        world.act(approvals.approve_match, actor=world.users["officer_b"], match_id=m.id)
     world.session.expire_all()
     assert world.session.get(Match, m.id).status == "proposed"  # type: ignore[union-attr]
 
@@ -21,7 +22,7 @@ def test_officer_cannot_approve_match_of_other_government(world: World) -> None:
 def test_reject_and_changes_need_a_reason(world: World, decide: object) -> None:
     m = world.pledge()
     with pytest.raises(ServiceError) as info:
-        decide(world.session, actor=world.users["officer_a"], match_id=m.id, reason="   ")  # type: ignore[operator]
+        world.act(decide, actor=world.users["officer_a"], match_id=m.id, reason="   ")
     assert info.value.field == "reason"
     world.session.expire_all()
     assert world.session.get(Match, m.id).status == "proposed"  # type: ignore[union-attr]
@@ -30,8 +31,8 @@ def test_reject_and_changes_need_a_reason(world: World, decide: object) -> None:
 
 def test_a_decision_is_stored_with_the_features_shown(world: World) -> None:
     m = world.pledge()
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id,
-                            features={"theme_fit": 0.8}, score=0.7)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id,
+                            explain=lambda _m: Explanation(features={"theme_fit": 0.8}, score=0.7))
     d = world.session.exec(select(Decision)).one()
     assert (d.outcome, d.features, d.score, d.company_kvk, d.building_block) == (
         "approved", {"theme_fit": 0.8}, 0.7, "11111111", "employee_hour")
@@ -39,9 +40,9 @@ def test_a_decision_is_stored_with_the_features_shown(world: World) -> None:
 
 def test_approving_twice_is_a_conflict_and_writes_one_event(world: World) -> None:
     m = world.pledge()
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     with pytest.raises(Conflict):
-        approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id)
+        world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     events = world.session.exec(select(AuditEvent).where(AuditEvent.action == "match.approved")).all()
     assert len(events) == 1
     assert len(world.session.exec(select(Decision)).all()) == 1
@@ -51,35 +52,35 @@ def test_stale_version_is_refused(world: World) -> None:
     """Two officers load the same match; the second decision loses and nothing of it is stored."""
     m = world.pledge()
     stale = world.session.get(Match, m.id)
-    approvals.reject_match(world.session, actor=world.users["officer_a"], match_id=m.id, reason="nee")
+    world.act(approvals.reject_match, actor=world.users["officer_a"], match_id=m.id, reason="nee")
     world.session.expire_all()
     assert stale is not None
     with pytest.raises(Conflict):
-        approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id)
+        world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
 
 
 def test_by_agreement_needs_an_agreed_value(world: World) -> None:
     m = world.pledge(need_id=world.need_money.id, block_code="maatwerk_agreement", quantity=300_000)
     with pytest.raises(ServiceError):
-        approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id)
-    m = approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id,
+        world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
+    m = world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id,
                                 agreed_value_cents=250_000)
     assert m.value_cents == 250_000 and m.breakdown[0]["params"]["agreed"] is True
 
 
 def test_only_the_receiving_initiative_confirms_delivery(world: World) -> None:
     m = world.pledge()
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     for who in ("initiative_b", "firm_a", "company_a", "officer_a"):
         with pytest.raises(NotFound):
-            deliveries.confirm_delivery(world.session, actor=world.users[who], match_id=m.id)
-    assert deliveries.confirm_delivery(world.session, actor=world.users["initiative_a"], match_id=m.id).status == "delivered"
+            world.act(deliveries.confirm_delivery, actor=world.users[who], match_id=m.id)
+    assert world.act(deliveries.confirm_delivery, actor=world.users["initiative_a"], match_id=m.id).status == "delivered"
 
 
 def test_a_proposed_match_cannot_be_delivered_and_an_approved_one_cannot_be_cancelled(world: World) -> None:
     m = world.pledge()
     with pytest.raises(Conflict):
-        deliveries.confirm_delivery(world.session, actor=world.users["initiative_a"], match_id=m.id)
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id)
+        world.act(deliveries.confirm_delivery, actor=world.users["initiative_a"], match_id=m.id)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     with pytest.raises(Conflict):
-        pledges.cancel_pledge(world.session, actor=world.users["company_a"], match_id=m.id)
+        world.act(pledges.cancel_pledge, actor=world.users["company_a"], match_id=m.id)

@@ -5,6 +5,7 @@ import threading
 import pytest
 from sqlmodel import Session, select
 
+from marketplace.db import unit_of_work
 from marketplace.models import AuditEvent, BuildingBlock, Match
 from marketplace.queries import contract_totals
 from marketplace.services import approvals, deliveries, pledges
@@ -43,8 +44,8 @@ def test_a_need_cannot_be_pledged_beyond_its_open_capacity(world: World) -> None
 def test_cancelled_and_rejected_pledges_free_their_capacity(world: World) -> None:
     m1 = world.pledge(quantity=60)
     m2 = world.pledge(quantity=40)
-    pledges.cancel_pledge(world.session, actor=world.users["company_a"], match_id=m1.id)
-    approvals.reject_match(world.session, actor=world.users["officer_a"], match_id=m2.id, reason="niet passend")
+    world.act(pledges.cancel_pledge, actor=world.users["company_a"], match_id=m1.id)
+    world.act(approvals.reject_match, actor=world.users["officer_a"], match_id=m2.id, reason="niet passend")
     assert world.pledge(quantity=100).status == "proposed"
 
 
@@ -103,10 +104,10 @@ def test_full_lifecycle_moves_the_totals_exactly(world: World) -> None:
     t = contract_totals(s, [world.contract_a])[world.contract_a.id]
     assert (t.obligation_cents, t.pending_cents, t.committed_cents, t.remaining_cents) == (
         10_000_000, 400_000, 0, 10_000_000)
-    approvals.approve_match(s, actor=world.users["officer_a"], match_id=m.id)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     t = contract_totals(s, [world.contract_a])[world.contract_a.id]
     assert (t.pending_cents, t.committed_cents, t.remaining_cents, t.realised_cents) == (0, 400_000, 9_600_000, 0)
-    deliveries.confirm_delivery(s, actor=world.users["initiative_a"], match_id=m.id, note="ontvangen")
+    world.act(deliveries.confirm_delivery, actor=world.users["initiative_a"], match_id=m.id, note="ontvangen")
     t = contract_totals(s, [world.contract_a])[world.contract_a.id]
     assert (t.committed_cents, t.realised_cents) == (400_000, 400_000)
     actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.entity_type == "match",
@@ -118,8 +119,8 @@ def test_full_lifecycle_moves_the_totals_exactly(world: World) -> None:
 def test_change_request_and_resubmission(world: World) -> None:
     s = world.session
     m = world.pledge(quantity=40)
-    approvals.request_changes(s, actor=world.users["officer_a"], match_id=m.id, reason="Minder uren graag")
-    m = pledges.resubmit_pledge(s, actor=world.users["company_a"], match_id=m.id, req=pledges.PledgeRequest(
+    world.act(approvals.request_changes, actor=world.users["officer_a"], match_id=m.id, reason="Minder uren graag")
+    m = world.act(pledges.resubmit_pledge, actor=world.users["company_a"], match_id=m.id, req=pledges.PledgeRequest(
         contract_id=0, block_code="employee_hour", quantity=20))
     assert (m.status, m.value_cents) == ("proposed", 200_000)
 
@@ -128,7 +129,7 @@ def test_small_contract_counts_one_social_activity(world: World) -> None:
     t = contract_totals(world.session, [world.small_contract])[world.small_contract.id]
     assert t.small_contract and t.activities_required == 1 and t.progress_pct == 0
     m = world.pledge(contract_id=world.small_contract.id, quantity=8)
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=m.id)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     t = contract_totals(world.session, [world.small_contract])[world.small_contract.id]
     assert t.activities_committed == 1 and t.progress_pct == 100
 
@@ -138,7 +139,7 @@ def test_concurrent_pledges_never_exceed_capacity(world: World, app: object) -> 
     from marketplace.services import eligibility
 
     # The food bank counts for both governments, so both companies may pledge to it.
-    eligibility.set_eligibility(world.session, actor=world.users["officer_b"], initiative_id=world.ini_a.id,
+    world.act(eligibility.set_eligibility, actor=world.users["officer_b"], initiative_id=world.ini_a.id,
                                 eligible=True)
     engine = app.extensions["srx.engine"]  # type: ignore[attr-defined]
     barrier = threading.Barrier(8)
@@ -151,8 +152,9 @@ def test_concurrent_pledges_never_exceed_capacity(world: World, app: object) -> 
         with Session(engine, expire_on_commit=False) as session:
             barrier.wait()
             try:
-                pledges.create_pledge(session, actor=actor, req=pledges.PledgeRequest(  # type: ignore[arg-type]
-                    contract_id=contract_id, block_code="employee_hour", quantity=30, need_id=need_id))
+                with unit_of_work(session):
+                    pledges.create_pledge(session, actor=actor, req=pledges.PledgeRequest(  # type: ignore[arg-type]
+                        contract_id=contract_id, block_code="employee_hour", quantity=30, need_id=need_id))
                 result = "ok"
             except ServiceError:
                 result = "refused"

@@ -20,6 +20,7 @@ from marketplace.decisions_io import (
 )
 from marketplace.models import Decision
 from marketplace.services import approvals
+from marketplace.services.approvals import Explanation
 from tests.conftest import World, build_world
 
 HEADER = ",".join(COLUMNS)
@@ -179,11 +180,12 @@ def export_text(session: Session) -> str:
 def test_export_then_import_round_trips(world: World, fresh_session: Session) -> None:
     s, officer = world.session, world.users["officer_a"]
     m1 = world.pledge()
-    approvals.approve_match(s, actor=officer, match_id=m1.id or 0, features={"priority_theme": 1.0}, score=0.9)
+    world.act(approvals.approve_match, actor=officer, match_id=m1.id or 0,
+              explain=lambda _m: Explanation(features={"priority_theme": 1.0}, score=0.9))
     m2 = world.pledge(need_id=world.need_money.id, block_code="donation_initiative", quantity=20_000)
-    approvals.reject_match(s, actor=officer, match_id=m2.id or 0, reason='Liever "uren", niet, geld')
+    world.act(approvals.reject_match, actor=officer, match_id=m2.id or 0, reason='Liever "uren", niet, geld')
     m3 = world.pledge(quantity=5)
-    approvals.request_changes(s, actor=officer, match_id=m3.id or 0, reason="Minder uren")  # not exported
+    world.act(approvals.request_changes, actor=officer, match_id=m3.id or 0, reason="Minder uren")  # not exported
     import_decisions(s, csv_text(GOOD.replace("2025-04-01T10:00:00", "2025-01-01T08:00:00.250000")))
 
     exported = export_text(s)

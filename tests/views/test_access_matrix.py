@@ -67,7 +67,7 @@ def matrix_world(world: World) -> tuple[World, dict[str, Any]]:
     match_b = world.pledge(actor=world.users["company_b"], contract_id=world.contract_b.id,
                            need_id=world.need_b.id, quantity=5)
     # The initiative's "own" match must be one pledged to it; approve it so delivery pages apply.
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=match_a.id)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=match_a.id)
     return world, {"match_a": match_a, "match_b": match_b}
 
 

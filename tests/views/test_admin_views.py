@@ -147,13 +147,13 @@ def test_prefilled_blocks_round_trip(app: Any, admin: Any, world: World) -> None
     old = list(world.session.exec(select(BuildingBlock).where(BuildingBlock.table_id == world.table_a.id)))
     with app.test_request_context():
         parsed = parse_blocks(blocks_to_text(old))
-    assert [b["code"] for b in parsed] == [b.code for b in sorted(old, key=lambda b: b.id or 0)]
+    assert [b.code for b in parsed] == [b.code for b in sorted(old, key=lambda b: b.id or 0)]
     by_code = {b.code: b for b in old}
     for row in parsed:
-        block = by_code[row["code"]]
-        assert (row["route"], row["label"], row["unit"], row["value_cents"], row["percentage_bp"],
-                row["max_months"]) == (block.route, block.label, block.unit, block.value_cents,
-                                       block.percentage_bp, block.max_months)
+        block = by_code[row.code]
+        assert (row.route, row.label, row.unit, row.value_cents, row.percentage_bp,
+                row.max_months) == (block.route, block.label, block.unit, block.value_cents,
+                                    block.percentage_bp, block.max_months)
 
 
 @pytest.mark.parametrize("blocks, message", [

@@ -108,9 +108,9 @@ def test_train_evaluate_and_recommend(app: Any, world: World, tmp_path: Path) ->
     assert srx(app, "decisions", "import", str(make_history(world, tmp_path))).exit_code == 0
     # Two app decisions too, stored without features: training resolves them like the imported ones.
     officer = world.users["officer_a"]
-    approvals.approve_match(world.session, actor=officer, match_id=world.pledge().id or 0)
+    world.act(approvals.approve_match, actor=officer, match_id=world.pledge().id or 0)
     m = world.pledge(need_id=world.need_money.id, block_code="donation_initiative", quantity=50_000)
-    approvals.reject_match(world.session, actor=officer, match_id=m.id or 0, reason="Liever uren")
+    world.act(approvals.reject_match, actor=officer, match_id=m.id or 0, reason="Liever uren")
 
     result = srx(app, "train", "--kind", "logistic")
     assert result.exit_code == 0, result.output
@@ -148,7 +148,7 @@ def test_train_evaluate_and_recommend(app: Any, world: World, tmp_path: Path) ->
 
 
 def test_too_few_decisions_is_a_clear_error_and_writes_no_model(app: Any, world: World) -> None:
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=world.pledge().id or 0)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=world.pledge().id or 0)
     for args in (["train"], ["evaluate", "--json"]):
         result = srx(app, *args)
         assert result.exit_code == 1

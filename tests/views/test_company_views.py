@@ -33,7 +33,7 @@ def test_pledge_form_submits_and_the_officer_approval_moves_remaining(company: A
     assert response.status_code == 302
     match = world.session.exec(select(Match)).one()
     assert match.value_cents == 100_000
-    approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=match.id)
+    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=match.id)
     html = company.get(f"/company/contracts/{world.contract_a.id}").get_data(as_text=True).replace("\xa0", " ")
     assert "99.000,00" in html or "99,000.00" in html  # remaining = 100,000 - 1,000
 
@@ -97,7 +97,7 @@ def test_cancel_a_proposed_pledge(company: Any, world: World) -> None:
 
 def test_answering_a_change_request_revalues_the_pledge(company: Any, world: World) -> None:
     m = world.pledge(quantity=40)
-    approvals.request_changes(world.session, actor=world.users["officer_a"], match_id=m.id, reason="Liever 20 uur")
+    world.act(approvals.request_changes, actor=world.users["officer_a"], match_id=m.id, reason="Liever 20 uur")
     page = company.get(f"/company/matches/{m.id}").get_data(as_text=True)
     assert "Liever 20 uur" in page
     response = company.post(f"/company/matches/{m.id}/resubmit", data={

@@ -24,7 +24,7 @@ def _need_count(world: World) -> int:
 
 def _approved_match(world: World, **kw: Any) -> Match:
     match = world.pledge(**kw)
-    return approvals.approve_match(world.session, actor=world.users["officer_a"], match_id=match.id)
+    return world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=match.id)
 
 
 # --- pages ------------------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_a_plan_with_one_bad_item_stores_nothing(company: Any, world: World) -> 
 
 def test_plan_service_refuses_an_ineligible_initiative(world: World) -> None:
     with pytest.raises(ServiceError):
-        pledges.create_plan(world.session, actor=world.users["company_a"], contract_id=world.contract_a.id, items=[
+        world.act(pledges.create_plan, actor=world.users["company_a"], contract_id=world.contract_a.id, items=[
             pledges.PledgeRequest(contract_id=0, block_code="employee_hour", quantity=5, need_id=world.need_b.id)])
     assert world.session.exec(select(Match)).all() == []
 

@@ -24,9 +24,10 @@ def _titles(backend: Any, text: str, **filters: list[str]) -> list[str]:
 
 
 def test_a_change_writes_an_outbox_row_in_its_transaction(app: Any, world: World, indexed: Any) -> None:
+    app.config["SEARCH_SYNC_INLINE"] = False  # as in production with a separate sync: rows wait in the outbox
     with app.test_request_context():
-        needs.create_need(world.session, actor=world.users["initiative_a"], data={
-            "kind": "hours", "title": "Fietsenmakers gezocht", "quantity": 20, "unit": "hours"})
+        world.act(needs.create_need, actor=world.users["initiative_a"], data=needs.NeedInput(
+            kind="hours", title="Fietsenmakers gezocht", quantity=20, unit="hours"))
     rows = world.session.exec(select(Outbox).where(Outbox.processed_at.is_(None))).all()  # type: ignore[union-attr]
     assert {(r.entity_type, r.entity_id) for r in rows} >= {("initiative", world.ini_a.id)}
     assert "Fietsenmakers gezocht" not in _titles(indexed, "fietsenmakers")
@@ -41,11 +42,12 @@ def test_changes_made_while_the_index_is_down_are_applied_when_it_is_back(
 
     real_upsert = indexed.upsert
     monkeypatch.setattr(indexed, "upsert", down)
+    app.config["SEARCH_SYNC_INLINE"] = False
     with app.test_request_context():
-        needs.create_need(world.session, actor=world.users["initiative_a"], data={
-            "kind": "goods", "title": "Koelkast voor de uitgifte", "quantity": 80_000, "unit": "cents"})
-        eligibility.set_eligibility(world.session, actor=world.users["officer_b"], initiative_id=world.ini_a.id,
-                                    eligible=True)
+        world.act(needs.create_need, actor=world.users["initiative_a"], data=needs.NeedInput(
+            kind="goods", title="Koelkast voor de uitgifte", quantity=80_000, unit="cents"))
+        world.act(eligibility.set_eligibility, actor=world.users["officer_b"], initiative_id=world.ini_a.id,
+                  eligible=True)
     applied, pending = sync_pending(world.session, indexed)
     assert applied == 0 and pending >= 2
     assert pending_count(world.session) == pending

@@ -1,0 +1,227 @@
+"""Form fields and helpers shared by every page: amounts in euro, percentages, whole numbers, choices.
+
+Each form is a Flask-WTF class that checks every field at once; the page shows each error beside its field.
+Amounts are typed the Dutch way or the English way ("1.250,50", "1250.50", "€ 2.500") and arrive as cents;
+percentages ("5", "2,5") arrive as basis points. Messages are the app's own, in the reader's language.
+"""
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .services.errors import ServiceError
+
+REQUIRED = _l("This field is required.")
+THOUSANDS_RE = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+
+def required() -> InputRequired:
+    return InputRequired(message=REQUIRED)
+
+
+def max_length(n: int) -> Length:
+    return Length(max=n, message=_l("Too long: at most %(max)s characters.", max=n))
+
+
+class _ParsedField(StringField):
+    """A text box whose value is parsed into a number; the typed text is kept for redisplay."""
+
+    parse: Callable[[str], int | None] = staticmethod(lambda _text: None)
+    invalid_message: Any = _l("This value is not valid.")
+    # An empty POST has no form data at all, so process_formdata never runs: start from nothing typed.
+    raw_text: str | None = None
+    parse_failed = False
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = self.parse(self.raw_text) if self.raw_text else None
+        self.parse_failed = bool(self.raw_text) and self.data is None
+
+    def pre_validate(self, form: Any) -> None:
+        if getattr(self, "parse_failed", False):
+            raise ValidationError(str(self.invalid_message))
+
+
+def euros_to_cents(value: Any) -> int | None:
+    """'1.234,56', '1234.56' or '1234' euro to cents; None when it is not an amount."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip().replace("€", "").replace(" ", "").replace("\xa0", "")
+    if "," in text:
+        # Dutch notation: 1.234,56
+        text = text.replace(".", "").replace(",", ".")
+    elif THOUSANDS_RE.match(text):
+        # 2.500 or 1.250.000: dots that group thousands, as Dutch users type them
+        text = text.replace(".", "")
+    try:
+        amount = Decimal(text)
+    except (ValueError, ArithmeticError):
+        return None
+    if not amount.is_finite() or amount < 0 or amount > Decimal(10) ** 12:
+        return None
+    return int((amount * 100).to_integral_value())
+
+
+class EuroField(_ParsedField):
+    """An amount in euro, stored as cents."""
+
+    parse = staticmethod(euros_to_cents)
+    invalid_message = _l("Enter an amount in euro, for example 125000 or 125.000,00.")
+
+
+class PercentField(_ParsedField):
+    """A percentage ("5", "2,5"), stored as basis points (500, 250); from 0 to 100."""
+
+    parse = staticmethod(euros_to_cents)  # the same x100 as euro to cents
+    invalid_message = _l("Enter a percentage, for example 5 or 2,5.")
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        if self.data is not None and self.data > 10_000:
+            raise ValidationError(str(_l("Enter a percentage from 0 to 100.")))
+
+
+class WholeNumberField(IntegerField):
+    """A whole number within bounds, with the app's messages."""
+
+    parse_failed = False
+
+    def __init__(self, label: Any = None, validators: Any = None, *, low: int | None = None,
+                 high: int | None = None, invalid_message: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.low, self.high = low, high
+        # A select of ids says what to choose rather than "enter a whole number".
+        self.invalid_message = invalid_message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        self.parse_failed = False
+        if text:
+            if text.isascii() and (text.isdigit() or (text[:1] == "-" and text[1:].isdigit())) and len(text) < 19:
+                self.data = int(text)
+            else:
+                self.parse_failed = True
+
+    def pre_validate(self, form: Any) -> None:
+        out_of_range = self.data is not None and ((self.low is not None and self.data < self.low)
+                                                  or (self.high is not None and self.data > self.high))
+        if (self.parse_failed or out_of_range) and self.invalid_message is not None:
+            raise ValidationError(str(self.invalid_message))
+        if self.parse_failed:
+            raise ValidationError(str(_l("Enter a whole number.")))
+        if out_of_range:
+            raise ValidationError(str(_l("Enter a number from %(low)s to %(high)s.", low=self.low, high=self.high)))
+
+
+class DayField(StringField):
+    """A date typed or picked as YYYY-MM-DD."""
+
+    raw_text: str | None = None
+    parse_failed = False
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        self.parse_failed = False
+        if self.raw_text:
+            try:
+                self.data = date.fromisoformat(self.raw_text)
+            except ValueError:
+                self.parse_failed = True
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_failed:
+            raise ValidationError(str(_l("Enter a date as YYYY-MM-DD.")))
+
+    def _value(self) -> str:
+        return self.raw_text if getattr(self, "raw_text", None) else (self.data.isoformat() if self.data else "")
+
+
+class ChoiceField(SelectField):
+    """A select whose value must be one of `codes` (the template renders the options in the reader's language)."""
+
+    def __init__(self, label: Any = None, validators: Any = None, *, codes: Iterable[str], **kwargs: Any) -> None:
+        self.codes = tuple(str(c) for c in codes)
+        super().__init__(label, validators, choices=[SelectChoice(c) for c in self.codes], **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in self.codes and self.data not in (None, ""):
+            raise ValidationError(str(_l("Choose one of the options.")))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a set of codes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, *, codes: Iterable[str], **kwargs: Any) -> None:
+        self.codes = tuple(str(c) for c in codes)
+        super().__init__(label, validators, choices=[SelectChoice(c) for c in self.codes], **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        if any(v not in self.codes for v in self.data or ()):
+            raise ValidationError(str(_l("Choose one of the options.")))
+
+
+def options(codes: Iterable[str], labels: dict[str, Any]) -> list[tuple[str, str]]:
+    """(code, label in the reader's language) pairs for a select."""
+    return [(str(code), str(labels.get(code, code))) for code in codes]
+
+
+class Form(FlaskForm):
+    """Base form: errors and values in the shape the templates' field macros read."""
+
+    def errors_by_field(self) -> dict[str, str]:
+        return {name: " ".join(str(e) for e in errs) for name, errs in self.errors.items()
+                if name is not None and errs}
+
+    def values(self) -> dict[str, Any]:
+        """What each field shows again: the text as typed for parsed fields, the data otherwise."""
+        out: dict[str, Any] = {}
+        for name, field in self._fields.items():
+            if name == "csrf_token":
+                continue
+            out[name] = _shown(field)
+        return out
+
+    def add_service_error(self, exc: ServiceError, fields: dict[str, str] | None = None) -> None:
+        """Show a service's refusal beside the field it names (renamed by `fields`), or above the form."""
+        from .i18n import error_text
+
+        name = (fields or {}).get(exc.field or "", exc.field or "")
+        target = self._fields.get(name)
+        if target is None:
+            self.form_errors.append(error_text(exc))
+        else:
+            target.errors = [*list(target.errors or []), error_text(exc)]
+
+    @property
+    def all_errors(self) -> dict[str, str]:
+        out = self.errors_by_field()
+        if self.form_errors:
+            out["_form"] = " ".join(str(e) for e in self.form_errors)
+        return out
+
+
+def _shown(field: Field) -> Any:
+    raw = getattr(field, "raw_text", None)
+    if raw is not None:
+        return raw
+    if isinstance(field, IntegerField) and field.raw_data:
+        return field.raw_data[0]
+    return field.data
+
+
+__all__ = ["REQUIRED", "ChoiceField", "DayField", "EuroField", "Form", "MultiCheckboxField", "Optional", "PercentField",
+           "StringField", "WholeNumberField", "euros_to_cents", "max_length", "options", "required"]
