@@ -268,3 +268,42 @@ def build_world(session: Session) -> World:
 @pytest.fixture
 def world(db_session: Session) -> World:
     return build_world(db_session)
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine runs inside `with counter:` (Indico's count_queries, for SQLAlchemy)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+        self._on = False
+
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self._on:
+            self.statements.append(statement)
+
+    def __enter__(self) -> "QueryCounter":
+        self.statements = []
+        self._on = True
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self._on = False
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __str__(self) -> str:
+        return f"{self.count} statements:\n" + "\n".join(s.split("\n")[0][:160] for s in self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Any) -> Iterator[QueryCounter]:
+    """`with count_queries as q: client.get(...)`, then `q.count`: the statements the app's engine ran."""
+    from sqlalchemy import event
+
+    counter = QueryCounter(app.extensions["srx.engine"])
+    event.listen(counter.engine, "before_cursor_execute", counter._count)
+    yield counter
+    event.remove(counter.engine, "before_cursor_execute", counter._count)

@@ -1,12 +1,16 @@
 """Officer decisions: own government only, reasons, one transaction, decisions stored."""
 
-import pytest
-from sqlmodel import select
+from typing import Any
 
+import pytest
+from sqlmodel import Session, select
+
+from marketplace.db import unit_of_work
 from marketplace.models import AuditEvent, Decision, Match
 from marketplace.services import approvals, deliveries, pledges
 from marketplace.services.approvals import Explanation
 from marketplace.services.errors import Conflict, NotFound, ServiceError
+from marketplace.services.lifecycle import transition
 from tests.conftest import World
 
 
@@ -48,15 +52,40 @@ def test_approving_twice_is_a_conflict_and_writes_one_event(world: World) -> Non
     assert len(world.session.exec(select(Decision)).all()) == 1
 
 
-def test_stale_version_is_refused(world: World) -> None:
-    """Two officers load the same match; the second decision loses and nothing of it is stored."""
-    m = world.pledge()
-    stale = world.session.get(Match, m.id)
-    world.act(approvals.reject_match, actor=world.users["officer_a"], match_id=m.id, reason="nee")
+def _resubmit_bigger(world: World, match_id: int, hours: int) -> None:
+    """The officer asks for changes and the company answers with more hours: proposed again, new version."""
+    world.act(approvals.request_changes, actor=world.users["officer_a"], match_id=match_id, reason="Meer uren?")
+    world.act(pledges.resubmit_pledge, actor=world.users["company_a"], match_id=match_id,
+              req=pledges.PledgeRequest(contract_id=0, block_code="employee_hour", quantity=hours))
+
+
+def test_a_transition_on_a_stale_object_is_refused(world: World, app: Any) -> None:
+    """Another session changed the pledge (and brought it back to proposed) after this one read it."""
+    m = world.pledge(quantity=1)  # EUR 100
+    with Session(app.extensions["srx.engine"], expire_on_commit=False) as other:
+        stale = other.get(Match, m.id)
+        assert stale is not None and stale.version == 1
+        _resubmit_bigger(world, m.id or 0, 90)  # EUR 9,000, version 3, proposed again
+        with pytest.raises(Conflict):
+            with unit_of_work(other):
+                transition(other, stale, to="approved", actor=world.users["officer_a"], action="match.approved")
     world.session.expire_all()
-    assert stale is not None
-    with pytest.raises(Conflict):
-        world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
+    fresh = world.session.get(Match, m.id)
+    assert fresh is not None and (fresh.status, fresh.version, fresh.value_cents) == ("proposed", 3, 900_000)
+    assert world.session.exec(select(AuditEvent).where(AuditEvent.action == "match.approved")).all() == []
+
+
+def test_a_decision_on_the_version_the_officer_no_longer_sees_is_refused(world: World) -> None:
+    """The officer opened the pledge at EUR 100; the company resubmitted it at EUR 9,000; the old page is sent."""
+    m = world.pledge(quantity=1)
+    seen = m.version
+    _resubmit_bigger(world, m.id or 0, 90)
+    with pytest.raises(Conflict) as info:
+        world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id, seen_version=seen)
+    assert "changed since you opened it" in str(info.value)
+    world.session.expire_all()
+    assert world.session.get(Match, m.id).status == "proposed"  # type: ignore[union-attr]
+    assert world.session.exec(select(Decision).where(Decision.outcome == "approved")).all() == []
 
 
 def test_by_agreement_needs_an_agreed_value(world: World) -> None:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import flask_babel
 import pytest
 from sqlmodel import select
 
@@ -27,9 +26,6 @@ def officer(client: Any, login_as: Any, world: World) -> Any:
     world.session.add(world.users["officer_a"])
     world.session.commit()
     login_as(world.users["officer_a"])
-    # The `app` fixture keeps one app context for the whole test, so Flask-Babel caches the locale of the
-    # first request (anonymous: Dutch); forget it so the user's locale applies.
-    flask_babel.refresh()
     return client
 
 

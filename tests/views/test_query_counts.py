@@ -1,0 +1,89 @@
+"""Every list page runs a fixed number of SQL statements, whatever the number of rows it shows.
+
+Each page is loaded with 1 and with 10 rows of what it lists; both must run exactly the pinned number of
+statements (after one warm-up request, so per-process caches such as the approval statistics are filled).
+A page that starts loading something per row (an N+1) fails here with the statements it ran.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from marketplace.models import Contract, Eligibility, Initiative, Match
+from marketplace.services import approvals
+from tests.conftest import QueryCounter, World, add_user
+
+
+def _pledges(world: World, n: int) -> list[Match]:
+    return [world.pledge(quantity=1) for _ in range(n)]
+
+
+def _contracts(world: World, n: int) -> None:
+    for i in range(n):
+        world.session.add(Contract(
+            reference=f"A-{100 + i}", government_id=world.gov_a.id or 0, company_id=world.company_a.id or 0,
+            title=f"Opdracht {i}", sum_cents=150_000_000 + i, award_date=date(2025, 4, 1), end_date=date(2027, 4, 1),
+            table_id=world.table_a.id or 0, percentage_bp=500, threshold_cents=12_500_000, basis="contract_sum",
+            small_contract_rule="one_social_activity"))
+    world.session.commit()
+    for i, contract in enumerate(world.session.query(Contract).filter(Contract.reference.like("A-1%")).all()):
+        if i % 2 == 0:  # half of them with a pledge, so the totals have something to add up
+            world.pledge(contract_id=contract.id, quantity=1)
+
+
+def _initiatives(world: World, n: int) -> None:
+    for i in range(n):
+        ini = Initiative(slug=f"buurthuis-{i}", name=f"Buurthuis {i}", municipality="Aastad")
+        world.session.add(ini)
+        world.session.flush()
+        if i % 2 == 0:
+            world.session.add(Eligibility(government_id=world.gov_a.id or 0, initiative_id=ini.id or 0,
+                                          since=date(2025, 1, 1)))
+    world.session.commit()
+
+
+def _users(world: World, n: int) -> None:
+    for i in range(n):
+        add_user(world.session, f"collega-{i}@test.nl", "company", company_id=world.company_a.id)
+    world.session.commit()
+
+
+def _approved(world: World, n: int) -> None:
+    for m in _pledges(world, n):
+        world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
+
+
+# page -> (who looks, what fills it, the URL, pinned statements)
+Fill = Callable[[World, int], Any]
+PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
+    "catalogue": ("anonymous", _initiatives, lambda w: "/catalogue", 2),
+    "catalogue with a query": ("anonymous", _initiatives, lambda w: "/catalogue?q=buurthuis&theme=werk", 2),
+    "company dashboard": ("company_a", _contracts, lambda w: "/company/", 5),
+    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 24),
+    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 17),
+    "officer all pledges": ("officer_a", _pledges, lambda w: "/officer/matches", 12),
+    "officer contracts": ("officer_a", _contracts, lambda w: "/officer/contracts", 7),
+    "officer eligibility": ("officer_a", _initiatives, lambda w: "/officer/eligibility", 8),
+    "initiative dashboard": ("initiative_a", _approved, lambda w: "/initiative/", 13),
+    "initiative pledges": ("initiative_a", _pledges, lambda w: "/initiative/pledges", 10),
+    "admin users": ("admin", _users, lambda w: "/admin/users", 6),
+    "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 5),
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("rows", [1, 10])
+def test_list_page_statement_count_is_pinned(page: str, rows: int, client: Any, login_as: Any, world: World,
+                                             count_queries: QueryCounter) -> None:
+    who, fill, url_of, pinned = PAGES[page]
+    fill(world, rows)
+    if who != "anonymous":
+        login_as(world.users[who])
+    url = url_of(world)
+    assert client.get(url).status_code == 200  # warm-up
+    with count_queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert count_queries.count == pinned, f"{page} with {rows} rows ran {count_queries}"
