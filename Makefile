@@ -41,8 +41,13 @@ test: translations
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+## lint: ruff (rules and format) and mypy (strict on the libraries, a ratchet on the app); CI runs it first
+LINT_PATHS := marketplace matching search tests bench migrations scripts
+FORMAT_PATHS := marketplace migrations scripts tests/conftest.py tests/unit tests/services tests/views tests/api tests/browser
 lint: install
-	$(BIN)/ruff check marketplace matching search tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(FORMAT_PATHS)
+	$(BIN)/python scripts/mypy_ratchet.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

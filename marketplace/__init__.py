@@ -24,8 +24,13 @@ login_manager = LoginManager()
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI, error handlers."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-                instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
@@ -37,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     from .search_sync import init_app as init_search
+
     init_search(app)
     return app
 
@@ -54,8 +60,11 @@ def register_extensions(app: Flask) -> None:
     from .models import User
 
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Log in to see this page.")
@@ -164,8 +173,12 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["decimal"] = formatting.decimal
     app.jinja_env.filters["breakdown_line"] = formatting.breakdown_line
     app.jinja_env.globals.update(
-        label=formatting.label, i18n=i18n, THEME_CODES=THEME_CODES, csrf_token=generate_csrf,
-        radar=formatting.radar, remaining_activities=formatting.remaining_activities,
+        label=formatting.label,
+        i18n=i18n,
+        THEME_CODES=THEME_CODES,
+        csrf_token=generate_csrf,
+        radar=formatting.radar,
+        remaining_activities=formatting.remaining_activities,
     )
 
     @app.context_processor

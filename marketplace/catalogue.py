@@ -10,8 +10,15 @@ from .db import get_session
 from .models import Government
 
 # Catalogue query-string parameter -> search facet.
-FILTER_PARAMS = {"theme": "themes", "municipality": "municipality", "kind": "kind", "need_kind": "need_kinds",
-                 "target_group": "target_groups", "government": "eligible_for", "type": "type"}
+FILTER_PARAMS = {
+    "theme": "themes",
+    "municipality": "municipality",
+    "kind": "kind",
+    "need_kind": "need_kinds",
+    "target_group": "target_groups",
+    "government": "eligible_for",
+    "type": "type",
+}
 SORTS = ("relevance", "deadline", "distance")
 
 
@@ -33,5 +40,12 @@ def search_query_from_args(args: Any, per_page: int = 20) -> Query:
         sort = "relevance"
     page = args.get("page", "1")
     number = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1
-    return Query(text=args.get("q", "")[:500], filters=filters, facets=FACETS, sort=sort, near=near,
-                 page=number if 0 < number < 10_000 else 1, per_page=per_page)
+    return Query(
+        text=args.get("q", "")[:500],
+        filters=filters,
+        facets=FACETS,
+        sort=sort,
+        near=near,
+        page=number if 0 < number < 10_000 else 1,
+        per_page=per_page,
+    )

@@ -62,8 +62,12 @@ def users_group() -> None:
 @click.option("--role", required=True, type=click.Choice(["company", "initiative", "officer", "admin"]))
 @click.option("--name", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--organisation", "org", default=None,
-              help="Slug of the company, initiative or government the user belongs to.")
+@click.option(
+    "--organisation",
+    "org",
+    default=None,
+    help="Slug of the company, initiative or government the user belongs to.",
+)
 @click.option("--locale", default="nl", type=click.Choice(["nl", "en"]))
 @with_appcontext
 def users_create(email: str, role: str, name: str, password: str, org: str | None, locale: str) -> None:
@@ -83,9 +87,18 @@ def users_create(email: str, role: str, name: str, password: str, org: str | Non
         organisation_id = found
     try:
         with unit_of_work(session):
-            user = create_user(session, actor=None, data=UserInput(
-                email=email, role=role, name=name, password=password, locale=locale,
-                organisation_id=organisation_id))
+            user = create_user(
+                session,
+                actor=None,
+                data=UserInput(
+                    email=email,
+                    role=role,
+                    name=name,
+                    password=password,
+                    locale=locale,
+                    organisation_id=organisation_id,
+                ),
+            )
     except ServiceError as exc:
         raise click.UsageError(f"{exc.field or 'error'}: {exc}") from exc
     click.echo(f"Created user {user.email} ({user.role}).")

@@ -35,15 +35,19 @@ from sqlmodel import Session, col, select
 from .db import get_session, unit_of_work
 from .models import BuildingBlock, Contract, Decision, Initiative, Match, Need
 
-if TYPE_CHECKING:  # matching pulls in numpy and scikit-learn: imported inside the commands, not on `srx` start
+if (
+    TYPE_CHECKING
+):  # matching pulls in numpy and scikit-learn: imported inside the commands, not on `srx` start
     from matching import Candidate, ContractContext, DecisionRecord
     from matching.training import TrainingSet
 
 MIN_DECISIONS = 20  # usable decisions (stored features or resolved)
 MIN_PER_OUTCOME = 5  # approved and rejected each: fewer make the held-out metrics noise
 MIN_COMPANIES = 2  # GroupKFold holds out whole companies
-MINIMUM = (f"at least {MIN_DECISIONS} usable decisions, {MIN_PER_OUTCOME} approved and {MIN_PER_OUTCOME} rejected, "
-           f"from at least {MIN_COMPANIES} companies")
+MINIMUM = (
+    f"at least {MIN_DECISIONS} usable decisions, {MIN_PER_OUTCOME} approved and {MIN_PER_OUTCOME} rejected, "
+    f"from at least {MIN_COMPANIES} companies"
+)
 KINDS = ("auto", "logistic", "hgb")
 METRICS = (("ndcg@10", "NDCG@10"), ("precision@5", "P@5"), ("map", "MAP"))
 
@@ -52,8 +56,9 @@ METRICS = (("ndcg@10", "NDCG@10"), ("precision@5", "P@5"), ("map", "MAP"))
 # Training data
 
 
-def pledged_value(unit: str, value_cents: int | None, percentage_bp: int | None, max_months: int | None,
-                  quantity: int) -> int | None:
+def pledged_value(
+    unit: str, value_cents: int | None, percentage_bp: int | None, max_months: int | None, quantity: int
+) -> int | None:
     """Roughly what a pledge of `quantity` on a block was worth (full-time, full-year for employment)."""
     if quantity <= 0:
         return None
@@ -91,13 +96,15 @@ class DecisionResolver:
         s = self.session
         if rec.contract_reference not in self._contracts:
             self._contracts[rec.contract_reference] = s.exec(
-                select(Contract).where(Contract.reference == rec.contract_reference)).first()
+                select(Contract).where(Contract.reference == rec.contract_reference)
+            ).first()
         contract = self._contracts[rec.contract_reference]
         if contract is None or not rec.initiative_slug:
             return None
         if rec.initiative_slug not in self._initiatives:
             self._initiatives[rec.initiative_slug] = s.exec(
-                select(Initiative).where(Initiative.slug == rec.initiative_slug)).first()
+                select(Initiative).where(Initiative.slug == rec.initiative_slug)
+            ).first()
         initiative = self._initiatives[rec.initiative_slug]
         if initiative is None:
             return None
@@ -114,11 +121,18 @@ class DecisionResolver:
             need = s.get(Need, rec.need_id) if rec.need_id else None
             if need is not None and need.initiative_id != initiative.id:
                 need = None
-            block = s.exec(select(BuildingBlock).where(BuildingBlock.table_id == contract.table_id,
-                                                       BuildingBlock.code == block_code)).first() \
-                if block_code else None
-            self._base[key] = candidate_for(s, contract, ctx, need=need, initiative=initiative,
-                                            fallback_block=block, open_units=1)
+            block = (
+                s.exec(
+                    select(BuildingBlock).where(
+                        BuildingBlock.table_id == contract.table_id, BuildingBlock.code == block_code
+                    )
+                ).first()
+                if block_code
+                else None
+            )
+            self._base[key] = candidate_for(
+                s, contract, ctx, need=need, initiative=initiative, fallback_block=block, open_units=1
+            )
             self._blocks[key] = block
         cand = self._base[key]
         if cand is None:
@@ -130,7 +144,9 @@ class DecisionResolver:
             value = match.value_cents if match is not None else None
         block = self._blocks.get(key)
         if value is None and row is not None and block is not None:
-            value = pledged_value(block.unit, block.value_cents, block.percentage_bp, block.max_months, row.quantity)
+            value = pledged_value(
+                block.unit, block.value_cents, block.percentage_bp, block.max_months, row.quantity
+            )
         if value:
             cand = replace(cand, unit_value_cents=value, open_value_cents=value, open_units=1)
         return ctx, cand
@@ -152,11 +168,15 @@ class TrainingData:
         if n < MIN_DECISIONS:
             out.append(f"{n} usable decisions, at least {MIN_DECISIONS} are needed")
         if min(approved, n - approved) < MIN_PER_OUTCOME:
-            out.append(f"{approved} approved and {n - approved} rejected, at least {MIN_PER_OUTCOME} of each "
-                       "are needed")
+            out.append(
+                f"{approved} approved and {n - approved} rejected, at least {MIN_PER_OUTCOME} of each "
+                "are needed"
+            )
         if companies < MIN_COMPANIES:
-            out.append(f"decisions from {companies} compan{'y' if companies == 1 else 'ies'}, at least "
-                       f"{MIN_COMPANIES} are needed (evaluation holds out whole companies)")
+            out.append(
+                f"decisions from {companies} compan{'y' if companies == 1 else 'ies'}, at least "
+                f"{MIN_COMPANIES} are needed (evaluation holds out whole companies)"
+            )
         return out
 
 
@@ -168,15 +188,22 @@ def load_training_data(session: Session, *, progress: Callable[[str], None] | No
 
     say = progress or (lambda _m: None)
     records = decision_records(session)
-    rows = session.exec(select(Decision).where(col(Decision.outcome).in_(("approved", "rejected")))
-                        .order_by(col(Decision.decided_at), col(Decision.id))).all()
+    rows = session.exec(
+        select(Decision)
+        .where(col(Decision.outcome).in_(("approved", "rejected")))
+        .order_by(col(Decision.decided_at), col(Decision.id))
+    ).all()
     by_record: dict[int, Decision] = {}
-    if len(rows) == len(records) and all(r.contract_reference == d.contract_reference
-                                         and r.decided_at == d.decided_at for r, d in zip(records, rows, strict=True)):
+    if len(rows) == len(records) and all(
+        r.contract_reference == d.contract_reference and r.decided_at == d.decided_at
+        for r, d in zip(records, rows, strict=True)
+    ):
         by_record = {id(r): d for r, d in zip(records, rows, strict=True)}
     n_stored = sum(1 for r in records if r.features is not None)
     to_resolve = len(records) - n_stored
-    say(f"{len(records)} decisions: {n_stored} with stored features, {to_resolve} to resolve from today's data")
+    say(
+        f"{len(records)} decisions: {n_stored} with stored features, {to_resolve} to resolve from today's data"
+    )
     resolver = DecisionResolver(session, by_record)
     done = [0]
 
@@ -226,8 +253,11 @@ def _progress(message: str) -> None:
 
 def _with_skipped(problems: list[str], data: TrainingData) -> list[str]:
     if data.ts.n_skipped:
-        return [*problems, f"{data.ts.n_skipped} of {data.n_records} decisions were skipped: no initiative, or "
-                "their contract or initiative no longer exists"]
+        return [
+            *problems,
+            f"{data.ts.n_skipped} of {data.n_records} decisions were skipped: no initiative, or "
+            "their contract or initiative no longer exists",
+        ]
     return problems
 
 
@@ -330,10 +360,19 @@ def _write_model(model: Any, path: Path) -> Path:
 
 
 @click.command("train")
-@click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True,
-              help="auto: logistic regression below 2000 decisions, monotone gradient boosting above.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the model (.skops; the card goes next to it as .json). Default: MODEL_PATH.")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default="auto",
+    show_default=True,
+    help="auto: logistic regression below 2000 decisions, monotone gradient boosting above.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the model (.skops; the card goes next to it as .json). Default: MODEL_PATH.",
+)
 @with_appcontext
 def train_command(kind: str, out: Path | None) -> None:
     """Fit the scorer from every decision, evaluate it (GroupKFold by company) and write it with its card."""
@@ -350,12 +389,16 @@ def train_command(kind: str, out: Path | None) -> None:
     card["n_resolved"] = data.n_resolved - data.ts.n_skipped
     card_path = _write_model(model, path)
     ev = card.get("evaluation", {})
-    click.echo(f"Decisions: {card['n_decisions']} ({card['label_counts']['approved']} approved, "
-               f"{card['label_counts']['rejected']} rejected) from {card['n_companies']} companies; "
-               f"{data.n_stored} with stored features, {card['n_resolved']} resolved from today's data, "
-               f"{card['n_skipped']} skipped.")
-    click.echo(f"Model: {card['model_type']}; held-out evaluation: {ev.get('folds', 0)} folds, "
-               f"{ev.get('n_queries', 0)} contract lists.")
+    click.echo(
+        f"Decisions: {card['n_decisions']} ({card['label_counts']['approved']} approved, "
+        f"{card['label_counts']['rejected']} rejected) from {card['n_companies']} companies; "
+        f"{data.n_stored} with stored features, {card['n_resolved']} resolved from today's data, "
+        f"{card['n_skipped']} skipped."
+    )
+    click.echo(
+        f"Model: {card['model_type']}; held-out evaluation: {ev.get('folds', 0)} folds, "
+        f"{ev.get('n_queries', 0)} contract lists."
+    )
     for line in metrics_table(card.get("metrics", {})):
         click.echo(line)
     if model.beats_prior:
@@ -383,22 +426,34 @@ def evaluate_command(as_json: bool, kind: str) -> None:
         _fail(f"not enough decisions to evaluate ({MINIMUM}).", _with_skipped(problems, data))
     result = evaluate(data.ts, kind=kind)
     out = {
-        "n_decisions": result["n_decisions"], "n_companies": result["n_companies"],
-        "n_contracts": result["n_contracts"], "n_queries": result.get("n_queries", 0),
-        "n_skipped": result["n_skipped"], "n_stored_features": data.n_stored,
-        "label_counts": result["label_counts"], "model_type": result["model_type"],
-        "folds": result["folds"], "cv": result["cv"], "k": result["k"],
-        "model": result["learned"], "prior": result["prior"], "random": result["random"],
+        "n_decisions": result["n_decisions"],
+        "n_companies": result["n_companies"],
+        "n_contracts": result["n_contracts"],
+        "n_queries": result.get("n_queries", 0),
+        "n_skipped": result["n_skipped"],
+        "n_stored_features": data.n_stored,
+        "label_counts": result["label_counts"],
+        "model_type": result["model_type"],
+        "folds": result["folds"],
+        "cv": result["cv"],
+        "k": result["k"],
+        "model": result["learned"],
+        "prior": result["prior"],
+        "random": result["random"],
         "beats_prior": result["beats_prior"],
     }
     if as_json:
         click.echo(json.dumps(_clean(out), indent=2, sort_keys=True))
         return
-    click.echo(f"{out['n_decisions']} decisions ({out['label_counts']['approved']} approved, "
-               f"{out['label_counts']['rejected']} rejected) from {out['n_companies']} companies, "
-               f"{out['n_contracts']} contracts; {out['n_skipped']} skipped.")
-    click.echo(f"{out['model_type']}, GroupKFold by company, {out['folds']} folds; "
-               f"{out['n_queries']} contract lists with 2+ decisions and an approval.")
+    click.echo(
+        f"{out['n_decisions']} decisions ({out['label_counts']['approved']} approved, "
+        f"{out['label_counts']['rejected']} rejected) from {out['n_companies']} companies, "
+        f"{out['n_contracts']} contracts; {out['n_skipped']} skipped."
+    )
+    click.echo(
+        f"{out['model_type']}, GroupKFold by company, {out['folds']} folds; "
+        f"{out['n_queries']} contract lists with 2+ decisions and an approval."
+    )
     for line in metrics_table(result):
         click.echo(line)
     click.echo("The model beats the prior." if out["beats_prior"] else "The model does not beat the prior.")
@@ -408,8 +463,12 @@ def evaluate_command(as_json: bool, kind: str) -> None:
 @click.argument("reference")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON.")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default=None,
-              help="Language of the reasons (default: the app's default locale).")
+@click.option(
+    "--lang",
+    type=click.Choice(["nl", "en"]),
+    default=None,
+    help="Language of the reasons (default: the app's default locale).",
+)
 @with_appcontext
 def recommend_command(reference: str, limit: int, as_json: bool, lang: str | None) -> None:
     """The ranked candidates for the contract REFERENCE, with their reasons."""
@@ -427,15 +486,27 @@ def recommend_command(reference: str, limit: int, as_json: bool, lang: str | Non
         result = recommend(session, contract, limit=limit)
         suggestions = [suggestion_json(s) for s in result.suggestions]
     if as_json:
-        click.echo(json.dumps(_clean({
-            "contract": contract.reference, "scorer": result.scorer,
-            "remaining_cents": result.context.remaining_cents, "search_failed": result.pool.search_failed,
-            "suggestions": suggestions,
-        }), indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                _clean(
+                    {
+                        "contract": contract.reference,
+                        "scorer": result.scorer,
+                        "remaining_cents": result.context.remaining_cents,
+                        "search_failed": result.pool.search_failed,
+                        "suggestions": suggestions,
+                    }
+                ),
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     ctx = result.context
-    click.echo(f"{contract.reference} ({ctx.government_name}): {ctx.remaining_cents / 100:,.0f} EUR of "
-               f"{ctx.obligation_cents / 100:,.0f} EUR still open; scorer: {result.scorer}")
+    click.echo(
+        f"{contract.reference} ({ctx.government_name}): {ctx.remaining_cents / 100:,.0f} EUR of "
+        f"{ctx.obligation_cents / 100:,.0f} EUR still open; scorer: {result.scorer}"
+    )
     if result.pool.search_failed:
         click.echo("Search is unavailable: candidates come from the database.")
     if not suggestions:
@@ -443,8 +514,10 @@ def recommend_command(reference: str, limit: int, as_json: bool, lang: str | Non
         return
     click.echo(f"{'#':>3}  {'score':>5}  {'title':<32}  {'initiative':<28}  open")
     for s in suggestions:
-        click.echo(f"{s['rank']:>3}  {s['score']:>5.3f}  {s['title'][:32]:<32}  "
-                   f"{s['initiative']['name'][:28]:<28}  {s['open_units']} {s['unit']}")
+        click.echo(
+            f"{s['rank']:>3}  {s['score']:>5.3f}  {s['title'][:32]:<32}  "
+            f"{s['initiative']['name'][:28]:<28}  {s['open_units']} {s['unit']}"
+        )
         for reason in s["reasons"]:
             click.echo(f"{'':>12}- {reason}")
 

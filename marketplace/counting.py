@@ -42,7 +42,9 @@ class Totals:
         return min(100, 100 * self.committed_cents // self.obligation_cents)
 
 
-def obligation_cents(policy: Policy, sum_cents: int, labour_component_cents: int | None = None) -> tuple[int, bool]:
+def obligation_cents(
+    policy: Policy, sum_cents: int, labour_component_cents: int | None = None
+) -> tuple[int, bool]:
     """Return (obligation in cents, small_contract) for a contract sum under a policy.
 
     At or above the threshold: percentage of the basis (contract sum, or the labour component
@@ -62,8 +64,13 @@ def obligation_cents(policy: Policy, sum_cents: int, labour_component_cents: int
 
 def contract_obligation(contract: Any) -> tuple[int, bool]:
     """(obligation in cents, small_contract) of a contract under the policy frozen on it at award."""
-    policy = Policy(contract.percentage_bp, contract.threshold_cents, contract.cap_cents, contract.basis,
-                    contract.small_contract_rule)
+    policy = Policy(
+        contract.percentage_bp,
+        contract.threshold_cents,
+        contract.cap_cents,
+        contract.basis,
+        contract.small_contract_rule,
+    )
     return obligation_cents(policy, contract.sum_cents, contract.labour_component_cents)
 
 
@@ -81,8 +88,12 @@ def totals(obligation: int, small_contract: bool, matches: Iterable[tuple[str, i
             pending += value
     remaining = max(0, obligation - committed)
     return Totals(
-        obligation_cents=obligation, committed_cents=committed, pending_cents=pending,
-        realised_cents=realised, remaining_cents=remaining, small_contract=small_contract,
+        obligation_cents=obligation,
+        committed_cents=committed,
+        pending_cents=pending,
+        realised_cents=realised,
+        remaining_cents=remaining,
+        small_contract=small_contract,
         activities_required=1 if small_contract else 0,
         activities_committed=committed_count if small_contract else 0,
     )

@@ -22,8 +22,16 @@ from .models import BuildingBlock, Company, Contract, Decision, Government, Init
 from .services.approvals import MAX_REASON
 
 COLUMNS: tuple[str, ...] = (
-    "decided_at", "government", "contract_reference", "company_kvk", "initiative", "need", "building_block",
-    "quantity", "outcome", "reason",
+    "decided_at",
+    "government",
+    "contract_reference",
+    "company_kvk",
+    "initiative",
+    "need",
+    "building_block",
+    "quantity",
+    "outcome",
+    "reason",
 )
 OUTCOMES: tuple[str, ...] = ("approved", "rejected")
 MAX_REPORTED = 50  # bad rows listed in full; the rest are only counted
@@ -87,16 +95,30 @@ def format_decided_at(value: datetime) -> str:
 
 
 def decision_row(d: Decision) -> list[str]:
-    return [format_decided_at(d.decided_at), d.government, d.contract_reference, d.company_kvk, d.initiative,
-            d.need, d.building_block, str(d.quantity), d.outcome, d.reason]
+    return [
+        format_decided_at(d.decided_at),
+        d.government,
+        d.contract_reference,
+        d.company_kvk,
+        d.initiative,
+        d.need,
+        d.building_block,
+        str(d.quantity),
+        d.outcome,
+        d.reason,
+    ]
 
 
 def export_decisions(session: Session, out: IO[str], *, progress: Callable[[int], None] | None = None) -> int:
     """Write approved and rejected decisions (from the app and imported) in decided_at order. Returns the count."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    stmt = (select(Decision).where(col(Decision.outcome).in_(OUTCOMES))
-            .order_by(col(Decision.decided_at), col(Decision.id)).execution_options(yield_per=1000))
+    stmt = (
+        select(Decision)
+        .where(col(Decision.outcome).in_(OUTCOMES))
+        .order_by(col(Decision.decided_at), col(Decision.id))
+        .execution_options(yield_per=1000)
+    )
     n = 0
     for d in session.exec(stmt):
         writer.writerow(decision_row(d))
@@ -163,8 +185,9 @@ def read_rows(text: str) -> tuple[list[RawRow], list[RowError], int]:
     try:
         header = next(reader, None)
         if header is None:
-            raise DecisionImportError([RowError(1, ("the file is empty; expected the header "
-                                                    + ",".join(COLUMNS),))])
+            raise DecisionImportError(
+                [RowError(1, ("the file is empty; expected the header " + ",".join(COLUMNS),))]
+            )
         problems = check_header(header)
         if problems:
             raise DecisionImportError([RowError(1, tuple(problems))])
@@ -182,7 +205,9 @@ def read_rows(text: str) -> tuple[list[RawRow], list[RowError], int]:
             rows.append(RawRow(start, {c: v.strip() for c, v in zip(COLUMNS, record, strict=True)}))
     except csv.Error as exc:
         n_records += 1
-        errors.append(RowError(reader.line_num, (f"not valid CSV ({exc}); the rest of the file was not read",)))
+        errors.append(
+            RowError(reader.line_num, (f"not valid CSV ({exc}); the rest of the file was not read",))
+        )
     return rows, errors, n_records
 
 
@@ -217,7 +242,7 @@ def parse_quantity(value: str) -> tuple[int | None, str | None]:
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
     items = sorted(set(values))
     for i in range(0, len(items), _CHUNK):
-        yield items[i: i + _CHUNK]
+        yield items[i : i + _CHUNK]
 
 
 @dataclass
@@ -239,34 +264,54 @@ class Lookups:
 
         governments: dict[str, Government] = {}
         for chunk in _chunks(values("government")):
-            governments.update((g.slug, g) for g in session.exec(select(Government).where(col(Government.slug).in_(chunk))))
+            governments.update(
+                (g.slug, g) for g in session.exec(select(Government).where(col(Government.slug).in_(chunk)))
+            )
         contracts: dict[str, Contract] = {}
         for chunk in _chunks(values("contract_reference")):
-            contracts.update((c.reference, c) for c in session.exec(
-                select(Contract).where(col(Contract.reference).in_(chunk))))
+            contracts.update(
+                (c.reference, c)
+                for c in session.exec(select(Contract).where(col(Contract.reference).in_(chunk)))
+            )
         company_ids = {c.company_id for c in contracts.values()}
-        companies = {c.id or 0: c for c in session.exec(select(Company).where(col(Company.id).in_(company_ids)))} \
-            if company_ids else {}
+        companies = (
+            {c.id or 0: c for c in session.exec(select(Company).where(col(Company.id).in_(company_ids)))}
+            if company_ids
+            else {}
+        )
         initiatives: dict[str, Initiative] = {}
         for chunk in _chunks(values("initiative")):
-            initiatives.update((i.slug, i) for i in session.exec(
-                select(Initiative).where(col(Initiative.slug).in_(chunk))))
+            initiatives.update(
+                (i.slug, i) for i in session.exec(select(Initiative).where(col(Initiative.slug).in_(chunk)))
+            )
         needs: dict[str, Need] = {}
         for chunk in _chunks(values("need")):
-            needs.update((n.reference, n) for n in session.exec(select(Need).where(col(Need.reference).in_(chunk))))
+            needs.update(
+                (n.reference, n) for n in session.exec(select(Need).where(col(Need.reference).in_(chunk)))
+            )
         table_ids = {c.table_id for c in contracts.values()}
-        blocks = {(b.table_id, b.code): b for b in session.exec(
-            select(BuildingBlock).where(col(BuildingBlock.table_id).in_(table_ids)))} if table_ids else {}
+        blocks = (
+            {
+                (b.table_id, b.code): b
+                for b in session.exec(select(BuildingBlock).where(col(BuildingBlock.table_id).in_(table_ids)))
+            }
+            if table_ids
+            else {}
+        )
         existing: set[tuple[object, ...]] = set()
         for chunk in _chunks(contracts):
             for d in session.exec(select(Decision).where(col(Decision.contract_reference).in_(chunk))):
-                existing.add(identity(d.decided_at, d.contract_reference, d.initiative, d.need, d.building_block,
-                                      d.quantity))
+                existing.add(
+                    identity(
+                        d.decided_at, d.contract_reference, d.initiative, d.need, d.building_block, d.quantity
+                    )
+                )
         return cls(governments, contracts, companies, initiatives, needs, blocks, existing)
 
 
-def identity(decided_at: datetime, contract: str, initiative: str, need: str, block: str,
-             quantity: int) -> tuple[object, ...]:
+def identity(
+    decided_at: datetime, contract: str, initiative: str, need: str, block: str, quantity: int
+) -> tuple[object, ...]:
     """What makes two rows the same decision (the outcome and reason do not: they would contradict)."""
     if decided_at.tzinfo is None:
         decided_at = decided_at.replace(tzinfo=UTC)
@@ -298,7 +343,9 @@ def validate_row(row: RawRow, lk: Lookups, *, now: datetime) -> tuple[Decision |
     if contract is not None:
         company = lk.companies.get(contract.company_id)
         if company is None or v["company_kvk"] != company.kvk:
-            problems.append(f"company_kvk {v['company_kvk']!r} is not the company of contract {contract.reference}")
+            problems.append(
+                f"company_kvk {v['company_kvk']!r} is not the company of contract {contract.reference}"
+            )
 
     initiative = lk.initiatives.get(v["initiative"])
     if v["initiative"] and initiative is None:
@@ -316,8 +363,10 @@ def validate_row(row: RawRow, lk: Lookups, *, now: datetime) -> tuple[Decision |
     if not v["building_block"]:
         problems.append("building_block is empty")
     elif contract is not None and block is None:
-        problems.append(f"building block {v['building_block']!r} is not in the valuation table of "
-                        f"contract {contract.reference}")
+        problems.append(
+            f"building block {v['building_block']!r} is not in the valuation table of "
+            f"contract {contract.reference}"
+        )
 
     quantity, err = parse_quantity(v["quantity"])
     if err:
@@ -331,10 +380,22 @@ def validate_row(row: RawRow, lk: Lookups, *, now: datetime) -> tuple[Decision |
         return None, problems
     assert decided_at is not None and quantity is not None and contract is not None and block is not None
     return Decision(
-        decided_at=decided_at, match_id=None, officer_id=None, government=v["government"],
-        contract_reference=v["contract_reference"], company_kvk=v["company_kvk"], initiative=v["initiative"],
-        need=v["need"], building_block=v["building_block"], route=block.route, quantity=quantity,
-        outcome=v["outcome"], reason=v["reason"], score=None, features=None, source="import",
+        decided_at=decided_at,
+        match_id=None,
+        officer_id=None,
+        government=v["government"],
+        contract_reference=v["contract_reference"],
+        company_kvk=v["company_kvk"],
+        initiative=v["initiative"],
+        need=v["need"],
+        building_block=v["building_block"],
+        route=block.route,
+        quantity=quantity,
+        outcome=v["outcome"],
+        reason=v["reason"],
+        score=None,
+        features=None,
+        source="import",
     ), []
 
 
@@ -348,14 +409,24 @@ def validate(session: Session, text: str, *, now: datetime | None = None) -> Imp
     for row in rows:
         decision, problems = validate_row(row, lk, now=now)
         if decision is not None:
-            key = identity(decision.decided_at, decision.contract_reference, decision.initiative, decision.need,
-                           decision.building_block, decision.quantity)
+            key = identity(
+                decision.decided_at,
+                decision.contract_reference,
+                decision.initiative,
+                decision.need,
+                decision.building_block,
+                decision.quantity,
+            )
             if key in seen:
-                problems = [f"duplicate of line {seen[key]} (same decided_at, contract, initiative, need, "
-                            "building block and quantity)"]
+                problems = [
+                    f"duplicate of line {seen[key]} (same decided_at, contract, initiative, need, "
+                    "building block and quantity)"
+                ]
             elif key in lk.existing:
-                problems = ["this decision is already stored (same decided_at, contract, initiative, need, "
-                            "building block and quantity); was the file imported before?"]
+                problems = [
+                    "this decision is already stored (same decided_at, contract, initiative, need, "
+                    "building block and quantity); was the file imported before?"
+                ]
             else:
                 seen[key] = row.line
                 decisions.append(decision)
@@ -368,8 +439,14 @@ def validate(session: Session, text: str, *, now: datetime | None = None) -> Imp
     return ImportResult(decisions, n_rows, counts)
 
 
-def import_decisions(session: Session, data: bytes | str, *, dry_run: bool = False,
-                     now: datetime | None = None, source: str = "import") -> ImportResult:
+def import_decisions(
+    session: Session,
+    data: bytes | str,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    source: str = "import",
+) -> ImportResult:
     """Validate the whole file, then add every row to the caller's transaction (nothing with ``dry_run``).
 
     Raises DecisionImportError (nothing added) when any row is bad.

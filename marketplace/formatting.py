@@ -50,33 +50,61 @@ def breakdown_line(line: dict[str, Any]) -> str:
     p = line.get("params", {})
     kind = line.get("kind")
     if kind == "base" and "hours_per_week" in p:
-        return gettext("%(persons)s person(s) × %(hours)s/36 h a week × %(months)s/12 months × %(unit)s a year",
-                       persons=p["persons"], hours=p["hours_per_week"], months=p["months"],
-                       unit=money(p["unit_value_cents"]))
+        return gettext(
+            "%(persons)s person(s) × %(hours)s/36 h a week × %(months)s/12 months × %(unit)s a year",
+            persons=p["persons"],
+            hours=p["hours_per_week"],
+            months=p["months"],
+            unit=money(p["unit_value_cents"]),
+        )
     if kind == "bonus":
-        return gettext("Bonus: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
-                       persons=p["persons"], hours=p["hours_per_week"], months=p["months"],
-                       unit=money(p["unit_value_cents"]))
+        return gettext(
+            "Bonus: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+            persons=p["persons"],
+            hours=p["hours_per_week"],
+            months=p["months"],
+            unit=money(p["unit_value_cents"]),
+        )
     if kind == "cap":
-        return gettext("Counted for at most %(max)s of the %(months)s months", max=p["max_months"],
-                       months=p["months"])
+        return gettext(
+            "Counted for at most %(max)s of the %(months)s months", max=p["max_months"], months=p["months"]
+        )
     if kind == "base" and "weeks" in p:
-        return gettext("%(persons)s intern(s) × %(weeks)s/52 weeks × %(unit)s a year", persons=p["persons"],
-                       weeks=p["weeks"], unit=money(p["unit_value_cents"]))
+        return gettext(
+            "%(persons)s intern(s) × %(weeks)s/52 weeks × %(unit)s a year",
+            persons=p["persons"],
+            weeks=p["weeks"],
+            unit=money(p["unit_value_cents"]),
+        )
     if kind == "base":
         unit = gettext("hours") if p.get("unit") == "hour" else gettext("days")
-        return gettext("%(quantity)s %(unit)s × %(value)s", quantity=p["quantity"], unit=unit,
-                       value=money(p["unit_value_cents"]))
+        return gettext(
+            "%(quantity)s %(unit)s × %(value)s",
+            quantity=p["quantity"],
+            unit=unit,
+            value=money(p["unit_value_cents"]),
+        )
     if kind == "percentage":
-        return gettext("%(pct)s%% of %(amount)s spent (excl. VAT)", pct=format_decimal(p["percentage_bp"] / 100),
-                       amount=money(p["amount_cents"]))
+        return gettext(
+            "%(pct)s%% of %(amount)s spent (excl. VAT)",
+            pct=format_decimal(p["percentage_bp"] / 100),
+            amount=money(p["amount_cents"]),
+        )
     if kind == "agreement":
         if p.get("agreed"):
-            return gettext("Value agreed by the officer (estimate was %(estimate)s)", estimate=money(p["estimate_cents"]))
-        return gettext("By agreement: estimate %(estimate)s, the officer sets the value", estimate=money(p["estimate_cents"]))
+            return gettext(
+                "Value agreed by the officer (estimate was %(estimate)s)", estimate=money(p["estimate_cents"])
+            )
+        return gettext(
+            "By agreement: estimate %(estimate)s, the officer sets the value",
+            estimate=money(p["estimate_cents"]),
+        )
     if kind == "certificate":
-        return gettext("PSO certificate: %(pct)s%% of the obligation %(obligation)s",
-                       pct=format_decimal(p["percentage_bp"] / 100), obligation=money(p["obligation_cents"]))
+        return gettext(
+            "PSO certificate: %(pct)s%% of the obligation %(obligation)s",
+            pct=format_decimal(p["percentage_bp"] / 100),
+            obligation=money(p["obligation_cents"]),
+        )
     return str(line.get("label", ""))
 
 
@@ -100,10 +128,19 @@ def radar(scores: dict[str, int], size: int = 260) -> dict[str, Any]:
         x, y = point(i, 1.0)
         lx, ly = point(i, 1.18)
         anchor = "middle" if abs(lx - c) < 5 else ("start" if lx > c else "end")
-        axes.append({"theme": theme, "x": round(x, 1), "y": round(y, 1), "lx": round(lx, 1), "ly": round(ly + 3, 1),
-                     "anchor": anchor})
+        axes.append(
+            {
+                "theme": theme,
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "lx": round(lx, 1),
+                "ly": round(ly + 3, 1),
+                "anchor": anchor,
+            }
+        )
     return {
-        "c": c, "axes": axes,
+        "c": c,
+        "axes": axes,
         "rings": [poly(lambda _i, f=f: f) for f in (0.25, 0.5, 0.75, 1.0)],
         "shape": poly(lambda i: max(0, min(100, scores.get(THEME_CODES[i]) or 0)) / 100),
     }

@@ -14,8 +14,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .services.errors import ServiceError
@@ -95,8 +95,16 @@ class WholeNumberField(IntegerField):
 
     parse_failed = False
 
-    def __init__(self, label: Any = None, validators: Any = None, *, low: int | None = None,
-                 high: int | None = None, invalid_message: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+        invalid_message: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(label, validators, **kwargs)
         self.low, self.high = low, high
         # A select of ids says what to choose rather than "enter a whole number".
@@ -107,20 +115,28 @@ class WholeNumberField(IntegerField):
         self.data = None
         self.parse_failed = False
         if text:
-            if text.isascii() and (text.isdigit() or (text[:1] == "-" and text[1:].isdigit())) and len(text) < 19:
+            if (
+                text.isascii()
+                and (text.isdigit() or (text[:1] == "-" and text[1:].isdigit()))
+                and len(text) < 19
+            ):
                 self.data = int(text)
             else:
                 self.parse_failed = True
 
     def pre_validate(self, form: Any) -> None:
-        out_of_range = self.data is not None and ((self.low is not None and self.data < self.low)
-                                                  or (self.high is not None and self.data > self.high))
+        out_of_range = self.data is not None and (
+            (self.low is not None and self.data < self.low)
+            or (self.high is not None and self.data > self.high)
+        )
         if (self.parse_failed or out_of_range) and self.invalid_message is not None:
             raise ValidationError(str(self.invalid_message))
         if self.parse_failed:
             raise ValidationError(str(_l("Enter a whole number.")))
         if out_of_range:
-            raise ValidationError(str(_l("Enter a number from %(low)s to %(high)s.", low=self.low, high=self.high)))
+            raise ValidationError(
+                str(_l("Enter a number from %(low)s to %(high)s.", low=self.low, high=self.high))
+            )
 
 
 class DayField(StringField):
@@ -144,13 +160,17 @@ class DayField(StringField):
             raise ValidationError(str(_l("Enter a date as YYYY-MM-DD.")))
 
     def _value(self) -> str:
-        return self.raw_text if getattr(self, "raw_text", None) else (self.data.isoformat() if self.data else "")
+        return (
+            self.raw_text if getattr(self, "raw_text", None) else (self.data.isoformat() if self.data else "")
+        )
 
 
 class ChoiceField(SelectField):
     """A select whose value must be one of `codes` (the template renders the options in the reader's language)."""
 
-    def __init__(self, label: Any = None, validators: Any = None, *, codes: Iterable[str], **kwargs: Any) -> None:
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, codes: Iterable[str], **kwargs: Any
+    ) -> None:
         self.codes = tuple(str(c) for c in codes)
         super().__init__(label, validators, choices=[SelectChoice(c) for c in self.codes], **kwargs)
 
@@ -165,7 +185,9 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def __init__(self, label: Any = None, validators: Any = None, *, codes: Iterable[str], **kwargs: Any) -> None:
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, codes: Iterable[str], **kwargs: Any
+    ) -> None:
         self.codes = tuple(str(c) for c in codes)
         super().__init__(label, validators, choices=[SelectChoice(c) for c in self.codes], **kwargs)
 
@@ -183,8 +205,11 @@ class Form(FlaskForm):
     """Base form: errors and values in the shape the templates' field macros read."""
 
     def errors_by_field(self) -> dict[str, str]:
-        return {name: " ".join(str(e) for e in errs) for name, errs in self.errors.items()
-                if name is not None and errs}
+        return {
+            name: " ".join(str(e) for e in errs)
+            for name, errs in self.errors.items()
+            if name is not None and errs
+        }
 
     def values(self) -> dict[str, Any]:
         """What each field shows again: the text as typed for parsed fields, the data otherwise."""
@@ -223,5 +248,19 @@ def _shown(field: Field) -> Any:
     return field.data
 
 
-__all__ = ["REQUIRED", "ChoiceField", "DayField", "EuroField", "Form", "MultiCheckboxField", "Optional", "PercentField",
-           "StringField", "WholeNumberField", "euros_to_cents", "max_length", "options", "required"]
+__all__ = [
+    "REQUIRED",
+    "ChoiceField",
+    "DayField",
+    "EuroField",
+    "Form",
+    "MultiCheckboxField",
+    "Optional",
+    "PercentField",
+    "StringField",
+    "WholeNumberField",
+    "euros_to_cents",
+    "max_length",
+    "options",
+    "required",
+]

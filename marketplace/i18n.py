@@ -33,10 +33,20 @@ THEMES = {
     "onderwijs": _l("Education"),
     "gezond_opgroeien": _l("Growing up healthy"),
 }
-INITIATIVE_KINDS = {"initiative": _l("Social initiative"), "social_firm": _l("Social firm"),
-                    "sw_company": _l("Sheltered-work company (SW)")}
-NEED_KINDS = {"money": _l("Money"), "hours": _l("Hours"), "expertise": _l("Expertise"), "goods": _l("Goods"),
-              "internship": _l("Internship"), "job": _l("Job"), "purchase": _l("Purchase")}
+INITIATIVE_KINDS = {
+    "initiative": _l("Social initiative"),
+    "social_firm": _l("Social firm"),
+    "sw_company": _l("Sheltered-work company (SW)"),
+}
+NEED_KINDS = {
+    "money": _l("Money"),
+    "hours": _l("Hours"),
+    "expertise": _l("Expertise"),
+    "goods": _l("Goods"),
+    "internship": _l("Internship"),
+    "job": _l("Job"),
+    "purchase": _l("Purchase"),
+}
 NEED_UNITS = {"cents": _l("euro"), "hours": _l("hours"), "days": _l("days"), "places": _l("places")}
 LIFE_PHASES = {"plan": _l("Plan"), "start": _l("Start"), "growth": _l("Growth")}
 TARGET_GROUPS = {
@@ -51,24 +61,58 @@ TARGET_GROUPS = {
     "statushouders": _l("Statushouders (refugees with a permit)"),
     "ouderen_50plus": _l("People over 50"),
 }
-MATCH_STATUSES = {"proposed": _l("Proposed"), "approved": _l("Approved"), "rejected": _l("Rejected"),
-                  "changes_requested": _l("Changes requested"), "delivered": _l("Delivered"),
-                  "cancelled": _l("Cancelled")}
-ROUTES = {"paid_work": _l("Paid work"), "labour_participation": _l("Labour participation"),
-          "social_domain": _l("Social-domain contribution"), "social_enterprise": _l("Enterprising socially (PSO)")}
-BLOCK_UNITS = {"fte_year": _l("per person-year (36 h/week)"), "internship_year": _l("per internship year"),
-               "hour": _l("per employee-hour"), "day": _l("per day"), "euro_spent": _l("share of the amount spent"),
-               "by_agreement": _l("by agreement"), "certificate": _l("PSO certificate"), "bonus": _l("bonus")}
-ROLES = {"company": _l("Company"), "initiative": _l("Initiative"), "officer": _l("Officer"), "admin": _l("Admin")}
-GOVERNMENT_KINDS = {"municipality": _l("Municipality"), "province": _l("Province"), "region": _l("Region"),
-                    "ministry": _l("Ministry")}
-PSO_LEVELS = {"aspirant": _l("Aspirant"), "trede_1": _l("Step 1"), "trede_2": _l("Step 2"), "trede_3": _l("Step 3"),
-              "30plus": _l("30+")}
+MATCH_STATUSES = {
+    "proposed": _l("Proposed"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "changes_requested": _l("Changes requested"),
+    "delivered": _l("Delivered"),
+    "cancelled": _l("Cancelled"),
+}
+ROUTES = {
+    "paid_work": _l("Paid work"),
+    "labour_participation": _l("Labour participation"),
+    "social_domain": _l("Social-domain contribution"),
+    "social_enterprise": _l("Enterprising socially (PSO)"),
+}
+BLOCK_UNITS = {
+    "fte_year": _l("per person-year (36 h/week)"),
+    "internship_year": _l("per internship year"),
+    "hour": _l("per employee-hour"),
+    "day": _l("per day"),
+    "euro_spent": _l("share of the amount spent"),
+    "by_agreement": _l("by agreement"),
+    "certificate": _l("PSO certificate"),
+    "bonus": _l("bonus"),
+}
+ROLES = {
+    "company": _l("Company"),
+    "initiative": _l("Initiative"),
+    "officer": _l("Officer"),
+    "admin": _l("Admin"),
+}
+GOVERNMENT_KINDS = {
+    "municipality": _l("Municipality"),
+    "province": _l("Province"),
+    "region": _l("Region"),
+    "ministry": _l("Ministry"),
+}
+PSO_LEVELS = {
+    "aspirant": _l("Aspirant"),
+    "trede_1": _l("Step 1"),
+    "trede_2": _l("Step 2"),
+    "trede_3": _l("Step 3"),
+    "30plus": _l("30+"),
+}
 AUDIT_ACTIONS = {
-    "match.pledged": _l("pledged"), "match.pledged_from_plan": _l("pledged as part of a plan"),
-    "match.approved": _l("approved"), "match.rejected": _l("rejected"),
-    "match.changes_requested": _l("changes requested"), "match.resubmitted": _l("changed and resubmitted"),
-    "match.cancelled": _l("cancelled"), "match.delivered": _l("delivery confirmed"),
+    "match.pledged": _l("pledged"),
+    "match.pledged_from_plan": _l("pledged as part of a plan"),
+    "match.approved": _l("approved"),
+    "match.rejected": _l("rejected"),
+    "match.changes_requested": _l("changes requested"),
+    "match.resubmitted": _l("changed and resubmitted"),
+    "match.cancelled": _l("cancelled"),
+    "match.delivered": _l("delivery confirmed"),
 }
 
 

@@ -92,7 +92,9 @@ def contract_totals(session: Session, contracts: Sequence[Contract]) -> dict[int
     if ids:
         rows = session.exec(
             select(Match.contract_id, Match.status, func.sum(Match.value_cents), func.count())
-            .where(col(Match.contract_id).in_(ids)).group_by(Match.contract_id, Match.status)).all()
+            .where(col(Match.contract_id).in_(ids))
+            .group_by(Match.contract_id, Match.status)
+        ).all()
         for contract_id, status, total, count in rows:
             # Each match counts once for the small-contract rule: spread the sum over its count.
             values = [0] * (int(count) - 1) + [int(total or 0)]
@@ -108,18 +110,27 @@ def contract_rows(session: Session, contracts: Sequence[Contract]) -> list[Contr
     govs = _by_id(session, Government, (c.government_id for c in contracts))
     companies = _by_id(session, Company, (c.company_id for c in contracts))
     all_totals = contract_totals(session, contracts)
-    return [ContractRow(c, govs[c.government_id], companies[c.company_id], all_totals[c.id or 0]) for c in contracts]
+    return [
+        ContractRow(c, govs[c.government_id], companies[c.company_id], all_totals[c.id or 0])
+        for c in contracts
+    ]
 
 
 def contracts_for_company(session: Session, company_id: int) -> list[ContractRow]:
-    contracts = session.exec(select(Contract).where(Contract.company_id == company_id)
-                             .order_by(col(Contract.end_date))).all()
+    contracts = session.exec(
+        select(Contract).where(Contract.company_id == company_id).order_by(col(Contract.end_date))
+    ).all()
     return contract_rows(session, contracts)
 
 
-def contracts_for_government(session: Session, government_id: int, *, page: int = 1, per_page: int = 20) -> Page:
-    stmt = (select(Contract).where(Contract.government_id == government_id)
-            .order_by(col(Contract.award_date).desc(), col(Contract.id)))
+def contracts_for_government(
+    session: Session, government_id: int, *, page: int = 1, per_page: int = 20
+) -> Page:
+    stmt = (
+        select(Contract)
+        .where(Contract.government_id == government_id)
+        .order_by(col(Contract.award_date).desc(), col(Contract.id))
+    )
     contracts, total = paginate(session, stmt, page, per_page)
     return Page(contract_rows(session, contracts), page, per_page, total)
 
@@ -149,34 +160,55 @@ def match_rows(session: Session, matches: Sequence[Match]) -> list[MatchRow]:
     out = []
     for m in matches:
         c = contracts[m.contract_id]
-        out.append(MatchRow(m, c, companies[c.company_id], govs[c.government_id], blocks[m.block_id],
-                            inits.get(m.initiative_id or -1), needs.get(m.need_id or -1), tables.get(m.table_id)))
+        out.append(
+            MatchRow(
+                m,
+                c,
+                companies[c.company_id],
+                govs[c.government_id],
+                blocks[m.block_id],
+                inits.get(m.initiative_id or -1),
+                needs.get(m.need_id or -1),
+                tables.get(m.table_id),
+            )
+        )
     return out
 
 
 def matches_for_contract(session: Session, contract_id: int) -> list[MatchRow]:
-    matches = session.exec(select(Match).where(Match.contract_id == contract_id)
-                           .order_by(col(Match.created_at).desc(), col(Match.id).desc())).all()
+    matches = session.exec(
+        select(Match)
+        .where(Match.contract_id == contract_id)
+        .order_by(col(Match.created_at).desc(), col(Match.id).desc())
+    ).all()
     return match_rows(session, matches)
 
 
 def officer_queue(session: Session, government_id: int, *, page: int = 1, per_page: int = 20) -> Page:
     """Proposed matches of the government's contracts, oldest first."""
-    stmt = (select(Match).join(Contract, col(Contract.id) == Match.contract_id)
-            .where(Contract.government_id == government_id, Match.status == MatchStatus.PROPOSED)
-            .order_by(col(Match.created_at), col(Match.id)))
+    stmt = (
+        select(Match)
+        .join(Contract, col(Contract.id) == Match.contract_id)
+        .where(Contract.government_id == government_id, Match.status == MatchStatus.PROPOSED)
+        .order_by(col(Match.created_at), col(Match.id))
+    )
     matches, total = paginate(session, stmt, page, per_page)
     return Page(match_rows(session, matches), page, per_page, total)
 
 
-def matches_for_government(session: Session, government_id: int, *, status: str | None = None,
-                           page: int = 1, per_page: int = 20) -> Page:
-    base = (select(Match).join(Contract, col(Contract.id) == Match.contract_id)
-            .where(Contract.government_id == government_id))
+def matches_for_government(
+    session: Session, government_id: int, *, status: str | None = None, page: int = 1, per_page: int = 20
+) -> Page:
+    base = (
+        select(Match)
+        .join(Contract, col(Contract.id) == Match.contract_id)
+        .where(Contract.government_id == government_id)
+    )
     if status:
         base = base.where(Match.status == status)
-    matches, total = paginate(session, base.order_by(col(Match.updated_at).desc(), col(Match.id).desc()),
-                              page, per_page)
+    matches, total = paginate(
+        session, base.order_by(col(Match.updated_at).desc(), col(Match.id).desc()), page, per_page
+    )
     return Page(match_rows(session, matches), page, per_page, total)
 
 
@@ -188,7 +220,11 @@ def match_for_user(session: Session, user: User, match_id: int) -> MatchRow | No
     row = match_rows(session, [match])[0]
     allowed = (
         (user.role == "company" and row.contract.company_id == user.company_id)
-        or (user.role == "initiative" and match.initiative_id is not None and match.initiative_id == user.initiative_id)
+        or (
+            user.role == "initiative"
+            and match.initiative_id is not None
+            and match.initiative_id == user.initiative_id
+        )
         or (user.role == "officer" and row.contract.government_id == user.government_id)
         or user.role == "admin"
     )
@@ -196,20 +232,27 @@ def match_for_user(session: Session, user: User, match_id: int) -> MatchRow | No
 
 
 def pledges_for_initiative(session: Session, initiative_id: int) -> list[MatchRow]:
-    matches = session.exec(select(Match).where(Match.initiative_id == initiative_id)
-                           .order_by(col(Match.updated_at).desc(), col(Match.id).desc())).all()
+    matches = session.exec(
+        select(Match)
+        .where(Match.initiative_id == initiative_id)
+        .order_by(col(Match.updated_at).desc(), col(Match.id).desc())
+    ).all()
     return match_rows(session, matches)
 
 
 def match_history(session: Session, match_id: int) -> list[tuple[AuditEvent, User | None]]:
-    events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "match",
-                                                   AuditEvent.entity_id == match_id)
-                          .order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "match", AuditEvent.entity_id == match_id)
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all()
     actors = _by_id(session, User, (e.actor_id for e in events))
     return [(e, actors.get(e.actor_id or -1)) for e in events]
 
 
-def open_capacities(session: Session, needs: Sequence[Need], *, excluding_match: int | None = None) -> dict[int, int]:
+def open_capacities(
+    session: Session, needs: Sequence[Need], *, excluding_match: int | None = None
+) -> dict[int, int]:
     """What is still open on each need: its quantity less what holding matches take (one grouped query).
 
     `excluding_match` leaves one match out, for a pledge that is being changed.
@@ -217,8 +260,9 @@ def open_capacities(session: Session, needs: Sequence[Need], *, excluding_match:
     ids = [n.id for n in needs]
     taken: dict[int, int] = {}
     if ids:
-        stmt = (select(Match.need_id, func.sum(Match.quantity))
-                .where(col(Match.need_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES)))
+        stmt = select(Match.need_id, func.sum(Match.quantity)).where(
+            col(Match.need_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES)
+        )
         if excluding_match is not None:
             stmt = stmt.where(Match.id != excluding_match)
         rows = session.exec(stmt.group_by(Match.need_id)).all()
@@ -232,9 +276,13 @@ def open_capacity(session: Session, need: Need, *, excluding_match: int | None =
 
 def is_eligible(session: Session, government_id: int, initiative_id: int) -> bool:
     """Whether the government counts contributions to this initiative (an active eligibility)."""
-    row = session.exec(select(Eligibility.id).where(
-        Eligibility.government_id == government_id, Eligibility.initiative_id == initiative_id,
-        col(Eligibility.active).is_(True))).first()
+    row = session.exec(
+        select(Eligibility.id).where(
+            Eligibility.government_id == government_id,
+            Eligibility.initiative_id == initiative_id,
+            col(Eligibility.active).is_(True),
+        )
+    ).first()
     return row is not None
 
 
@@ -248,23 +296,40 @@ def needs_of(session: Session, initiative_id: int, *, only_open: bool = False) -
 
 
 def handprint(session: Session, initiative_id: int) -> list[HandprintScore]:
-    return list(session.exec(select(HandprintScore).where(HandprintScore.initiative_id == initiative_id)).all())
+    return list(
+        session.exec(select(HandprintScore).where(HandprintScore.initiative_id == initiative_id)).all()
+    )
 
 
 def eligible_governments(session: Session, initiative_id: int) -> list[Government]:
-    return list(session.exec(select(Government).join(Eligibility, col(Eligibility.government_id) == Government.id)
-                             .where(Eligibility.initiative_id == initiative_id, col(Eligibility.active).is_(True))
-                             .order_by(col(Government.name))).all())
+    return list(
+        session.exec(
+            select(Government)
+            .join(Eligibility, col(Eligibility.government_id) == Government.id)
+            .where(Eligibility.initiative_id == initiative_id, col(Eligibility.active).is_(True))
+            .order_by(col(Government.name))
+        ).all()
+    )
 
 
 def eligible_initiative_ids(session: Session, government_id: int) -> set[int]:
-    return set(session.exec(select(Eligibility.initiative_id).where(
-        Eligibility.government_id == government_id, col(Eligibility.active).is_(True))).all())
+    return set(
+        session.exec(
+            select(Eligibility.initiative_id).where(
+                Eligibility.government_id == government_id, col(Eligibility.active).is_(True)
+            )
+        ).all()
+    )
 
 
 def blocks_of(session: Session, table_id: int) -> list[BuildingBlock]:
-    return list(session.exec(select(BuildingBlock).where(BuildingBlock.table_id == table_id)
-                             .order_by(col(BuildingBlock.route), col(BuildingBlock.id))).all())
+    return list(
+        session.exec(
+            select(BuildingBlock)
+            .where(BuildingBlock.table_id == table_id)
+            .order_by(col(BuildingBlock.route), col(BuildingBlock.id))
+        ).all()
+    )
 
 
 @dataclass
@@ -286,18 +351,31 @@ def catalogue_from_db(session: Session, f: CatalogueFilters, *, page: int = 1, p
         stmt = stmt.where(Initiative.kind == f.kind)
     if f.q:
         like = f"%{f.q.strip()[:100]}%"
-        stmt = stmt.where(col(Initiative.name).ilike(like) | col(Initiative.summary).ilike(like)
-                          | col(Initiative.description).ilike(like))
+        stmt = stmt.where(
+            col(Initiative.name).ilike(like)
+            | col(Initiative.summary).ilike(like)
+            | col(Initiative.description).ilike(like)
+        )
     if f.theme:
-        stmt = stmt.where(col(Initiative.id).in_(select(HandprintScore.initiative_id)
-                                                 .where(HandprintScore.theme == f.theme)))
+        stmt = stmt.where(
+            col(Initiative.id).in_(
+                select(HandprintScore.initiative_id).where(HandprintScore.theme == f.theme)
+            )
+        )
     if f.need_kind:
-        stmt = stmt.where(col(Initiative.id).in_(select(Need.initiative_id)
-                                                 .where(Need.kind == f.need_kind, Need.status == "open")))
+        stmt = stmt.where(
+            col(Initiative.id).in_(
+                select(Need.initiative_id).where(Need.kind == f.need_kind, Need.status == "open")
+            )
+        )
     if f.government:
-        stmt = stmt.where(col(Initiative.id).in_(
-            select(Eligibility.initiative_id).join(Government, col(Government.id) == Eligibility.government_id)
-            .where(Government.slug == f.government, col(Eligibility.active).is_(True))))
+        stmt = stmt.where(
+            col(Initiative.id).in_(
+                select(Eligibility.initiative_id)
+                .join(Government, col(Government.id) == Eligibility.government_id)
+                .where(Government.slug == f.government, col(Eligibility.active).is_(True))
+            )
+        )
     items, total = paginate(session, stmt.order_by(col(Initiative.name), col(Initiative.id)), page, per_page)
     return Page(items, page, per_page, total)
 

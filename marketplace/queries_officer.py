@@ -37,35 +37,58 @@ class EligibilityRow:
         return self.eligibility is not None and self.eligibility.active
 
 
-def initiatives_for_eligibility(session: Session, government_id: int, *, q: str = "", municipality: str = "",
-                                status: str = "", page: int = 1, per_page: int = 20) -> Page:
+def initiatives_for_eligibility(
+    session: Session,
+    government_id: int,
+    *,
+    q: str = "",
+    municipality: str = "",
+    status: str = "",
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
     """Every published initiative with whether it counts for the government (filterable, paginated)."""
     stmt = select(Initiative).where(col(Initiative.published).is_(True))
     if municipality:
         stmt = stmt.where(Initiative.municipality == municipality[:100])
     if q.strip():
         stmt = stmt.where(col(Initiative.name).ilike(f"%{q.strip()[:100]}%"))
-    active_ids = select(Eligibility.initiative_id).where(Eligibility.government_id == government_id,
-                                                         col(Eligibility.active).is_(True))
+    active_ids = select(Eligibility.initiative_id).where(
+        Eligibility.government_id == government_id, col(Eligibility.active).is_(True)
+    )
     if status == "eligible":
         stmt = stmt.where(col(Initiative.id).in_(active_ids))
     elif status == "not_eligible":
         stmt = stmt.where(col(Initiative.id).not_in(active_ids))
     inits, total = paginate(session, stmt.order_by(col(Initiative.name), col(Initiative.id)), page, per_page)
     ids = [i.id for i in inits]
-    rows = session.exec(select(Eligibility).where(Eligibility.government_id == government_id,
-                                                  col(Eligibility.initiative_id).in_(ids))).all() if ids else []
+    rows = (
+        session.exec(
+            select(Eligibility).where(
+                Eligibility.government_id == government_id, col(Eligibility.initiative_id).in_(ids)
+            )
+        ).all()
+        if ids
+        else []
+    )
     by_init = {e.initiative_id: e for e in rows}
     return Page([EligibilityRow(i, by_init.get(i.id or 0)) for i in inits], page, per_page, total)
 
 
 def eligibility_counts(session: Session, government_id: int) -> dict[str, int]:
-    published = session.exec(select(func.count()).select_from(Initiative)
-                             .where(col(Initiative.published).is_(True))).one()
-    eligible = session.exec(select(func.count()).select_from(Eligibility).join(
-        Initiative, col(Initiative.id) == Eligibility.initiative_id).where(
-        Eligibility.government_id == government_id, col(Eligibility.active).is_(True),
-        col(Initiative.published).is_(True))).one()
+    published = session.exec(
+        select(func.count()).select_from(Initiative).where(col(Initiative.published).is_(True))
+    ).one()
+    eligible = session.exec(
+        select(func.count())
+        .select_from(Eligibility)
+        .join(Initiative, col(Initiative.id) == Eligibility.initiative_id)
+        .where(
+            Eligibility.government_id == government_id,
+            col(Eligibility.active).is_(True),
+            col(Initiative.published).is_(True),
+        )
+    ).one()
     return {"published": int(published), "eligible": int(eligible)}
 
 
@@ -75,8 +98,12 @@ def companies_by_name(session: Session) -> list[Company]:
 
 def match_status_counts(session: Session, government_id: int) -> dict[str, int]:
     """How many of the government's matches are in each status."""
-    rows = session.exec(select(Match.status, func.count()).join(Contract, col(Contract.id) == Match.contract_id)
-                        .where(Contract.government_id == government_id).group_by(Match.status)).all()
+    rows = session.exec(
+        select(Match.status, func.count())
+        .join(Contract, col(Contract.id) == Match.contract_id)
+        .where(Contract.government_id == government_id)
+        .group_by(Match.status)
+    ).all()
     return {status: int(n) for status, n in rows}
 
 
@@ -109,17 +136,33 @@ def governments_overview(session: Session) -> list[GovernmentRow]:
         n_tables[t.government_id] += 1
     contracts = _count_by(session, Contract.government_id)
     officers = _count_by(session, User.government_id, User.role == "officer")
-    return [GovernmentRow(g, latest.get(g.id or 0), n_tables[g.id or 0], contracts.get(g.id, 0),
-                          officers.get(g.id, 0)) for g in govs]
+    return [
+        GovernmentRow(
+            g, latest.get(g.id or 0), n_tables[g.id or 0], contracts.get(g.id, 0), officers.get(g.id, 0)
+        )
+        for g in govs
+    ]
 
 
-def tables_with_blocks(session: Session, government_id: int) -> list[tuple[ValuationTable, list[BuildingBlock]]]:
+def tables_with_blocks(
+    session: Session, government_id: int
+) -> list[tuple[ValuationTable, list[BuildingBlock]]]:
     """The government's table versions, newest first, each with its blocks (one query for all blocks)."""
-    tables = session.exec(select(ValuationTable).where(ValuationTable.government_id == government_id)
-                          .order_by(col(ValuationTable.version).desc())).all()
+    tables = session.exec(
+        select(ValuationTable)
+        .where(ValuationTable.government_id == government_id)
+        .order_by(col(ValuationTable.version).desc())
+    ).all()
     ids = [t.id for t in tables]
-    blocks = session.exec(select(BuildingBlock).where(col(BuildingBlock.table_id).in_(ids))
-                          .order_by(col(BuildingBlock.route), col(BuildingBlock.id))).all() if ids else []
+    blocks = (
+        session.exec(
+            select(BuildingBlock)
+            .where(col(BuildingBlock.table_id).in_(ids))
+            .order_by(col(BuildingBlock.route), col(BuildingBlock.id))
+        ).all()
+        if ids
+        else []
+    )
     by_table: dict[int, list[BuildingBlock]] = {}
     for b in blocks:
         by_table.setdefault(b.table_id, []).append(b)
@@ -131,8 +174,12 @@ def admin_counts(session: Session) -> dict[str, Any]:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
     return {
-        "governments": count(Government), "tables": count(ValuationTable), "companies": count(Company),
-        "initiatives": count(Initiative), "contracts": count(Contract), "users": count(User),
+        "governments": count(Government),
+        "tables": count(ValuationTable),
+        "companies": count(Company),
+        "initiatives": count(Initiative),
+        "contracts": count(Contract),
+        "users": count(User),
         "users_by_role": _count_by(session, User.role),
         "matches_by_status": _count_by(session, Match.status),
     }
@@ -157,8 +204,11 @@ def users_page(session: Session, *, role: str = "", q: str = "", page: int = 1, 
     govs = _by_id(session, Government, (u.government_id for u in users))
     rows = []
     for u in users:
-        org = (companies.get(u.company_id or -1) or inits.get(u.initiative_id or -1)
-               or govs.get(u.government_id or -1))
+        org = (
+            companies.get(u.company_id or -1)
+            or inits.get(u.initiative_id or -1)
+            or govs.get(u.government_id or -1)
+        )
         rows.append(UserRow(u, org.name if org is not None else ""))
     return Page(rows, page, per_page, total)
 
@@ -167,6 +217,10 @@ def organisations(session: Session) -> dict[str, list[tuple[int, str]]]:
     """Choices for the user form: (id, name) of companies, initiatives and governments."""
     return {
         "company": [(c.id or 0, f"{c.name} (KvK {c.kvk})") for c in companies_by_name(session)],
-        "initiative": [(i.id or 0, i.name) for i in session.exec(select(Initiative).order_by(col(Initiative.name))).all()],
-        "officer": [(g.id or 0, g.name) for g in session.exec(select(Government).order_by(col(Government.name))).all()],
+        "initiative": [
+            (i.id or 0, i.name) for i in session.exec(select(Initiative).order_by(col(Initiative.name))).all()
+        ],
+        "officer": [
+            (g.id or 0, g.name) for g in session.exec(select(Government).order_by(col(Government.name))).all()
+        ],
     }

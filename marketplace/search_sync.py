@@ -45,9 +45,13 @@ def get_backend(app: Flask | None = None) -> SearchBackend:
     backend = app.extensions.get("srx.search")
     if backend is None:
         cfg = app.config
-        backend = make_backend(cfg["SEARCH_BACKEND"], sqlite_path=cfg["SEARCH_SQLITE_PATH"],
-                               meili_url=cfg["MEILI_URL"], meili_key=cfg["MEILI_KEY"],
-                               index_name=cfg["MEILI_INDEX"])
+        backend = make_backend(
+            cfg["SEARCH_BACKEND"],
+            sqlite_path=cfg["SEARCH_SQLITE_PATH"],
+            meili_url=cfg["MEILI_URL"],
+            meili_key=cfg["MEILI_KEY"],
+            index_name=cfg["MEILI_INDEX"],
+        )
         try:
             backend.setup()
             if backend.name == "fts5":
@@ -73,10 +77,11 @@ def _rebuild_if_empty(app: Flask, backend: SearchBackend) -> None:
 
 
 def _eligible_slugs(session: Session, initiative_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    rows = session.exec(select(Eligibility.initiative_id, Government.slug)
-                        .join(Government, col(Government.id) == Eligibility.government_id)
-                        .where(col(Eligibility.initiative_id).in_(initiative_ids),
-                               col(Eligibility.active).is_(True))).all()
+    rows = session.exec(
+        select(Eligibility.initiative_id, Government.slug)
+        .join(Government, col(Government.id) == Eligibility.government_id)
+        .where(col(Eligibility.initiative_id).in_(initiative_ids), col(Eligibility.active).is_(True))
+    ).all()
     out: dict[int, list[str]] = {}
     for iid, slug in rows:
         out.setdefault(iid, []).append(slug)
@@ -102,31 +107,57 @@ def initiative_documents(session: Session, initiatives: Sequence[Initiative]) ->
             continue
         iid = ini.id or 0
         common: dict[str, Any] = dict(
-            kind=ini.kind, municipality=ini.municipality, region=ini.neighbourhood,
-            target_groups=tuple(ini.target_groups), eligible_for=eligible.get(iid, ()), lat=ini.lat, lon=ini.lon,
-            initiative_id=iid)
+            kind=ini.kind,
+            municipality=ini.municipality,
+            region=ini.neighbourhood,
+            target_groups=tuple(ini.target_groups),
+            eligible_for=eligible.get(iid, ()),
+            lat=ini.lat,
+            lon=ini.lon,
+            initiative_id=iid,
+        )
         open_needs = needs.get(iid, [])
-        docs.append(Document(
-            id=f"initiative:{iid}", type="initiative", title=ini.name,
-            text=f"{ini.summary}\n{ini.description}", need_kinds=tuple(sorted({n.kind for n in open_needs})),
-            themes=tuple(sorted(themes.get(iid, []))), payload={"slug": ini.slug, "summary": ini.summary},
-            **common))
+        docs.append(
+            Document(
+                id=f"initiative:{iid}",
+                type="initiative",
+                title=ini.name,
+                text=f"{ini.summary}\n{ini.description}",
+                need_kinds=tuple(sorted({n.kind for n in open_needs})),
+                themes=tuple(sorted(themes.get(iid, []))),
+                payload={"slug": ini.slug, "summary": ini.summary},
+                **common,
+            )
+        )
         for n in open_needs:
-            docs.append(Document(
-                id=f"need:{n.id}", type="need", title=n.title, text=f"{n.description}\n{ini.name}",
-                need_kinds=(n.kind,), themes=tuple(n.themes) or tuple(sorted(themes.get(iid, []))),
-                deadline=n.deadline.isoformat() if n.deadline else None,
-                payload={"slug": ini.slug, "initiative": ini.name, "reference": n.reference, "need_id": n.id,
-                         "unit": n.unit},
-                **common))
+            docs.append(
+                Document(
+                    id=f"need:{n.id}",
+                    type="need",
+                    title=n.title,
+                    text=f"{n.description}\n{ini.name}",
+                    need_kinds=(n.kind,),
+                    themes=tuple(n.themes) or tuple(sorted(themes.get(iid, []))),
+                    deadline=n.deadline.isoformat() if n.deadline else None,
+                    payload={
+                        "slug": ini.slug,
+                        "initiative": ini.name,
+                        "reference": n.reference,
+                        "need_id": n.id,
+                        "unit": n.unit,
+                    },
+                    **common,
+                )
+            )
     return docs
 
 
 def all_documents(session: Session, batch: int = 500) -> Iterator[Document]:
     last = 0
     while True:
-        chunk = session.exec(select(Initiative).where(col(Initiative.id) > last)
-                             .order_by(col(Initiative.id)).limit(batch)).all()
+        chunk = session.exec(
+            select(Initiative).where(col(Initiative.id) > last).order_by(col(Initiative.id)).limit(batch)
+        ).all()
         if not chunk:
             return
         yield from initiative_documents(session, chunk)
@@ -136,15 +167,21 @@ def all_documents(session: Session, batch: int = 500) -> Iterator[Document]:
 def count_documents(session: Session) -> int:
     from sqlalchemy import func
 
-    n_init = session.exec(select(func.count()).select_from(Initiative).where(col(Initiative.published).is_(True))).one()
+    n_init = session.exec(
+        select(func.count()).select_from(Initiative).where(col(Initiative.published).is_(True))
+    ).one()
     n_need = session.exec(select(func.count()).select_from(Need).where(Need.status == "open")).one()
     return int(n_init) + int(n_need)
 
 
 def sync_pending(session: Session, backend: SearchBackend, *, limit: int = 1000) -> tuple[int, int]:
     """Apply pending outbox rows to the index; returns (applied, still pending)."""
-    rows = session.exec(select(Outbox).where(Outbox.topic == "search", col(Outbox.processed_at).is_(None))
-                        .order_by(col(Outbox.id)).limit(limit)).all()
+    rows = session.exec(
+        select(Outbox)
+        .where(Outbox.topic == "search", col(Outbox.processed_at).is_(None))
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    ).all()
     if not rows:
         return 0, 0
     # A need change re-indexes its initiative too: the initiative document lists open need kinds.
@@ -161,8 +198,9 @@ def sync_pending(session: Session, backend: SearchBackend, *, limit: int = 1000)
     # Whatever no longer yields a document (closed need, unpublished initiative) leaves the index.
     gone = [f"need:{n}" for n in need_ids if f"need:{n}" not in present]
     gone += [f"initiative:{i}" for i in initiative_ids if f"initiative:{i}" not in present]
-    closed = session.exec(select(Need.id).where(col(Need.initiative_id).in_(initiative_ids),
-                                                Need.status != "open")).all()
+    closed = session.exec(
+        select(Need.id).where(col(Need.initiative_id).in_(initiative_ids), Need.status != "open")
+    ).all()
     gone += [f"need:{n}" for n in closed]
     try:
         if docs:
@@ -189,8 +227,11 @@ def reindex(session: Session, backend: SearchBackend, progress: Callable[[int], 
     started = utcnow()
     total = count_documents(session)
     n = backend.reindex(all_documents(session), total=total, progress=progress)
-    for r in session.exec(select(Outbox).where(Outbox.topic == "search", col(Outbox.processed_at).is_(None),
-                                               Outbox.created_at <= started)).all():
+    for r in session.exec(
+        select(Outbox).where(
+            Outbox.topic == "search", col(Outbox.processed_at).is_(None), Outbox.created_at <= started
+        )
+    ).all():
         r.processed_at = utcnow()
         session.add(r)
     session.commit()
@@ -200,5 +241,10 @@ def reindex(session: Session, backend: SearchBackend, progress: Callable[[int], 
 def pending_count(session: Session) -> int:
     from sqlalchemy import func
 
-    return int(session.exec(select(func.count()).select_from(Outbox)
-                            .where(Outbox.topic == "search", col(Outbox.processed_at).is_(None))).one())
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Outbox)
+            .where(Outbox.topic == "search", col(Outbox.processed_at).is_(None))
+        ).one()
+    )

@@ -47,8 +47,9 @@ def _read(folder: Path, name: str, key: str) -> list[dict[str, Any]]:
     return rows
 
 
-def load_seeds(session: Session, folder: Path, *, if_empty: bool = False,
-               progress: Callable[[str], None] | None = None) -> dict[str, int] | None:
+def load_seeds(
+    session: Session, folder: Path, *, if_empty: bool = False, progress: Callable[[str], None] | None = None
+) -> dict[str, int] | None:
     """Load governments, initiatives, companies (with contracts and matches) and users."""
     say = progress or (lambda _msg: None)
     if not folder.is_dir():
@@ -68,8 +69,9 @@ def load_seeds(session: Session, folder: Path, *, if_empty: bool = False,
         users = _load_users(session, _read(folder, "users.yaml", "users"), govs, companies, inits)
         counts["users"] = len(users)
         say(f"companies: {len(companies)}, users: {len(users)}")
-        contracts, matches = _load_contracts(session, _read(folder, "companies.yaml", "companies"),
-                                             govs, companies, inits, needs, users)
+        contracts, matches = _load_contracts(
+            session, _read(folder, "companies.yaml", "companies"), govs, companies, inits, needs, users
+        )
         counts["contracts"], counts["matches"] = contracts, matches
         say(f"contracts: {contracts}, matches: {matches}")
     except (KeyError, TypeError, ValueError) as exc:
@@ -82,31 +84,52 @@ def _load_governments(session: Session, rows: list[dict[str, Any]]) -> dict[str,
     for row in rows:
         policy = row.get("policy", {})
         gov = Government(
-            slug=row["slug"], name=row["name"], kind=row.get("kind", "municipality"),
-            municipality=row.get("municipality", ""), lat=row.get("lat"), lon=row.get("lon"),
-            percentage_bp=policy.get("percentage_bp", 500), threshold_cents=policy.get("threshold_cents", 0),
-            cap_cents=policy.get("cap_cents"), basis=policy.get("basis", "contract_sum"),
+            slug=row["slug"],
+            name=row["name"],
+            kind=row.get("kind", "municipality"),
+            municipality=row.get("municipality", ""),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
+            percentage_bp=policy.get("percentage_bp", 500),
+            threshold_cents=policy.get("threshold_cents", 0),
+            cap_cents=policy.get("cap_cents"),
+            basis=policy.get("basis", "contract_sum"),
             small_contract_rule=policy.get("small_contract_rule", "one_social_activity"),
             pso_reduction_bp=policy.get("pso_reduction_bp") or {},
             priority_themes=policy.get("priority_themes") or [],
-            route_order=policy.get("route_order") or ["paid_work", "labour_participation", "social_domain",
-                                                       "social_enterprise"],
-            regions=policy.get("regions") or [], notes=policy.get("notes") or row.get("notes") or "",
+            route_order=policy.get("route_order")
+            or ["paid_work", "labour_participation", "social_domain", "social_enterprise"],
+            regions=policy.get("regions") or [],
+            notes=policy.get("notes") or row.get("notes") or "",
         )
         session.add(gov)
         session.flush()
         for trow in row.get("tables", []):
             table = ValuationTable(
-                government_id=gov.id or 0, version=trow["version"], name=trow["name"],
-                effective_from=_date(trow["effective_from"]), effective_to=_date(trow.get("effective_to")),
-                source=trow.get("source") or "", assumption=trow.get("assumption"))
+                government_id=gov.id or 0,
+                version=trow["version"],
+                name=trow["name"],
+                effective_from=_date(trow["effective_from"]),
+                effective_to=_date(trow.get("effective_to")),
+                source=trow.get("source") or "",
+                assumption=trow.get("assumption"),
+            )
             session.add(table)
             session.flush()
             for brow in trow.get("blocks", []):
-                session.add(BuildingBlock(
-                    table_id=table.id or 0, code=brow["code"], route=brow["route"], label=brow["label"],
-                    unit=brow["unit"], value_cents=brow.get("value_cents"), percentage_bp=brow.get("percentage_bp"),
-                    max_months=brow.get("max_months"), target_group=brow.get("target_group")))
+                session.add(
+                    BuildingBlock(
+                        table_id=table.id or 0,
+                        code=brow["code"],
+                        route=brow["route"],
+                        label=brow["label"],
+                        unit=brow["unit"],
+                        value_cents=brow.get("value_cents"),
+                        percentage_bp=brow.get("percentage_bp"),
+                        max_months=brow.get("max_months"),
+                        target_group=brow.get("target_group"),
+                    )
+                )
         out[gov.slug] = gov
     session.flush()
     return out
@@ -118,33 +141,62 @@ def _date(value: Any) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _load_initiatives(session: Session, rows: list[dict[str, Any]], govs: dict[str, Government]
-                      ) -> tuple[dict[str, Initiative], dict[str, Need]]:
+def _load_initiatives(
+    session: Session, rows: list[dict[str, Any]], govs: dict[str, Government]
+) -> tuple[dict[str, Initiative], dict[str, Need]]:
     inits: dict[str, Initiative] = {}
     needs: dict[str, Need] = {}
     for row in rows:
         ini = Initiative(
-            slug=row["slug"], kind=row.get("kind", "initiative"), name=row["name"],
-            summary=row.get("summary", ""), description=row.get("description", ""),
-            municipality=row.get("municipality", ""), neighbourhood=row.get("neighbourhood", ""),
-            lat=row.get("lat"), lon=row.get("lon"), life_phase=row.get("life_phase", "start"),
-            website=row.get("website"), target_groups=row.get("target_groups") or [])
+            slug=row["slug"],
+            kind=row.get("kind", "initiative"),
+            name=row["name"],
+            summary=row.get("summary", ""),
+            description=row.get("description", ""),
+            municipality=row.get("municipality", ""),
+            neighbourhood=row.get("neighbourhood", ""),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
+            life_phase=row.get("life_phase", "start"),
+            website=row.get("website"),
+            target_groups=row.get("target_groups") or [],
+        )
         session.add(ini)
         session.flush()
         for h in row.get("handprint", []):
-            session.add(HandprintScore(initiative_id=ini.id or 0, theme=h["theme"], score=int(h["score"]),
-                                       yearly_value_cents=h.get("yearly_value_cents"),
-                                       indicator=h.get("indicator", "")))
+            session.add(
+                HandprintScore(
+                    initiative_id=ini.id or 0,
+                    theme=h["theme"],
+                    score=int(h["score"]),
+                    yearly_value_cents=h.get("yearly_value_cents"),
+                    indicator=h.get("indicator", ""),
+                )
+            )
         for slug in row.get("eligible_for", []):
             if slug not in govs:
                 raise SeedError(f"initiative {ini.slug}: unknown government '{slug}' in eligible_for")
-            session.add(Eligibility(government_id=govs[slug].id or 0, initiative_id=ini.id or 0,
-                                    since=date(2025, 1, 1), note="demo"))
+            session.add(
+                Eligibility(
+                    government_id=govs[slug].id or 0,
+                    initiative_id=ini.id or 0,
+                    since=date(2025, 1, 1),
+                    note="demo",
+                )
+            )
         for n in row.get("needs", []):
-            need = Need(reference=n["reference"], initiative_id=ini.id or 0, kind=n["kind"], title=n["title"],
-                        description=n.get("description", ""), themes=n.get("themes") or [],
-                        quantity=int(n["quantity"]), unit=n["unit"], deadline=_date(n.get("deadline")),
-                        status=n.get("status", "open"))
+            need = Need(
+                reference=n["reference"],
+                initiative_id=ini.id or 0,
+                kind=n["kind"],
+                title=n["title"],
+                description=n.get("description", ""),
+                themes=n.get("themes") or [],
+                quantity=int(n["quantity"]),
+                unit=n["unit"],
+                deadline=_date(n.get("deadline")),
+                status=n.get("status", "open"),
+            )
             session.add(need)
             needs[need.reference] = need
         inits[ini.slug] = ini
@@ -155,18 +207,31 @@ def _load_initiatives(session: Session, rows: list[dict[str, Any]], govs: dict[s
 def _load_companies(session: Session, rows: list[dict[str, Any]]) -> dict[str, Company]:
     out: dict[str, Company] = {}
     for row in rows:
-        company = Company(slug=row["slug"], name=row["name"], kvk=str(row["kvk"]), sector=row.get("sector", ""),
-                          city=row.get("city", ""), lat=row.get("lat"), lon=row.get("lon"),
-                          profile=row.get("profile", ""), interests=row.get("interests") or [],
-                          pso_level=row.get("pso_level"))
+        company = Company(
+            slug=row["slug"],
+            name=row["name"],
+            kvk=str(row["kvk"]),
+            sector=row.get("sector", ""),
+            city=row.get("city", ""),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
+            profile=row.get("profile", ""),
+            interests=row.get("interests") or [],
+            pso_level=row.get("pso_level"),
+        )
         session.add(company)
         out[company.slug] = company
     session.flush()
     return out
 
 
-def _load_users(session: Session, rows: list[dict[str, Any]], govs: dict[str, Government],
-                companies: dict[str, Company], inits: dict[str, Initiative]) -> list[User]:
+def _load_users(
+    session: Session,
+    rows: list[dict[str, Any]],
+    govs: dict[str, Government],
+    companies: dict[str, Company],
+    inits: dict[str, Initiative],
+) -> list[User]:
     users = []
     hashes: dict[str, str] = {}
     for row in rows:
@@ -174,8 +239,13 @@ def _load_users(session: Session, rows: list[dict[str, Any]], govs: dict[str, Go
         # The demo reuses few passwords; hash each once.
         if password not in hashes:
             hashes[password] = hash_password(password)
-        user = User(email=row["email"].lower(), name=row.get("name", ""), role=row["role"],
-                    password_hash=hashes[password], locale=row.get("locale", "nl"))
+        user = User(
+            email=row["email"].lower(),
+            name=row.get("name", ""),
+            role=row["role"],
+            password_hash=hashes[password],
+            locale=row.get("locale", "nl"),
+        )
         if row["role"] == "officer":
             user.government_id = govs[row["government"]].id
         elif row["role"] == "company":
@@ -197,9 +267,15 @@ def _actor(users: list[User], role: str, **org: int | None) -> User:
     return User(id=None, email="seed@srx.local", role=role, password_hash="!", **org)
 
 
-def _load_contracts(session: Session, rows: list[dict[str, Any]], govs: dict[str, Government],
-                    companies: dict[str, Company], inits: dict[str, Initiative], needs: dict[str, Need],
-                    users: list[User]) -> tuple[int, int]:
+def _load_contracts(
+    session: Session,
+    rows: list[dict[str, Any]],
+    govs: dict[str, Government],
+    companies: dict[str, Company],
+    inits: dict[str, Initiative],
+    needs: dict[str, Need],
+    users: list[User],
+) -> tuple[int, int]:
     n_contracts = n_matches = 0
     for row in rows:
         company = companies[row["slug"]]
@@ -207,9 +283,15 @@ def _load_contracts(session: Session, rows: list[dict[str, Any]], govs: dict[str
             gov = govs.get(c["government"])
             if gov is None:
                 raise SeedError(f"contract {c.get('reference')}: unknown government '{c['government']}'")
-            data = ContractInput(reference=str(c["reference"]), title=str(c["title"]), sum_cents=c["sum_cents"],
-                                 award_date=_date(c["award_date"]), end_date=_date(c["end_date"]),
-                                 company_id=company.id, labour_component_cents=c.get("labour_component_cents"))
+            data = ContractInput(
+                reference=str(c["reference"]),
+                title=str(c["title"]),
+                sum_cents=c["sum_cents"],
+                award_date=_date(c["award_date"]),
+                end_date=_date(c["end_date"]),
+                company_id=company.id,
+                labour_component_cents=c.get("labour_component_cents"),
+            )
             try:
                 contract = register_contract(session, actor=None, government=gov, data=data)
             except ServiceError as exc:
@@ -226,11 +308,17 @@ def _load_contracts(session: Session, rows: list[dict[str, Any]], govs: dict[str
                 if m.get("initiative") and initiative is None:
                     raise SeedError(f"{where}: unknown initiative '{m['initiative']}'")
                 req = pledges.PledgeRequest(
-                    contract_id=contract.id or 0, block_code=m["block"], quantity=m.get("quantity"),
+                    contract_id=contract.id or 0,
+                    block_code=m["block"],
+                    quantity=m.get("quantity"),
                     need_id=need.id if need else None,
                     initiative_id=initiative.id if initiative and not need else None,
-                    hours_per_week=m.get("hours_per_week"), months=m.get("months"), weeks=m.get("weeks"),
-                    bonuses=tuple(m.get("bonuses") or ()), note=m.get("note") or "")
+                    hours_per_week=m.get("hours_per_week"),
+                    months=m.get("months"),
+                    weeks=m.get("weeks"),
+                    bonuses=tuple(m.get("bonuses") or ()),
+                    note=m.get("note") or "",
+                )
                 try:
                     match = pledges.create_pledge(session, actor=company_user, req=req)
                     _advance(session, match.id or 0, m, company_user, officer, users)
@@ -240,8 +328,9 @@ def _load_contracts(session: Session, rows: list[dict[str, Any]], govs: dict[str
     return n_contracts, n_matches
 
 
-def _advance(session: Session, match_id: int, m: dict[str, Any], company_user: User, officer: User,
-             users: list[User]) -> None:
+def _advance(
+    session: Session, match_id: int, m: dict[str, Any], company_user: User, officer: User, users: list[User]
+) -> None:
     status = m.get("status", "proposed")
     reason = m.get("reason") or ""
     if status == "proposed":
@@ -253,13 +342,20 @@ def _advance(session: Session, match_id: int, m: dict[str, Any], company_user: U
     elif status == "changes_requested":
         approvals.request_changes(session, actor=officer, match_id=match_id, reason=reason or "—")
     elif status in ("approved", "delivered"):
-        match = approvals.approve_match(session, actor=officer, match_id=match_id, reason=reason,
-                                        agreed_value_cents=m.get("agreed_value_cents"))
+        match = approvals.approve_match(
+            session,
+            actor=officer,
+            match_id=match_id,
+            reason=reason,
+            agreed_value_cents=m.get("agreed_value_cents"),
+        )
         if status == "delivered":
             if match.initiative_id is not None:
                 actor = _actor(users, "initiative", initiative_id=match.initiative_id)
             else:
                 actor = company_user
-            deliveries.confirm_delivery(session, actor=actor, match_id=match_id, note=m.get("delivered_note") or "")
+            deliveries.confirm_delivery(
+                session, actor=actor, match_id=match_id, note=m.get("delivered_note") or ""
+            )
     else:
         raise SeedError(f"unknown status '{status}'")

@@ -1,7 +1,13 @@
 """The six handprint themes (Amsterdam's social-domain themes) and the SDGs each maps to."""
 
-THEME_CODES = ("werk", "armoedebestrijding", "gezondheidsbevordering", "participatie", "onderwijs",
-               "gezond_opgroeien")
+THEME_CODES = (
+    "werk",
+    "armoedebestrijding",
+    "gezondheidsbevordering",
+    "participatie",
+    "onderwijs",
+    "gezond_opgroeien",
+)
 
 # Sustainable Development Goals served by each theme (numbers 1-17).
 THEME_SDGS: dict[str, tuple[int, ...]] = {

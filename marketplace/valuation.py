@@ -60,7 +60,12 @@ class Line:
     params: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "label": self.label, "value_cents": self.value_cents, "params": self.params}
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "value_cents": self.value_cents,
+            "params": self.params,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,36 +114,70 @@ def value_pledge(
         weeks = _require_int("weeks", pledge.weeks, 1, MAX_WEEKS)
         unit_value = _unit_value(block)
         value = round_div(unit_value * persons * weeks, 52)
-        return Valuation(value, (Line("base", block.label, value,
-                                      {"persons": persons, "weeks": weeks, "unit_value_cents": unit_value}),))
+        return Valuation(
+            value,
+            (
+                Line(
+                    "base",
+                    block.label,
+                    value,
+                    {"persons": persons, "weeks": weeks, "unit_value_cents": unit_value},
+                ),
+            ),
+        )
     if unit in ("hour", "day"):
         limit = MAX_HOURS if unit == "hour" else MAX_DAYS
         qty = _require_int("quantity", pledge.quantity, 1, limit)
         unit_value = _unit_value(block)
         value = unit_value * qty
-        return Valuation(value, (Line("base", block.label, value,
-                                      {"quantity": qty, "unit": unit, "unit_value_cents": unit_value}),))
+        return Valuation(
+            value,
+            (
+                Line(
+                    "base",
+                    block.label,
+                    value,
+                    {"quantity": qty, "unit": unit, "unit_value_cents": unit_value},
+                ),
+            ),
+        )
     if unit == "euro_spent":
         amount = _require_int("quantity", pledge.quantity, 1, MAX_CENTS)
         bp = block.percentage_bp if block.percentage_bp is not None else 10_000
         value = round_div(amount * bp, 10_000)
-        return Valuation(value, (Line("percentage", block.label, value,
-                                      {"amount_cents": amount, "percentage_bp": bp}),))
+        return Valuation(
+            value, (Line("percentage", block.label, value, {"amount_cents": amount, "percentage_bp": bp}),)
+        )
     if unit == "by_agreement":
         estimate = _require_int("quantity", pledge.quantity, 1, MAX_CENTS)
         if pledge.agreed_value_cents is not None:
             agreed = _require_int("agreed_value_cents", pledge.agreed_value_cents, 0, MAX_CENTS)
-            return Valuation(agreed, (Line("agreement", block.label, agreed,
-                                           {"estimate_cents": estimate, "agreed": True}),))
-        return Valuation(estimate, (Line("agreement", block.label, estimate,
-                                         {"estimate_cents": estimate, "agreed": False}),))
+            return Valuation(
+                agreed,
+                (Line("agreement", block.label, agreed, {"estimate_cents": estimate, "agreed": True}),),
+            )
+        return Valuation(
+            estimate,
+            (Line("agreement", block.label, estimate, {"estimate_cents": estimate, "agreed": False}),),
+        )
     if unit == "certificate":
         _require_int("quantity", pledge.quantity, 1, 1)
         if pso_reduction_bp is None:
-            raise ValuationError("block", "This government does not count a PSO certificate for this company's level.")
+            raise ValuationError(
+                "block", "This government does not count a PSO certificate for this company's level."
+            )
         value = round_div(obligation_cents * pso_reduction_bp, 10_000)
-        return Valuation(value, (Line("certificate", block.label, value,
-                                      {"obligation_cents": obligation_cents, "percentage_bp": pso_reduction_bp}),))
+        return Valuation(
+            value,
+            (
+                Line(
+                    "certificate",
+                    block.label,
+                    value,
+                    {"obligation_cents": obligation_cents, "percentage_bp": pso_reduction_bp},
+                ),
+            ),
+        )
     raise ValuationError("block", "Unknown building-block unit.")
 
 
@@ -161,7 +200,12 @@ def _value_fte(block: Block, pledge: PledgeInput, bonuses: dict[str, Block]) -> 
     unit_value = _unit_value(block)
     share = persons * counted_hours * counted
     base = round_div(unit_value * share, denominator)
-    params = {"persons": persons, "hours_per_week": counted_hours, "months": counted, "unit_value_cents": unit_value}
+    params = {
+        "persons": persons,
+        "hours_per_week": counted_hours,
+        "months": counted,
+        "unit_value_cents": unit_value,
+    }
     lines.append(Line("base", block.label, base, params))
     if counted < months:
         lines.append(Line("cap", block.label, 0, {"months": months, "max_months": block.max_months}))
@@ -174,5 +218,7 @@ def _value_fte(block: Block, pledge: PledgeInput, bonuses: dict[str, Block]) -> 
         if bonus is None or bonus.unit != "bonus":
             raise ValuationError("bonuses", "Unknown bonus for this table: %(code)s", code=code)
         bonus_value = round_div(_unit_value(bonus) * share, denominator)
-        lines.append(Line("bonus", bonus.label, bonus_value, {**params, "unit_value_cents": bonus.value_cents}))
+        lines.append(
+            Line("bonus", bonus.label, bonus_value, {**params, "unit_value_cents": bonus.value_cents})
+        )
     return Valuation(sum(line.value_cents for line in lines), tuple(lines))

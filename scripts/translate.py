@@ -12,7 +12,14 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-PO = Path(__file__).resolve().parent.parent / "marketplace" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+PO = (
+    Path(__file__).resolve().parent.parent
+    / "marketplace"
+    / "translations"
+    / "nl"
+    / "LC_MESSAGES"
+    / "messages.po"
+)
 
 
 def main(path: str) -> int:

@@ -87,10 +87,14 @@ def database_url(db_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -
 @pytest.fixture
 def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     return {
-        "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-        "SEARCH_BACKEND": "fts5", "SEARCH_SQLITE_PATH": str(tmp_path / "search.sqlite3"),
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "SEARCH_BACKEND": "fts5",
+        "SEARCH_SQLITE_PATH": str(tmp_path / "search.sqlite3"),
         "MODEL_PATH": str(tmp_path / "model" / "scorer.skops"),
-        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
         # The suite reads English page text; production defaults to Dutch (tests that check Dutch build their
         # own app without this key: tests/unit/test_translations.py, test_security's language test).
         "BABEL_DEFAULT_LOCALE": "en",
@@ -128,6 +132,7 @@ def login_as(client: Any) -> Any:
     def _login(user: User) -> Any:
         client.post("/logout")
         return login(client, user)
+
     return _login
 
 
@@ -161,8 +166,12 @@ class World:
 
     def pledge(self, actor: User | None = None, **kw: Any) -> Any:
         """Create a proposed match through the service (defaults: 10 hours for need_hours on contract_a)."""
-        args: dict[str, Any] = {"contract_id": self.contract_a.id, "block_code": "employee_hour", "quantity": 10,
-                                "need_id": self.need_hours.id}
+        args: dict[str, Any] = {
+            "contract_id": self.contract_a.id,
+            "block_code": "employee_hour",
+            "quantity": 10,
+            "need_id": self.need_hours.id,
+        }
         args.update(kw)
         return self.act(create_pledge, actor=actor or self.users["company_a"], req=PledgeRequest(**args))
 
@@ -173,7 +182,15 @@ UTRECHT_BLOCKS = [
     ("banenafspraak", "paid_work", "Banenafspraak", "fte_year", 5_000_000, None, 24),
     ("bonus_50plus", "paid_work", "Bonus: older than 50", "bonus", 1_000_000, None, None),
     ("mbo_bol", "labour_participation", "mbo BOL internship", "internship_year", 2_000_000, None, None),
-    ("purchase_social_firm", "labour_participation", "Purchase from a social firm", "euro_spent", None, 10_000, None),
+    (
+        "purchase_social_firm",
+        "labour_participation",
+        "Purchase from a social firm",
+        "euro_spent",
+        None,
+        10_000,
+        None,
+    ),
     ("employee_hour", "social_domain", "Employee-hour for an initiative", "hour", 10_000, None, None),
     ("social_activity_day", "social_domain", "Social activity day", "day", 100_000, None, None),
     ("donation_initiative", "social_domain", "Donation to an initiative", "euro_spent", None, 10_000, None),
@@ -182,28 +199,63 @@ UTRECHT_BLOCKS = [
 ]
 
 
-def add_government(session: Session, slug: str, name: str, municipality: str, *, threshold_cents: int = 12_500_000,
-                   blocks: list[tuple[Any, ...]] | None = None) -> tuple[Government, ValuationTable]:
-    gov = Government(slug=slug, name=name, municipality=municipality, lat=52.0, lon=5.0, percentage_bp=500,
-                     threshold_cents=threshold_cents, pso_reduction_bp={"trede_2": 10_000},
-                     priority_themes=["armoedebestrijding"])
+def add_government(
+    session: Session,
+    slug: str,
+    name: str,
+    municipality: str,
+    *,
+    threshold_cents: int = 12_500_000,
+    blocks: list[tuple[Any, ...]] | None = None,
+) -> tuple[Government, ValuationTable]:
+    gov = Government(
+        slug=slug,
+        name=name,
+        municipality=municipality,
+        lat=52.0,
+        lon=5.0,
+        percentage_bp=500,
+        threshold_cents=threshold_cents,
+        pso_reduction_bp={"trede_2": 10_000},
+        priority_themes=["armoedebestrijding"],
+    )
     session.add(gov)
     session.flush()
-    table = ValuationTable(government_id=gov.id or 0, version=1, name=f"Bouwblokken {municipality}",
-                           effective_from=date(2024, 1, 1), source="test")
+    table = ValuationTable(
+        government_id=gov.id or 0,
+        version=1,
+        name=f"Bouwblokken {municipality}",
+        effective_from=date(2024, 1, 1),
+        source="test",
+    )
     session.add(table)
     session.flush()
     for code, route, label, unit, value, pct, max_months in blocks or UTRECHT_BLOCKS:
-        session.add(BuildingBlock(table_id=table.id or 0, code=code, route=route, label=label, unit=unit,
-                                  value_cents=value, percentage_bp=pct, max_months=max_months))
+        session.add(
+            BuildingBlock(
+                table_id=table.id or 0,
+                code=code,
+                route=route,
+                label=label,
+                unit=unit,
+                value_cents=value,
+                percentage_bp=pct,
+                max_months=max_months,
+            )
+        )
     return gov, table
 
 
 def add_user(session: Session, email: str, role: str, **org: Any) -> User:
     """A user who reads English (like the suite's assertions) unless `locale=` says otherwise."""
     fields: dict[str, Any] = {"locale": "en", **org}
-    user = User(email=email, name=email.split("@")[0], role=role,
-                password_hash=generate_password_hash(PASSWORD, method=FAST_HASH), **fields)
+    user = User(
+        email=email,
+        name=email.split("@")[0],
+        role=role,
+        password_hash=generate_password_hash(PASSWORD, method=FAST_HASH),
+        **fields,
+    )
     session.add(user)
     return user
 
@@ -211,39 +263,103 @@ def add_user(session: Session, email: str, role: str, **org: Any) -> User:
 def build_world(session: Session) -> World:
     gov_a, table_a = add_government(session, "gov-a", "Gemeente Aastad", "Aastad")
     gov_b, table_b = add_government(session, "gov-b", "Gemeente Beedorp", "Beedorp")
-    company_a = Company(slug="bouw-a", name="Bouw A B.V.", kvk="11111111", city="Aastad", profile="Bouw en renovatie",
-                        interests=["werk"], pso_level="trede_2")
+    company_a = Company(
+        slug="bouw-a",
+        name="Bouw A B.V.",
+        kvk="11111111",
+        city="Aastad",
+        profile="Bouw en renovatie",
+        interests=["werk"],
+        pso_level="trede_2",
+    )
     company_b = Company(slug="schoon-b", name="Schoonmaak B B.V.", kvk="22222222", city="Beedorp")
-    ini_a = Initiative(slug="voedselbank-aastad", name="Voedselbank Aastad", municipality="Aastad",
-                       summary="Voedselpakketten", description="Wekelijkse pakketten", target_groups=["participatiewet"])
-    firm_a = Initiative(slug="fietsfirma-aastad", kind="social_firm", name="Fietsfirma Aastad", municipality="Aastad",
-                        summary="Fietsenwerkplaats", description="Sociale firma")
-    ini_b = Initiative(slug="taalcafe-beedorp", name="Taalcafé Beedorp", municipality="Beedorp",
-                       summary="Taal oefenen", description="Wekelijks taalcafé")
+    ini_a = Initiative(
+        slug="voedselbank-aastad",
+        name="Voedselbank Aastad",
+        municipality="Aastad",
+        summary="Voedselpakketten",
+        description="Wekelijkse pakketten",
+        target_groups=["participatiewet"],
+    )
+    firm_a = Initiative(
+        slug="fietsfirma-aastad",
+        kind="social_firm",
+        name="Fietsfirma Aastad",
+        municipality="Aastad",
+        summary="Fietsenwerkplaats",
+        description="Sociale firma",
+    )
+    ini_b = Initiative(
+        slug="taalcafe-beedorp",
+        name="Taalcafé Beedorp",
+        municipality="Beedorp",
+        summary="Taal oefenen",
+        description="Wekelijks taalcafé",
+    )
     session.add_all([company_a, company_b, ini_a, firm_a, ini_b])
     session.flush()
-    session.add_all([
-        HandprintScore(initiative_id=ini_a.id or 0, theme="armoedebestrijding", score=80),
-        Eligibility(government_id=gov_a.id or 0, initiative_id=ini_a.id or 0, since=date(2025, 1, 1)),
-        Eligibility(government_id=gov_a.id or 0, initiative_id=firm_a.id or 0, since=date(2025, 1, 1)),
-        Eligibility(government_id=gov_b.id or 0, initiative_id=ini_b.id or 0, since=date(2025, 1, 1)),
-    ])
-    need_hours = Need(reference="vb-1", initiative_id=ini_a.id or 0, kind="hours", title="Chauffeurs",
-                      themes=["armoedebestrijding"], quantity=100, unit="hours")
-    need_money = Need(reference="vb-2", initiative_id=ini_a.id or 0, kind="money", title="Koelcel",
-                      quantity=500_000, unit="cents")
-    need_places = Need(reference="ff-1", initiative_id=firm_a.id or 0, kind="job", title="Werkplekken",
-                       quantity=2, unit="places")
-    need_b = Need(reference="tc-1", initiative_id=ini_b.id or 0, kind="hours", title="Taalmaatjes",
-                  quantity=50, unit="hours")
+    session.add_all(
+        [
+            HandprintScore(initiative_id=ini_a.id or 0, theme="armoedebestrijding", score=80),
+            Eligibility(government_id=gov_a.id or 0, initiative_id=ini_a.id or 0, since=date(2025, 1, 1)),
+            Eligibility(government_id=gov_a.id or 0, initiative_id=firm_a.id or 0, since=date(2025, 1, 1)),
+            Eligibility(government_id=gov_b.id or 0, initiative_id=ini_b.id or 0, since=date(2025, 1, 1)),
+        ]
+    )
+    need_hours = Need(
+        reference="vb-1",
+        initiative_id=ini_a.id or 0,
+        kind="hours",
+        title="Chauffeurs",
+        themes=["armoedebestrijding"],
+        quantity=100,
+        unit="hours",
+    )
+    need_money = Need(
+        reference="vb-2",
+        initiative_id=ini_a.id or 0,
+        kind="money",
+        title="Koelcel",
+        quantity=500_000,
+        unit="cents",
+    )
+    need_places = Need(
+        reference="ff-1",
+        initiative_id=firm_a.id or 0,
+        kind="job",
+        title="Werkplekken",
+        quantity=2,
+        unit="places",
+    )
+    need_b = Need(
+        reference="tc-1",
+        initiative_id=ini_b.id or 0,
+        kind="hours",
+        title="Taalmaatjes",
+        quantity=50,
+        unit="hours",
+    )
     session.add_all([need_hours, need_money, need_places, need_b])
     session.flush()
 
-    def contract(ref: str, gov: Government, table: ValuationTable, company: Company, sum_cents: int) -> Contract:
-        c = Contract(reference=ref, government_id=gov.id or 0, company_id=company.id or 0, title=f"Opdracht {ref}",
-                     sum_cents=sum_cents, award_date=date(2025, 3, 1), end_date=date(2027, 3, 1),
-                     table_id=table.id or 0, percentage_bp=gov.percentage_bp, threshold_cents=gov.threshold_cents,
-                     cap_cents=gov.cap_cents, basis=gov.basis, small_contract_rule=gov.small_contract_rule)
+    def contract(
+        ref: str, gov: Government, table: ValuationTable, company: Company, sum_cents: int
+    ) -> Contract:
+        c = Contract(
+            reference=ref,
+            government_id=gov.id or 0,
+            company_id=company.id or 0,
+            title=f"Opdracht {ref}",
+            sum_cents=sum_cents,
+            award_date=date(2025, 3, 1),
+            end_date=date(2027, 3, 1),
+            table_id=table.id or 0,
+            percentage_bp=gov.percentage_bp,
+            threshold_cents=gov.threshold_cents,
+            cap_cents=gov.cap_cents,
+            basis=gov.basis,
+            small_contract_rule=gov.small_contract_rule,
+        )
         session.add(c)
         return c
 
@@ -261,8 +377,26 @@ def build_world(session: Session) -> World:
         "officer_b": add_user(session, "officer-b@test.nl", "officer", government_id=gov_b.id),
     }
     session.commit()
-    return World(session, gov_a, gov_b, table_a, table_b, company_a, company_b, ini_a, firm_a, ini_b, need_hours,
-                 need_money, need_places, need_b, contract_a, contract_b, small, users)
+    return World(
+        session,
+        gov_a,
+        gov_b,
+        table_a,
+        table_b,
+        company_a,
+        company_b,
+        ini_a,
+        firm_a,
+        ini_b,
+        need_hours,
+        need_money,
+        need_places,
+        need_b,
+        contract_a,
+        contract_b,
+        small,
+        users,
+    )
 
 
 @pytest.fixture

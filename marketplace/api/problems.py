@@ -2,20 +2,28 @@
 
 from typing import Any
 
-from ..services.errors import ServiceError
 from ..i18n import error_text
+from ..services.errors import ServiceError
 
 # Service field names -> the API's field names, where they differ.
 API_FIELDS = {"need": "need_id", "initiative": "initiative_id", "agreed_value": "agreed_value_cents"}
-TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content",
-          429: "Too Many Requests", 503: "Service Unavailable"}
+TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    503: "Service Unavailable",
+}
 
 
 class ApiProblem(Exception):
     """Raised by API views; the blueprint answers it as a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title

@@ -39,10 +39,16 @@ class PledgeBody(Body):
     persons for employment and internship blocks, hours or days otherwise."""
 
     block: Code = Field(description="Building-block code from the contract's valuation table.")
-    quantity: Number | None = Field(default=None, description="Cents for money blocks; persons, hours or days otherwise.")
+    quantity: Number | None = Field(
+        default=None, description="Cents for money blocks; persons, hours or days otherwise."
+    )
     need_id: Id | None = Field(default=None, description="The need this pledge serves.")
-    initiative_id: Id | None = Field(default=None, description="The initiative or social firm, when there is no need.")
-    hours_per_week: SmallNumber | None = Field(default=None, description="Employment blocks: hours a week (of 36).")
+    initiative_id: Id | None = Field(
+        default=None, description="The initiative or social firm, when there is no need."
+    )
+    hours_per_week: SmallNumber | None = Field(
+        default=None, description="Employment blocks: hours a week (of 36)."
+    )
     months: SmallNumber | None = Field(default=None, description="Employment blocks: months of employment.")
     weeks: SmallNumber | None = Field(default=None, description="Internship blocks: weeks (of 52).")
     bonuses: list[Code] = Field(default_factory=list, max_length=20, description="Bonus block codes.")
@@ -60,7 +66,8 @@ class CancelBody(Body):
 class ApproveBody(Body):
     reason: Text = Field(default="", description="Optional remark for the company.")
     agreed_value_cents: Number | None = Field(
-        default=None, description="Required for blocks valued by agreement: the value the officer sets.")
+        default=None, description="Required for blocks valued by agreement: the value the officer sets."
+    )
 
 
 class ReasonBody(Body):
@@ -121,16 +128,25 @@ def parse_body(model: type[M]) -> M:
     if not raw.strip():
         raw = b"{}"
     elif not request.is_json:
-        raise ApiProblem(415, "Unsupported Media Type",
-                         gettext("Send the body as JSON with the header Content-Type: application/json."))
+        raise ApiProblem(
+            415,
+            "Unsupported Media Type",
+            gettext("Send the body as JSON with the header Content-Type: application/json."),
+        )
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        if any(e["type"] in ("json_invalid", "json_type", "model_type", "model_attributes_type") and not e["loc"]
-               for e in errors) or any(e["type"] == "json_invalid" for e in errors):
+        if any(
+            e["type"] in ("json_invalid", "json_type", "model_type", "model_attributes_type") and not e["loc"]
+            for e in errors
+        ) or any(e["type"] == "json_invalid" for e in errors):
             raise ApiProblem(400, "Bad Request", gettext("The body must be a JSON object.")) from None
-        items = [{"field": ".".join(str(p) for p in e["loc"][:1]) or "_body", "detail": _message(model, e)}
-                 for e in errors]
+        items = [
+            {"field": ".".join(str(p) for p in e["loc"][:1]) or "_body", "detail": _message(model, e)}
+            for e in errors
+        ]
         first = items[0]
-        raise ApiProblem(422, "Unprocessable Content", first["detail"], field=first["field"], errors=items) from None
+        raise ApiProblem(
+            422, "Unprocessable Content", first["detail"], field=first["field"], errors=items
+        ) from None

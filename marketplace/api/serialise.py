@@ -63,25 +63,41 @@ def block_json(block: BuildingBlock) -> dict[str, Any]:
     return block.as_dict()
 
 
-def table_json(table: ValuationTable | None, blocks: Sequence[BuildingBlock] | None = None) -> dict[str, Any] | None:
+def table_json(
+    table: ValuationTable | None, blocks: Sequence[BuildingBlock] | None = None
+) -> dict[str, Any] | None:
     if table is None:
         return None
-    out: dict[str, Any] = {"version": table.version, "name": table.name, "assumption": table.assumption,
-                           "effective_from": iso(table.effective_from), "effective_to": iso(table.effective_to),
-                           "source": table.source}
+    out: dict[str, Any] = {
+        "version": table.version,
+        "name": table.name,
+        "assumption": table.assumption,
+        "effective_from": iso(table.effective_from),
+        "effective_to": iso(table.effective_to),
+        "source": table.source,
+    }
     if blocks is not None:
         out["blocks"] = [block_json(b) for b in blocks]
     return out
 
 
-def contract_detail_json(row: ContractRow, table: ValuationTable | None, blocks: Sequence[BuildingBlock],
-                         matches: Sequence[MatchRow]) -> dict[str, Any]:
+def contract_detail_json(
+    row: ContractRow,
+    table: ValuationTable | None,
+    blocks: Sequence[BuildingBlock],
+    matches: Sequence[MatchRow],
+) -> dict[str, Any]:
     out = contract_json(row)
     c = row.contract
     out.update(
         labour_component_cents=c.labour_component_cents,
-        policy={"percentage_bp": c.percentage_bp, "threshold_cents": c.threshold_cents, "cap_cents": c.cap_cents,
-                "basis": c.basis, "small_contract_rule": c.small_contract_rule},
+        policy={
+            "percentage_bp": c.percentage_bp,
+            "threshold_cents": c.threshold_cents,
+            "cap_cents": c.cap_cents,
+            "basis": c.basis,
+            "small_contract_rule": c.small_contract_rule,
+        },
         valuation_table=table_json(table, blocks),
         matches=[match_json(m) for m in matches],
     )
@@ -90,8 +106,13 @@ def contract_detail_json(row: ContractRow, table: ValuationTable | None, blocks:
 
 def line_json(line: dict[str, Any]) -> dict[str, Any]:
     """One breakdown line as stored, plus the line in words in the caller's language."""
-    return {"kind": line.get("kind"), "label": line.get("label"), "value_cents": line.get("value_cents"),
-            "params": line.get("params", {}), "text": formatting.breakdown_line(line)}
+    return {
+        "kind": line.get("kind"),
+        "label": line.get("label"),
+        "value_cents": line.get("value_cents"),
+        "params": line.get("params", {}),
+        "text": formatting.breakdown_line(line),
+    }
 
 
 def match_json(row: MatchRow) -> dict[str, Any]:
@@ -102,11 +123,23 @@ def match_json(row: MatchRow) -> dict[str, Any]:
         "government": government_ref(row.government),
         "company": {"slug": row.company.slug, "name": row.company.name},
         "status": m.status,
-        "block": {"code": row.block.code, "label": row.block.label, "unit": row.block.unit, "route": row.block.route},
+        "block": {
+            "code": row.block.code,
+            "label": row.block.label,
+            "unit": row.block.unit,
+            "route": row.block.route,
+        },
         "initiative": {"slug": row.initiative.slug, "name": row.initiative.name, "kind": row.initiative.kind}
-        if row.initiative else None,
-        "need": {"id": row.need.id, "reference": row.need.reference, "title": row.need.title, "unit": row.need.unit}
-        if row.need else None,
+        if row.initiative
+        else None,
+        "need": {
+            "id": row.need.id,
+            "reference": row.need.reference,
+            "title": row.need.title,
+            "unit": row.need.unit,
+        }
+        if row.need
+        else None,
         "quantity": m.quantity,
         "hours_per_week": m.hours_per_week,
         "months": m.months,
@@ -130,9 +163,14 @@ def match_detail_json(row: MatchRow, history: Sequence[tuple[AuditEvent, User | 
     out["breakdown"] = [line_json(line) for line in row.match.breakdown]
     out["valuation_table"] = table_json(row.table)
     out["history"] = [
-        {"at": iso(e.at), "action": e.action, "reason": e.reason,
-         "actor": {"name": u.name, "role": u.role} if u is not None else None,
-         "before": e.before, "after": e.after}
+        {
+            "at": iso(e.at),
+            "action": e.action,
+            "reason": e.reason,
+            "actor": {"name": u.name, "role": u.role} if u is not None else None,
+            "before": e.before,
+            "after": e.after,
+        }
         for e, u in history
     ]
     return out
@@ -146,7 +184,11 @@ def preview_json(out: dict[str, Any]) -> dict[str, Any]:
         "block": out["block"],
     }
     if "need" in out:
-        body["need"] = {"id": out["need"]["id"], "open_quantity": out["need"]["open"], "unit": out["need"]["unit"]}
+        body["need"] = {
+            "id": out["need"]["id"],
+            "open_quantity": out["need"]["open"],
+            "unit": out["need"]["unit"],
+        }
     if out.get("warning"):
         body["warning"] = out["warning"]
     return body
@@ -158,32 +200,70 @@ def search_json(result: Result) -> dict[str, Any]:
         d = h.document
         slug = d.payload.get("slug")
         hit: dict[str, Any] = {
-            "id": h.id, "type": h.type, "title": d.title, "highlights": dict(h.highlights), "score": h.score,
-            "municipality": d.municipality, "themes": list(d.themes), "kind": d.kind,
-            "need_kinds": list(d.need_kinds), "target_groups": list(d.target_groups), "deadline": d.deadline,
+            "id": h.id,
+            "type": h.type,
+            "title": d.title,
+            "highlights": dict(h.highlights),
+            "score": h.score,
+            "municipality": d.municipality,
+            "themes": list(d.themes),
+            "kind": d.kind,
+            "need_kinds": list(d.need_kinds),
+            "target_groups": list(d.target_groups),
+            "deadline": d.deadline,
             "distance_km": h.distance_km,
             "url": url_for("public.initiative", slug=slug, _external=True) if slug else None,
         }
         if h.type == "need":
-            hit["need"] = {"id": d.payload.get("need_id"), "reference": d.payload.get("reference"),
-                           "unit": d.payload.get("unit"), "initiative": d.payload.get("initiative")}
+            hit["need"] = {
+                "id": d.payload.get("need_id"),
+                "reference": d.payload.get("reference"),
+                "unit": d.payload.get("unit"),
+                "initiative": d.payload.get("initiative"),
+            }
         hits.append(hit)
-    return {"hits": hits, "total": result.total, "page": result.page, "per_page": result.per_page,
-            "facets": {k: dict(v) for k, v in result.facets.items()}, "backend": result.backend}
+    return {
+        "hits": hits,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "facets": {k: dict(v) for k, v in result.facets.items()},
+        "backend": result.backend,
+    }
 
 
-def initiative_json(ini: Initiative, scores: Sequence[HandprintScore], needs: Sequence[tuple[Need, int]],
-                    governments: Sequence[Government]) -> dict[str, Any]:
+def initiative_json(
+    ini: Initiative,
+    scores: Sequence[HandprintScore],
+    needs: Sequence[tuple[Need, int]],
+    governments: Sequence[Government],
+) -> dict[str, Any]:
     """The public profile: the yearly impact value of the handprint is private and never included."""
     return {
-        "slug": ini.slug, "name": ini.name, "kind": ini.kind, "summary": ini.summary,
-        "description": ini.description, "municipality": ini.municipality, "neighbourhood": ini.neighbourhood,
-        "life_phase": ini.life_phase, "website": ini.website, "target_groups": list(ini.target_groups),
+        "slug": ini.slug,
+        "name": ini.name,
+        "kind": ini.kind,
+        "summary": ini.summary,
+        "description": ini.description,
+        "municipality": ini.municipality,
+        "neighbourhood": ini.neighbourhood,
+        "life_phase": ini.life_phase,
+        "website": ini.website,
+        "target_groups": list(ini.target_groups),
         "handprint": [{"theme": h.theme, "score": h.score, "indicator": h.indicator} for h in scores],
         "needs": [
-            {"id": n.id, "reference": n.reference, "kind": n.kind, "title": n.title, "description": n.description,
-             "themes": list(n.themes), "quantity": n.quantity, "unit": n.unit, "open_quantity": open_quantity,
-             "deadline": iso(n.deadline)}
+            {
+                "id": n.id,
+                "reference": n.reference,
+                "kind": n.kind,
+                "title": n.title,
+                "description": n.description,
+                "themes": list(n.themes),
+                "quantity": n.quantity,
+                "unit": n.unit,
+                "open_quantity": open_quantity,
+                "deadline": iso(n.deadline),
+            }
             for n, open_quantity in needs
         ],
         "eligible_for": [government_ref(g) for g in governments],
@@ -195,12 +275,24 @@ def suggestion_json(s: Any) -> dict[str, Any]:
     """One recommendation (marketplace.recommendations.Suggestion) with its score, reasons and features."""
     c = s.rec.candidate
     return {
-        "id": c.id, "rank": s.rec.rank, "score": round(s.rec.score, 4), "scorer": s.rec.scorer,
-        "title": c.title, "initiative": {"slug": c.initiative_slug, "name": c.initiative_name},
-        "need_id": c.need_id, "kind": c.kind, "route": c.route, "building_block": s.valuer.block.code,
-        "open_units": c.open_units, "unit": s.valuer.unit, "unit_value_cents": c.unit_value_cents,
-        "open_value_cents": c.open_value_cents, "reasons": s.reasons,
-        "reason_codes": [{"code": r.code, "params": dict(r.params), "contribution": round(r.contribution, 4)}
-                         for r in s.rec.reasons],
+        "id": c.id,
+        "rank": s.rec.rank,
+        "score": round(s.rec.score, 4),
+        "scorer": s.rec.scorer,
+        "title": c.title,
+        "initiative": {"slug": c.initiative_slug, "name": c.initiative_name},
+        "need_id": c.need_id,
+        "kind": c.kind,
+        "route": c.route,
+        "building_block": s.valuer.block.code,
+        "open_units": c.open_units,
+        "unit": s.valuer.unit,
+        "unit_value_cents": c.unit_value_cents,
+        "open_value_cents": c.open_value_cents,
+        "reasons": s.reasons,
+        "reason_codes": [
+            {"code": r.code, "params": dict(r.params), "contribution": round(r.contribution, 4)}
+            for r in s.rec.reasons
+        ],
         "features": {k: round(v, 4) for k, v in s.rec.features.items()},
     }

@@ -106,9 +106,9 @@ def etag_version(tag: str, match_id: int) -> int | None:
     """The version in an entity tag of this match, or None when the tag is not one of its tags."""
     tag = tag.removeprefix("W/").strip('"')
     prefix = f"match-{match_id}-v"
-    if not tag.startswith(prefix) or not tag[len(prefix):].isascii() or not tag[len(prefix):].isdigit():
+    if not tag.startswith(prefix) or not tag[len(prefix) :].isascii() or not tag[len(prefix) :].isdigit():
         return None
-    return int(tag[len(prefix):]) if len(tag) - len(prefix) < 12 else None
+    return int(tag[len(prefix) :]) if len(tag) - len(prefix) < 12 else None
 
 
 def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | None = None) -> Any:
@@ -122,9 +122,18 @@ def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | 
 
 def _pledge_request(contract: Contract, body: PledgeBody, key: str | None = None) -> pledges.PledgeRequest:
     return pledges.PledgeRequest(
-        contract_id=contract.id or 0, block_code=body.block, quantity=body.quantity, need_id=body.need_id,
-        initiative_id=body.initiative_id, hours_per_week=body.hours_per_week, months=body.months, weeks=body.weeks,
-        bonuses=tuple(b for b in body.bonuses if b), note=body.note, submission_key=key)
+        contract_id=contract.id or 0,
+        block_code=body.block,
+        quantity=body.quantity,
+        need_id=body.need_id,
+        initiative_id=body.initiative_id,
+        hours_per_week=body.hours_per_week,
+        months=body.months,
+        weeks=body.weeks,
+        bonuses=tuple(b for b in body.bonuses if b),
+        note=body.note,
+        submission_key=key,
+    )
 
 
 def _submission_key() -> str | None:
@@ -137,9 +146,15 @@ def _submission_key() -> str | None:
         return None
     key = raw.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
-        raise ApiProblem(400, "Bad Request",
-                         gettext("The Idempotency-Key header must be 1 to %(max)s printable ASCII characters.",
-                                 max=MAX_IDEMPOTENCY_KEY), field="Idempotency-Key")
+        raise ApiProblem(
+            400,
+            "Bad Request",
+            gettext(
+                "The Idempotency-Key header must be 1 to %(max)s printable ASCII characters.",
+                max=MAX_IDEMPOTENCY_KEY,
+            ),
+            field="Idempotency-Key",
+        )
     digest = hashlib.sha256(f"{me().id}:{key}".encode()).hexdigest()
     return f"api:{digest[:56]}"
 
@@ -159,9 +174,17 @@ def contracts():  # type: ignore[no-untyped-def]
         stmt = stmt.where(Contract.company_id == user.company_id)
     elif user.role == "officer":
         stmt = stmt.where(Contract.government_id == user.government_id)
-    items, total = paginate(session, stmt.order_by(col(Contract.award_date).desc(), col(Contract.id)), page, per_page)
-    return jsonify({"items": [out.contract_json(r) for r in contract_rows(session, items)], "total": total,
-                    "page": page, "per_page": per_page})
+    items, total = paginate(
+        session, stmt.order_by(col(Contract.award_date).desc(), col(Contract.id)), page, per_page
+    )
+    return jsonify(
+        {
+            "items": [out.contract_json(r) for r in contract_rows(session, items)],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+        }
+    )
 
 
 @bp.route("/v1/contracts/<reference>")
@@ -170,8 +193,14 @@ def contract(reference: str):  # type: ignore[no-untyped-def]
     session = get_session()
     c = _visible_contract(reference)
     row = contract_rows(session, [c])[0]
-    return jsonify(out.contract_detail_json(row, session.get(ValuationTable, c.table_id),
-                                            blocks_of(session, c.table_id), matches_for_contract(session, c.id or 0)))
+    return jsonify(
+        out.contract_detail_json(
+            row,
+            session.get(ValuationTable, c.table_id),
+            blocks_of(session, c.table_id),
+            matches_for_contract(session, c.id or 0),
+        )
+    )
 
 
 @bp.route("/v1/contracts/<reference>/recommendations")
@@ -183,11 +212,20 @@ def recommendations(reference: str):  # type: ignore[no-untyped-def]
     session = get_session()
     c = _visible_contract(reference)
     limit = _int_arg("limit", 10, 1, 50)
-    filters = {"themes": request.args.getlist("theme")[:6], "need_kinds": request.args.getlist("need_kind")[:7]}
+    filters = {
+        "themes": request.args.getlist("theme")[:6],
+        "need_kinds": request.args.getlist("need_kind")[:7],
+    }
     result = recommend(session, c, text=request.args.get("q", "")[:200], filters=filters, limit=limit)
-    return jsonify({"contract": c.reference, "remaining_cents": result.context.remaining_cents,
-                    "scorer": result.scorer, "search_degraded": result.pool.search_failed,
-                    "recommendations": [out.suggestion_json(s) for s in result.suggestions]})
+    return jsonify(
+        {
+            "contract": c.reference,
+            "remaining_cents": result.context.remaining_cents,
+            "scorer": result.scorer,
+            "search_degraded": result.pool.search_failed,
+            "recommendations": [out.suggestion_json(s) for s in result.suggestions],
+        }
+    )
 
 
 @bp.route("/v1/contracts/<reference>/valuation", methods=["POST"])
@@ -246,9 +284,18 @@ def _decide(match_id: int, decision: str) -> Any:
     if row.contract.government_id != me().government_id:
         raise not_found()
     body: ApproveBody | ReasonBody = parse_body(ApproveBody if decision == "approve" else ReasonBody)
-    approvals.decide(get_session(), actor=me(), explain=explain_match, decision=DecisionInput(
-        match_id=match_id, outcome=DECISIONS[decision], reason=body.reason,
-        agreed_value_cents=getattr(body, "agreed_value_cents", None), seen_version=_if_match(row.match)))
+    approvals.decide(
+        get_session(),
+        actor=me(),
+        explain=explain_match,
+        decision=DecisionInput(
+            match_id=match_id,
+            outcome=DECISIONS[decision],
+            reason=body.reason,
+            agreed_value_cents=getattr(body, "agreed_value_cents", None),
+            seen_version=_if_match(row.match),
+        ),
+    )
     return _match_response(match_id)
 
 
@@ -260,8 +307,12 @@ def _if_match(match: Match) -> int | None:
     for tag in (t.strip() for t in raw.split(",")):
         if tag == "*" or etag_version(tag, match.id or 0) == match.version:
             return match.version
-    raise ApiProblem(412, "Precondition Failed", gettext(
-        "This pledge changed since you opened it. Look at it again before you decide."), match_id=match.id)
+    raise ApiProblem(
+        412,
+        "Precondition Failed",
+        gettext("This pledge changed since you opened it. Look at it again before you decide."),
+        match_id=match.id,
+    )
 
 
 @bp.route("/v1/matches/<int:match_id>/approve", methods=["POST"])
@@ -304,9 +355,15 @@ def search():  # type: ignore[no-untyped-def]
         result = get_backend().search(query)
     except SearchError:
         current_app.logger.warning("search unavailable for the API", exc_info=True)
-        raise ApiProblem(503, "Service Unavailable",
-                         gettext("Search is unavailable right now. Try again in a moment; the catalogue page "
-                                 "still lists every initiative."), headers={"Retry-After": "30"}) from None
+        raise ApiProblem(
+            503,
+            "Service Unavailable",
+            gettext(
+                "Search is unavailable right now. Try again in a moment; the catalogue page "
+                "still lists every initiative."
+            ),
+            headers={"Retry-After": "30"},
+        ) from None
     return jsonify(out.search_json(result))
 
 
@@ -317,6 +374,11 @@ def initiative(slug: str):  # type: ignore[no-untyped-def]
     ini = session.exec(select(Initiative).where(Initiative.slug == slug[:80])).first()
     if ini is None or not ini.published:
         raise not_found()
-    return jsonify(out.initiative_json(ini, handprint(session, ini.id or 0),
-                                       needs_of(session, ini.id or 0, only_open=True),
-                                       eligible_governments(session, ini.id or 0)))
+    return jsonify(
+        out.initiative_json(
+            ini,
+            handprint(session, ini.id or 0),
+            needs_of(session, ini.id or 0, only_open=True),
+            eligible_governments(session, ini.id or 0),
+        )
+    )

@@ -9,7 +9,6 @@ from sqlmodel import Field, SQLModel
 from ._base import cents_column, json_column, utcnow
 
 
-
 class MatchStatus(StrEnum):
     """Where a pledge is in its lifecycle (services/lifecycle.py holds the allowed moves)."""
 
@@ -23,7 +22,12 @@ class MatchStatus(StrEnum):
 
 MATCH_STATUSES = tuple(MatchStatus)
 # Statuses whose quantity still holds a need's capacity.
-HOLDING_STATUSES = (MatchStatus.PROPOSED, MatchStatus.CHANGES_REQUESTED, MatchStatus.APPROVED, MatchStatus.DELIVERED)
+HOLDING_STATUSES = (
+    MatchStatus.PROPOSED,
+    MatchStatus.CHANGES_REQUESTED,
+    MatchStatus.APPROVED,
+    MatchStatus.DELIVERED,
+)
 # Statuses that count toward the obligation.
 COMMITTED_STATUSES = (MatchStatus.APPROVED, MatchStatus.DELIVERED)
 

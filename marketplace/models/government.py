@@ -10,7 +10,6 @@ from sqlmodel import Field, SQLModel
 from ._base import cents_column, json_column
 
 
-
 class GovernmentKind(StrEnum):
     MUNICIPALITY = "municipality"
     PROVINCE = "province"
@@ -82,7 +81,9 @@ class Government(SQLModel, table=True):
     small_contract_rule: str = Field(default="one_social_activity", max_length=30)
     pso_reduction_bp: dict[str, int] = Field(default_factory=dict, sa_column=json_column(nullable=False))
     priority_themes: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
-    route_order: list[str] = Field(default_factory=lambda: list(ROUTES), sa_column=json_column(nullable=False))
+    route_order: list[str] = Field(
+        default_factory=lambda: list(ROUTES), sa_column=json_column(nullable=False)
+    )
     regions: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     notes: str = Field(default="")
 
@@ -118,7 +119,12 @@ class BuildingBlock(SQLModel, table=True):
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "route": self.route, "label": self.label, "unit": self.unit,
-            "value_cents": self.value_cents, "percentage_bp": self.percentage_bp,
-            "max_months": self.max_months, "target_group": self.target_group,
+            "code": self.code,
+            "route": self.route,
+            "label": self.label,
+            "unit": self.unit,
+            "value_cents": self.value_cents,
+            "percentage_bp": self.percentage_bp,
+            "max_months": self.max_months,
+            "target_group": self.target_group,
         }

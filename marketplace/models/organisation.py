@@ -9,7 +9,6 @@ from sqlmodel import Field, SQLModel
 from ._base import cents_column, json_column, utcnow
 
 
-
 class InitiativeKind(StrEnum):
     INITIATIVE = "initiative"
     SOCIAL_FIRM = "social_firm"
@@ -53,13 +52,25 @@ NEED_UNITS = tuple(NeedUnit)
 NEED_STATUSES = tuple(NeedStatus)
 # Which units a need of each kind may be expressed in (the first is the default).
 UNITS_FOR_NEED_KIND = {
-    "money": ("cents",), "goods": ("cents",), "purchase": ("cents",),
-    "hours": ("hours", "days"), "expertise": ("hours", "days"),
-    "internship": ("places",), "job": ("places",),
+    "money": ("cents",),
+    "goods": ("cents",),
+    "purchase": ("cents",),
+    "hours": ("hours", "days"),
+    "expertise": ("hours", "days"),
+    "internship": ("places",),
+    "job": ("places",),
 }
 TARGET_GROUPS = (
-    "participatiewet", "banenafspraak", "ww", "wia", "zonder_uitkering", "voortijdig_schoolverlaters",
-    "bol_bbl", "vso_pro", "statushouders", "ouderen_50plus",
+    "participatiewet",
+    "banenafspraak",
+    "ww",
+    "wia",
+    "zonder_uitkering",
+    "voortijdig_schoolverlaters",
+    "bol_bbl",
+    "vso_pro",
+    "statushouders",
+    "ouderen_50plus",
 )
 
 

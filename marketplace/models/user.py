@@ -9,7 +9,6 @@ from sqlmodel import Field, SQLModel
 from ._base import utcnow
 
 
-
 class Role(StrEnum):
     COMPANY = "company"
     INITIATIVE = "initiative"

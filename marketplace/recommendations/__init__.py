@@ -29,8 +29,19 @@ from .model_store import current_model
 from .reasons import reason_text
 
 __all__ = [
-    "CandidatePool", "Insight", "Recommendations", "Suggestion", "Valuer", "approval_stats", "candidate_for",
-    "contract_context", "decision_records", "explain_match", "insights_for", "plan_for", "reason_text",
+    "CandidatePool",
+    "Insight",
+    "Recommendations",
+    "Suggestion",
+    "Valuer",
+    "approval_stats",
+    "candidate_for",
+    "contract_context",
+    "decision_records",
+    "explain_match",
+    "insights_for",
+    "plan_for",
+    "reason_text",
     "recommend",
 ]
 
@@ -72,16 +83,29 @@ class Recommendations:
     scorer: str
 
 
-def recommend(session: Session, contract: Contract, *, text: str = "", filters: dict[str, list[str]] | None = None,
-              limit: int = 10) -> Recommendations:
+def recommend(
+    session: Session,
+    contract: Contract,
+    *,
+    text: str = "",
+    filters: dict[str, list[str]] | None = None,
+    limit: int = 10,
+) -> Recommendations:
     """The top `limit` candidates for the contract's remaining obligation, with reasons."""
     ctx = contract_context(session, contract)
     pool = candidate_pool(session, contract, ctx, text=text, filters=filters)
     model = current_model(Path(current_app.config["MODEL_PATH"]))
-    recs = rank(ctx, pool.candidates, approval_stats(session, ctx.government), model, limit) \
-        if pool.candidates else []
-    suggestions = [Suggestion(r, pool.valuers[r.candidate.id], pool.needs[r.candidate.id],
-                              pool.initiatives[r.candidate.id]) for r in recs]
+    recs = (
+        rank(ctx, pool.candidates, approval_stats(session, ctx.government), model, limit)
+        if pool.candidates
+        else []
+    )
+    suggestions = [
+        Suggestion(
+            r, pool.valuers[r.candidate.id], pool.needs[r.candidate.id], pool.initiatives[r.candidate.id]
+        )
+        for r in recs
+    ]
     scorer = recs[0].scorer if recs else ("model" if model is not None else "prior")
     return Recommendations(ctx, suggestions, pool, scorer)
 

@@ -43,15 +43,29 @@ class Valuer:
     unit_value_cents: int
 
 
-def context_of(contract: Contract, government: Government, company: Company, totals: Totals, *,
-               now: datetime | None = None) -> ContractContext:
+def context_of(
+    contract: Contract,
+    government: Government,
+    company: Company,
+    totals: Totals,
+    *,
+    now: datetime | None = None,
+) -> ContractContext:
     """The contract as the matching library sees it, from rows already loaded."""
     return ContractContext(
-        contract_id=contract.id or 0, government=government.slug, government_name=government.name,
-        priority_themes=tuple(government.priority_themes), route_order=tuple(government.route_order),
-        company_key=company.kvk, company_interests=tuple(company.interests), company_profile=company.profile,
-        lat=company.lat, lon=company.lon, obligation_cents=totals.obligation_cents,
-        remaining_cents=totals.remaining_cents, as_of=now or datetime.now(UTC),
+        contract_id=contract.id or 0,
+        government=government.slug,
+        government_name=government.name,
+        priority_themes=tuple(government.priority_themes),
+        route_order=tuple(government.route_order),
+        company_key=company.kvk,
+        company_interests=tuple(company.interests),
+        company_profile=company.profile,
+        lat=company.lat,
+        lon=company.lon,
+        obligation_cents=totals.obligation_cents,
+        remaining_cents=totals.remaining_cents,
+        as_of=now or datetime.now(UTC),
     )
 
 
@@ -69,9 +83,11 @@ def _fte_year_value(block: BuildingBlock) -> int:
     return (block.value_cents or 0) * months // 12
 
 
-def valuer_for(need: Need | None, initiative: Initiative, blocks: list[BuildingBlock],
-               route_order: tuple[str, ...]) -> Valuer | None:
+def valuer_for(
+    need: Need | None, initiative: Initiative, blocks: list[BuildingBlock], route_order: tuple[str, ...]
+) -> Valuer | None:
     """The building block a company would most naturally use for this need in this table."""
+
     def pref(b: BuildingBlock) -> tuple[int, int]:
         rank_ = route_order.index(b.route) if b.route in route_order else len(route_order)
         return rank_, -(b.value_cents or b.percentage_bp or 0)
@@ -88,13 +104,19 @@ def valuer_for(need: Need | None, initiative: Initiative, blocks: list[BuildingB
         purchase = need is None or need.kind == NeedKind.PURCHASE
         # A purchase from a social firm is labour participation; money or goods for an initiative is a
         # social-domain contribution. Other euro blocks (e.g. training costs as a bonus) do not value needs.
-        route = Route.LABOUR_PARTICIPATION if purchase and initiative.kind in SELLER_KINDS else Route.SOCIAL_DOMAIN
+        route = (
+            Route.LABOUR_PARTICIPATION
+            if purchase and initiative.kind in SELLER_KINDS
+            else Route.SOCIAL_DOMAIN
+        )
         options = [b for b in blocks if b.unit == BlockUnit.EURO_SPENT and b.route == route]
         if not options:
             return None
         b = min(options, key=pref)
         # Planned in whole euro: value of one euro spent, in cents.
-        return Valuer(b, "euro", (100 * (b.percentage_bp if b.percentage_bp is not None else 10_000)) // 10_000)
+        return Valuer(
+            b, "euro", (100 * (b.percentage_bp if b.percentage_bp is not None else 10_000)) // 10_000
+        )
     if unit == NeedUnit.PLACES:
         if need is not None and need.kind == NeedKind.INTERNSHIP:
             options = [b for b in blocks if b.unit == BlockUnit.INTERNSHIP_YEAR and b.value_cents]
@@ -117,7 +139,9 @@ def handprints(session: Session, initiative_ids: set[int]) -> dict[int, dict[str
     """Theme scores of many initiatives from one query."""
     out: dict[int, dict[str, int]] = {}
     if initiative_ids:
-        for h in session.exec(select(HandprintScore).where(col(HandprintScore.initiative_id).in_(initiative_ids))):
+        for h in session.exec(
+            select(HandprintScore).where(col(HandprintScore.initiative_id).in_(initiative_ids))
+        ):
             out.setdefault(h.initiative_id, {})[h.theme] = h.score
     return out
 
@@ -129,8 +153,15 @@ def open_units_of(valuer: Valuer, need: Need | None, capacity: int, remaining_ce
     return max(0, remaining_cents) // max(1, valuer.unit_value_cents)
 
 
-def build_candidate(*, need: Need | None, initiative: Initiative, valuer: Valuer, handprint: dict[str, int],
-                    open_units: int, search_score: float = 0.0) -> Candidate:
+def build_candidate(
+    *,
+    need: Need | None,
+    initiative: Initiative,
+    valuer: Valuer,
+    handprint: dict[str, int],
+    open_units: int,
+    search_score: float = 0.0,
+) -> Candidate:
     """The one place a (need or social firm) becomes a matching Candidate."""
     if need is not None:
         key, title, text, kind = f"need:{need.id}", need.title, need.description, need.kind
@@ -139,12 +170,23 @@ def build_candidate(*, need: Need | None, initiative: Initiative, valuer: Valuer
         key, title, text, kind = f"initiative:{initiative.id}", initiative.name, "", NeedKind.PURCHASE
         themes = ()
     return Candidate(
-        id=key, initiative_slug=initiative.slug, initiative_name=initiative.name,
-        need_id=need.id if need is not None else None, kind=kind, route=valuer.block.route, title=title,
+        id=key,
+        initiative_slug=initiative.slug,
+        initiative_name=initiative.name,
+        need_id=need.id if need is not None else None,
+        kind=kind,
+        route=valuer.block.route,
+        title=title,
         text=f"{text}\n{initiative.summary}",
-        themes=themes or tuple(t for t, s in handprint.items() if s >= THEME_MIN_SCORE), handprint=handprint,
-        lat=initiative.lat, lon=initiative.lon, open_value_cents=open_units * valuer.unit_value_cents,
-        unit_value_cents=valuer.unit_value_cents, open_units=open_units, search_score=search_score)
+        themes=themes or tuple(t for t, s in handprint.items() if s >= THEME_MIN_SCORE),
+        handprint=handprint,
+        lat=initiative.lat,
+        lon=initiative.lon,
+        open_value_cents=open_units * valuer.unit_value_cents,
+        unit_value_cents=valuer.unit_value_cents,
+        open_units=open_units,
+        search_score=search_score,
+    )
 
 
 @dataclass
@@ -158,8 +200,9 @@ class CandidatePool:
     search_failed: bool = False
 
 
-def _search_scores(ctx: ContractContext, text: str, filters: dict[str, list[str]], pool: int
-                   ) -> dict[str, float] | None:
+def _search_scores(
+    ctx: ContractContext, text: str, filters: dict[str, list[str]], pool: int
+) -> dict[str, float] | None:
     """Search hits (id -> score) for eligible needs and social firms; None when search is down."""
     from ..search_sync import get_backend
 
@@ -182,26 +225,46 @@ def _search_scores(ctx: ContractContext, text: str, filters: dict[str, list[str]
     return scores
 
 
-def candidate_pool(session: Session, contract: Contract, ctx: ContractContext, *, text: str = "",
-                   filters: dict[str, list[str]] | None = None, pool: int = CANDIDATE_POOL) -> CandidatePool:
+def candidate_pool(
+    session: Session,
+    contract: Contract,
+    ctx: ContractContext,
+    *,
+    text: str = "",
+    filters: dict[str, list[str]] | None = None,
+    pool: int = CANDIDATE_POOL,
+) -> CandidatePool:
     """Eligible open needs and social firms, from the search index (or the database when it is down)."""
     scores = _search_scores(ctx, text, filters or {}, pool)
     eligible = eligible_initiative_ids(session, contract.government_id)
     search_failed = scores is None
     if scores is None:
-        need_ids = session.exec(select(Need.id).where(col(Need.initiative_id).in_(eligible),
-                                                      Need.status == NeedStatus.OPEN)).all()
+        need_ids = session.exec(
+            select(Need.id).where(col(Need.initiative_id).in_(eligible), Need.status == NeedStatus.OPEN)
+        ).all()
         scores = {f"need:{n}": 0.0 for n in need_ids}
         scores.update({f"initiative:{i}": 0.0 for i in eligible})
     need_ids = [int(k.split(":")[1]) for k in scores if k.startswith("need:")]
-    needs = {n.id: n for n in session.exec(select(Need).where(col(Need.id).in_(need_ids),
-                                                              Need.status == NeedStatus.OPEN))}
-    ini_ids = {n.initiative_id for n in needs.values()} | {int(k.split(":")[1]) for k in scores
-                                                           if k.startswith("initiative:")}
-    initiatives = {i.id: i for i in session.exec(select(Initiative).where(col(Initiative.id).in_(ini_ids & eligible)))}
+    needs = {
+        n.id: n
+        for n in session.exec(select(Need).where(col(Need.id).in_(need_ids), Need.status == NeedStatus.OPEN))
+    }
+    ini_ids = {n.initiative_id for n in needs.values()} | {
+        int(k.split(":")[1]) for k in scores if k.startswith("initiative:")
+    }
+    initiatives = {
+        i.id: i for i in session.exec(select(Initiative).where(col(Initiative.id).in_(ini_ids & eligible)))
+    }
     # A social firm that lists its own purchase need is offered through that need, not twice.
-    firms_with_purchase_need = set(session.exec(select(Need.initiative_id).where(
-        col(Need.initiative_id).in_(ini_ids), Need.status == NeedStatus.OPEN, Need.kind == NeedKind.PURCHASE)).all())
+    firms_with_purchase_need = set(
+        session.exec(
+            select(Need.initiative_id).where(
+                col(Need.initiative_id).in_(ini_ids),
+                Need.status == NeedStatus.OPEN,
+                Need.kind == NeedKind.PURCHASE,
+            )
+        ).all()
+    )
     caps = open_capacities(session, list(needs.values()))
     prints = handprints(session, {i for i in initiatives if i is not None})
     blocks = blocks_of(session, contract.table_id)
@@ -220,25 +283,44 @@ def candidate_pool(session: Session, contract: Contract, ctx: ContractContext, *
         units = open_units_of(valuer, need, caps.get(need.id or 0, 0) if need else 0, ctx.remaining_cents)
         if units <= 0:
             continue
-        out.candidates.append(build_candidate(need=need, initiative=ini, valuer=valuer,
-                                              handprint=prints.get(ini.id or 0, {}), open_units=units,
-                                              search_score=score))
+        out.candidates.append(
+            build_candidate(
+                need=need,
+                initiative=ini,
+                valuer=valuer,
+                handprint=prints.get(ini.id or 0, {}),
+                open_units=units,
+                search_score=score,
+            )
+        )
         out.valuers[key] = valuer
         out.needs[key] = need
         out.initiatives[key] = ini
     return out
 
 
-def candidate_for(session: Session, contract: Contract, ctx: ContractContext, *, need: Need | None,
-                  initiative: Initiative, fallback_block: BuildingBlock | None = None,
-                  open_units: int | None = None, blocks: list[BuildingBlock] | None = None,
-                  handprint: dict[str, int] | None = None) -> Candidate | None:
+def candidate_for(
+    session: Session,
+    contract: Contract,
+    ctx: ContractContext,
+    *,
+    need: Need | None,
+    initiative: Initiative,
+    fallback_block: BuildingBlock | None = None,
+    open_units: int | None = None,
+    blocks: list[BuildingBlock] | None = None,
+    handprint: dict[str, int] | None = None,
+) -> Candidate | None:
     """One (contract, need or social firm) pair as a Candidate, outside a search: for insight and training.
 
     Pass `blocks` and `handprint` when they are already loaded (a page of many matches loads them once).
     """
-    valuer = valuer_for(need, initiative, blocks if blocks is not None else blocks_of(session, contract.table_id),
-                        ctx.route_order)
+    valuer = valuer_for(
+        need,
+        initiative,
+        blocks if blocks is not None else blocks_of(session, contract.table_id),
+        ctx.route_order,
+    )
     if valuer is None:
         if fallback_block is None:
             return None
@@ -248,5 +330,6 @@ def candidate_for(session: Session, contract: Contract, ctx: ContractContext, *,
     if open_units is None:
         capacity = open_capacities(session, [need])[need.id or 0] if need is not None else 0
         open_units = open_units_of(valuer, need, capacity, ctx.remaining_cents)
-    return build_candidate(need=need, initiative=initiative, valuer=valuer, handprint=handprint,
-                           open_units=max(1, open_units))
+    return build_candidate(
+        need=need, initiative=initiative, valuer=valuer, handprint=handprint, open_units=max(1, open_units)
+    )

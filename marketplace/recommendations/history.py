@@ -29,17 +29,35 @@ def decision_records(session: Session, *, government: str | None = None) -> list
     refs = {d.need for d in rows if d.need}
     need_ids: dict[str, int] = {}
     if refs:
-        need_ids = {ref: nid for ref, nid in session.exec(
-            select(Need.reference, Need.id).where(col(Need.reference).in_(refs))).all() if nid is not None}
-    return [DecisionRecord(
-        decided_at=d.decided_at, government=d.government, contract_reference=d.contract_reference,
-        company_key=d.company_kvk, initiative_slug=d.initiative, need_id=need_ids.get(d.need),
-        route=d.route, approved=d.outcome == "approved", features=d.features) for d in rows]
+        need_ids = {
+            ref: nid
+            for ref, nid in session.exec(
+                select(Need.reference, Need.id).where(col(Need.reference).in_(refs))
+            ).all()
+            if nid is not None
+        }
+    return [
+        DecisionRecord(
+            decided_at=d.decided_at,
+            government=d.government,
+            contract_reference=d.contract_reference,
+            company_key=d.company_kvk,
+            initiative_slug=d.initiative,
+            need_id=need_ids.get(d.need),
+            route=d.route,
+            approved=d.outcome == "approved",
+            features=d.features,
+        )
+        for d in rows
+    ]
 
 
 def _key(session: Session, government: str) -> tuple[int, int]:
-    newest, n = session.exec(select(func.max(Decision.id), func.count()).where(
-        Decision.government == government, col(Decision.outcome).in_(FINAL_OUTCOMES))).one()
+    newest, n = session.exec(
+        select(func.max(Decision.id), func.count()).where(
+            Decision.government == government, col(Decision.outcome).in_(FINAL_OUTCOMES)
+        )
+    ).one()
     return int(newest or 0), int(n or 0)
 
 

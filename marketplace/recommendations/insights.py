@@ -56,8 +56,11 @@ def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight |
     totals = contract_totals(session, list(contracts.values()))
     table_ids = {r.contract.table_id for r in rows}
     blocks: dict[int, list[BuildingBlock]] = {}
-    for b in session.exec(select(BuildingBlock).where(col(BuildingBlock.table_id).in_(table_ids))
-                          .order_by(col(BuildingBlock.route), col(BuildingBlock.id))).all():
+    for b in session.exec(
+        select(BuildingBlock)
+        .where(col(BuildingBlock.table_id).in_(table_ids))
+        .order_by(col(BuildingBlock.route), col(BuildingBlock.id))
+    ).all():
         blocks.setdefault(b.table_id, []).append(b)
     prints = handprints(session, {r.initiative.id or 0 for r in rows if r.initiative is not None})
     model = _model()
@@ -66,9 +69,17 @@ def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight |
     for r in rows:
         assert r.initiative is not None
         ctx = context_of(r.contract, r.government, r.company, totals[r.contract.id or 0])
-        cand = candidate_for(session, r.contract, ctx, need=r.need, initiative=r.initiative,
-                             fallback_block=r.block, open_units=1, blocks=blocks.get(r.contract.table_id, []),
-                             handprint=prints.get(r.initiative.id or 0, {}))
+        cand = candidate_for(
+            session,
+            r.contract,
+            ctx,
+            need=r.need,
+            initiative=r.initiative,
+            fallback_block=r.block,
+            open_units=1,
+            blocks=blocks.get(r.contract.table_id, []),
+            handprint=prints.get(r.initiative.id or 0, {}),
+        )
         if cand is None:
             out[r.match.id or 0] = None
             continue
@@ -76,9 +87,15 @@ def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight |
         value = max(1, r.match.value_cents)
         cand = replace(cand, unit_value_cents=value, open_value_cents=value, route=r.block.route)
         recs = rank(ctx, [cand], stats[r.government.slug], model, 1)
-        out[r.match.id or 0] = Insight(
-            score=recs[0].score, features=dict(recs[0].features),
-            reasons=[reason_text(x, for_officer=True) for x in recs[0].reasons]) if recs else None
+        out[r.match.id or 0] = (
+            Insight(
+                score=recs[0].score,
+                features=dict(recs[0].features),
+                reasons=[reason_text(x, for_officer=True) for x in recs[0].reasons],
+            )
+            if recs
+            else None
+        )
     return out
 
 

@@ -94,7 +94,8 @@ def create_government(session: Session, *, actor: User | None, data: GovernmentI
     if session.exec(select(Government.id).where(Government.slug == slug)).first() is not None:
         raise ServiceError(N_("This short name is taken."), field="slug")
     gov = Government(
-        slug=slug, name=v.text(data.name, "name", max_len=200, required=True),
+        slug=slug,
+        name=v.text(data.name, "name", max_len=200, required=True),
         kind=v.choice(data.kind, "kind", GOVERNMENT_KINDS),
         municipality=v.text(data.municipality, "municipality", max_len=100),
         percentage_bp=v.integer(data.percentage_bp, "percentage_bp", low=0, high=10_000) or 0,
@@ -107,8 +108,14 @@ def create_government(session: Session, *, actor: User | None, data: GovernmentI
     )
     session.add(gov)
     session.flush()
-    record(session, actor=actor, action="government.created", entity_type="government", entity_id=gov.id or 0,
-           after=snapshot(gov, ("slug", "name", "kind", "percentage_bp", "threshold_cents", "cap_cents")))
+    record(
+        session,
+        actor=actor,
+        action="government.created",
+        entity_type="government",
+        entity_id=gov.id or 0,
+        after=snapshot(gov, ("slug", "name", "kind", "percentage_bp", "threshold_cents", "cap_cents")),
+    )
     return gov
 
 
@@ -122,14 +129,21 @@ def _block(row: BlockInput, table_id: int) -> BuildingBlock:
     if row.target_group and row.target_group not in TARGET_GROUPS:
         raise ServiceError(N_("Choose one of the options."), field="blocks")
     return BuildingBlock(
-        table_id=table_id, code=code, route=v.choice(row.route, "blocks", ROUTES),
-        label=v.text(row.label, "blocks", max_len=200, required=True), unit=unit, value_cents=value,
+        table_id=table_id,
+        code=code,
+        route=v.choice(row.route, "blocks", ROUTES),
+        label=v.text(row.label, "blocks", max_len=200, required=True),
+        unit=unit,
+        value_cents=value,
         percentage_bp=pct if unit == BlockUnit.EURO_SPENT else None,
         max_months=v.integer(row.max_months, "blocks", low=1, high=120, required=False),
-        target_group=row.target_group or None)
+        target_group=row.target_group or None,
+    )
 
 
-def create_table(session: Session, *, actor: User | None, government_id: int, data: TableInput) -> ValuationTable:
+def create_table(
+    session: Session, *, actor: User | None, government_id: int, data: TableInput
+) -> ValuationTable:
     """Add a new table version; the previous open-ended version ends the day before it starts."""
     _require_admin(actor)
     gov = session.get(Government, government_id)
@@ -148,11 +162,15 @@ def create_table(session: Session, *, actor: User | None, government_id: int, da
     if len(set(codes)) != len(codes):
         raise ServiceError(N_("Building-block codes must be unique in a table."), field="blocks")
     version = max((t.version for t in tables), default=0) + 1
-    table = ValuationTable(government_id=government_id, version=version,
-                           name=v.text(data.name, "name", max_len=200, required=True), effective_from=start,
-                           effective_to=v.day(data.effective_to, "effective_to"),
-                           source=v.text(data.source, "source", max_len=1000),
-                           assumption=v.text(data.assumption, "assumption", max_len=1000) or None)
+    table = ValuationTable(
+        government_id=government_id,
+        version=version,
+        name=v.text(data.name, "name", max_len=200, required=True),
+        effective_from=start,
+        effective_to=v.day(data.effective_to, "effective_to"),
+        source=v.text(data.source, "source", max_len=1000),
+        assumption=v.text(data.assumption, "assumption", max_len=1000) or None,
+    )
     session.add(table)
     session.flush()
     blocks = [_block(row, table.id or 0) for row in data.blocks]
@@ -162,15 +180,23 @@ def create_table(session: Session, *, actor: User | None, government_id: int, da
             previous.effective_to = start - timedelta(days=1)
             session.add(previous)
     session.add_all(blocks)
-    record(session, actor=actor, action="valuation_table.created", entity_type="valuation_table",
-           entity_id=table.id or 0, after={"version": version, "blocks": sorted(codes)})
+    record(
+        session,
+        actor=actor,
+        action="valuation_table.created",
+        entity_type="valuation_table",
+        entity_id=table.id or 0,
+        after={"version": version, "blocks": sorted(codes)},
+    )
     return table
 
 
 # The organisation field each role belongs to, and its model.
 ORGANISATION_OF_ROLE: dict[str, tuple[str, type[Company] | type[Initiative] | type[Government]]] = {
-    "company": ("company_id", Company), "initiative": ("initiative_id", Initiative),
-    "officer": ("government_id", Government)}
+    "company": ("company_id", Company),
+    "initiative": ("initiative_id", Initiative),
+    "officer": ("government_id", Government),
+}
 
 
 def create_user(session: Session, *, actor: User | None, data: UserInput) -> User:
@@ -183,8 +209,13 @@ def create_user(session: Session, *, actor: User | None, data: UserInput) -> Use
     if len(data.password) < MIN_PASSWORD:
         raise ServiceError(N_("A password needs at least 10 characters."), field="password")
     role = v.choice(data.role, "role", ROLES)
-    user = User(email=email, name=v.text(data.name, "name", max_len=200), role=role,
-                password_hash=hash_password(data.password), locale=v.choice(data.locale, "locale", LOCALES))
+    user = User(
+        email=email,
+        name=v.text(data.name, "name", max_len=200),
+        role=role,
+        password_hash=hash_password(data.password),
+        locale=v.choice(data.locale, "locale", LOCALES),
+    )
     if role in ORGANISATION_OF_ROLE:
         org_field, model = ORGANISATION_OF_ROLE[role]
         org = session.get(model, data.organisation_id) if data.organisation_id is not None else None
@@ -193,8 +224,14 @@ def create_user(session: Session, *, actor: User | None, data: UserInput) -> Use
         setattr(user, org_field, org.id)
     session.add(user)
     session.flush()
-    record(session, actor=actor, action="user.created", entity_type="user", entity_id=user.id or 0,
-           after={"email": email, "role": role})
+    record(
+        session,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id or 0,
+        after={"email": email, "role": role},
+    )
     return user
 
 
@@ -208,7 +245,13 @@ def set_user_active(session: Session, *, actor: User | None, user_id: int, activ
     before = {"active": user.active}
     user.active = active
     session.add(user)
-    record(session, actor=actor, action="user.activated" if active else "user.deactivated",
-           entity_type="user", entity_id=user.id or 0, before=before, after={"active": active})
+    record(
+        session,
+        actor=actor,
+        action="user.activated" if active else "user.deactivated",
+        entity_type="user",
+        entity_id=user.id or 0,
+        before=before,
+        after={"active": active},
+    )
     return user
-

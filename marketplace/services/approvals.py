@@ -12,7 +12,18 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from ..models import BlockUnit, BuildingBlock, Company, Contract, Decision, Government, Initiative, Match, Need, User
+from ..models import (
+    BlockUnit,
+    BuildingBlock,
+    Company,
+    Contract,
+    Decision,
+    Government,
+    Initiative,
+    Match,
+    Need,
+    User,
+)
 from ..valuation import MAX_CENTS
 from .errors import N_, Conflict, NotFound, ServiceError
 from .lifecycle import check_transition, load_match, transition
@@ -66,20 +77,36 @@ def officer_match(session: Session, actor: User, match_id: int) -> tuple[Match, 
     return match, contract
 
 
-def _decision(session: Session, *, match: Match, contract: Contract, actor: User, outcome: str, reason: str,
-              explanation: Explanation) -> Decision:
+def _decision(
+    session: Session,
+    *,
+    match: Match,
+    contract: Contract,
+    actor: User,
+    outcome: str,
+    reason: str,
+    explanation: Explanation,
+) -> Decision:
     government = session.get(Government, contract.government_id)
     company = session.get(Company, contract.company_id)
     block = session.get(BuildingBlock, match.block_id)
     initiative = session.get(Initiative, match.initiative_id) if match.initiative_id else None
     need = session.get(Need, match.need_id) if match.need_id else None
     decision = Decision(
-        match_id=match.id, officer_id=actor.id, government=government.slug if government else "",
-        contract_reference=contract.reference, company_kvk=company.kvk if company else "",
-        initiative=initiative.slug if initiative else "", need=need.reference if need else "",
-        building_block=block.code if block else "", route=block.route if block else "",
-        quantity=match.quantity, outcome=outcome, reason=reason,
-        features=dict(explanation.features) if explanation.features else None, score=explanation.score,
+        match_id=match.id,
+        officer_id=actor.id,
+        government=government.slug if government else "",
+        contract_reference=contract.reference,
+        company_kvk=company.kvk if company else "",
+        initiative=initiative.slug if initiative else "",
+        need=need.reference if need else "",
+        building_block=block.code if block else "",
+        route=block.route if block else "",
+        quantity=match.quantity,
+        outcome=outcome,
+        reason=reason,
+        features=dict(explanation.features) if explanation.features else None,
+        score=explanation.score,
     )
     session.add(decision)
     return decision
@@ -90,8 +117,9 @@ def _clean_reason(reason: str, *, required: bool) -> str:
     if required and not reason:
         raise ServiceError(N_("Give a reason, so the company knows what to do."), field="reason")
     if len(reason) > MAX_REASON:
-        raise ServiceError(N_("The reason is too long (at most %(max)s characters)."), field="reason",
-                           max=MAX_REASON)
+        raise ServiceError(
+            N_("The reason is too long (at most %(max)s characters)."), field="reason", max=MAX_REASON
+        )
     return reason
 
 
@@ -111,44 +139,89 @@ def _agreed_value(match: Match, block: BuildingBlock | None, agreed: int | None)
     return {"value_cents": agreed, "breakdown": lines}
 
 
-def decide(session: Session, *, actor: User, decision: DecisionInput, explain: Explain | None = None) -> Match:
+def decide(
+    session: Session, *, actor: User, decision: DecisionInput, explain: Explain | None = None
+) -> Match:
     """Approve, reject or send back a proposed match, with one audit event and one stored decision."""
     match, contract = officer_match(session, actor, decision.match_id)
     outcome = Outcome(decision.outcome)
     action, reason_required = _RULES[outcome]
     check_transition(match, outcome)
     if decision.seen_version is not None and decision.seen_version != match.version:
-        raise Conflict(N_("This pledge changed since you opened it. Look at it again before you decide."),
-                       match_id=match.id)
+        raise Conflict(
+            N_("This pledge changed since you opened it. Look at it again before you decide."),
+            match_id=match.id,
+        )
     reason = _clean_reason(decision.reason, required=reason_required)
     changes: dict[str, object] = {"officer_reason": reason}
     if outcome == Outcome.APPROVED:
-        changes.update(_agreed_value(match, session.get(BuildingBlock, match.block_id),
-                                     decision.agreed_value_cents))
+        changes.update(
+            _agreed_value(match, session.get(BuildingBlock, match.block_id), decision.agreed_value_cents)
+        )
     explanation = explain(match) if explain is not None else Explanation()
     transition(session, match, to=outcome, actor=actor, action=action, reason=reason, changes=changes)
-    _decision(session, match=match, contract=contract, actor=actor, outcome=outcome, reason=reason,
-              explanation=explanation)
+    _decision(
+        session,
+        match=match,
+        contract=contract,
+        actor=actor,
+        outcome=outcome,
+        reason=reason,
+        explanation=explanation,
+    )
     return match
 
 
-def approve_match(session: Session, *, actor: User, match_id: int, reason: str = "",
-                  agreed_value_cents: int | None = None, seen_version: int | None = None,
-                  explain: Explain | None = None) -> Match:
+def approve_match(
+    session: Session,
+    *,
+    actor: User,
+    match_id: int,
+    reason: str = "",
+    agreed_value_cents: int | None = None,
+    seen_version: int | None = None,
+    explain: Explain | None = None,
+) -> Match:
     """Approve a proposed match: from now on it counts toward the contract's obligation."""
-    return decide(session, actor=actor, explain=explain, decision=DecisionInput(
-        match_id, Outcome.APPROVED, reason, agreed_value_cents, seen_version))
+    return decide(
+        session,
+        actor=actor,
+        explain=explain,
+        decision=DecisionInput(match_id, Outcome.APPROVED, reason, agreed_value_cents, seen_version),
+    )
 
 
-def reject_match(session: Session, *, actor: User, match_id: int, reason: str, seen_version: int | None = None,
-                 explain: Explain | None = None) -> Match:
+def reject_match(
+    session: Session,
+    *,
+    actor: User,
+    match_id: int,
+    reason: str,
+    seen_version: int | None = None,
+    explain: Explain | None = None,
+) -> Match:
     """Reject a proposed match; a reason is required."""
-    return decide(session, actor=actor, explain=explain, decision=DecisionInput(
-        match_id, Outcome.REJECTED, reason, None, seen_version))
+    return decide(
+        session,
+        actor=actor,
+        explain=explain,
+        decision=DecisionInput(match_id, Outcome.REJECTED, reason, None, seen_version),
+    )
 
 
-def request_changes(session: Session, *, actor: User, match_id: int, reason: str, seen_version: int | None = None,
-                    explain: Explain | None = None) -> Match:
+def request_changes(
+    session: Session,
+    *,
+    actor: User,
+    match_id: int,
+    reason: str,
+    seen_version: int | None = None,
+    explain: Explain | None = None,
+) -> Match:
     """Send a proposed match back to the company with what to change."""
-    return decide(session, actor=actor, explain=explain, decision=DecisionInput(
-        match_id, Outcome.CHANGES_REQUESTED, reason, None, seen_version))
+    return decide(
+        session,
+        actor=actor,
+        explain=explain,
+        decision=DecisionInput(match_id, Outcome.CHANGES_REQUESTED, reason, None, seen_version),
+    )

@@ -37,8 +37,13 @@ def record(
 ) -> AuditEvent:
     """Append one audit event to the caller's transaction."""
     event = AuditEvent(
-        actor_id=actor.id if actor else None, action=action, entity_type=entity_type,
-        entity_id=entity_id, before=before, after=after, reason=reason,
+        actor_id=actor.id if actor else None,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        reason=reason,
     )
     session.add(event)
     return event

@@ -35,16 +35,22 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
     max_failures = current_app.config["LOGIN_MAX_FAILURES"]
     since = utcnow() - window
     failures_for_email = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
     ).one()
     failures_from_addr = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+        )
     ).one()
     if failures_for_email >= max_failures or failures_from_addr >= 4 * max_failures:
-        raise RateLimited(N_("Too many failed logins. Wait %(minutes)s minutes and try again."),
-                          minutes=max(1, window.seconds // 60))
+        raise RateLimited(
+            N_("Too many failed logins. Wait %(minutes)s minutes and try again."),
+            minutes=max(1, window.seconds // 60),
+        )
     user = session.exec(select(User).where(User.email == email)).first()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     ok = ok and user is not None and user.active
@@ -62,6 +68,13 @@ def set_locale(session: Session, *, actor: User, locale: str) -> User:
     before = {"locale": actor.locale}
     actor.locale = locale
     session.add(actor)
-    record(session, actor=actor, action="user.locale_changed", entity_type="user", entity_id=actor.id or 0,
-           before=before, after={"locale": locale})
+    record(
+        session,
+        actor=actor,
+        action="user.locale_changed",
+        entity_type="user",
+        entity_id=actor.id or 0,
+        before=before,
+        after={"locale": locale},
+    )
     return actor

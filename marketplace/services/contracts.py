@@ -11,8 +11,19 @@ from . import validation as v
 from .audit import record, snapshot
 from .errors import N_, NotFound, ServiceError
 
-CONTRACT_FIELDS = ("reference", "title", "sum_cents", "award_date", "end_date", "table_id", "percentage_bp",
-                   "threshold_cents", "cap_cents", "basis", "small_contract_rule")
+CONTRACT_FIELDS = (
+    "reference",
+    "title",
+    "sum_cents",
+    "award_date",
+    "end_date",
+    "table_id",
+    "percentage_bp",
+    "threshold_cents",
+    "cap_cents",
+    "basis",
+    "small_contract_rule",
+)
 
 
 @dataclass(frozen=True)
@@ -30,12 +41,17 @@ class ContractInput:
 
 
 def table_in_force(session: Session, government_id: int, day: date) -> ValuationTable | None:
-    tables = session.exec(select(ValuationTable).where(ValuationTable.government_id == government_id)
-                          .order_by(col(ValuationTable.version).desc())).all()
+    tables = session.exec(
+        select(ValuationTable)
+        .where(ValuationTable.government_id == government_id)
+        .order_by(col(ValuationTable.version).desc())
+    ).all()
     return next((t for t in tables if t.in_force_on(day)), None)
 
 
-def register_contract(session: Session, *, actor: User | None, government: Government, data: ContractInput) -> Contract:
+def register_contract(
+    session: Session, *, actor: User | None, government: Government, data: ContractInput
+) -> Contract:
     """Record an award; the government's current policy and the table in force at award are frozen."""
     if actor is not None and actor.role == "officer" and actor.government_id != government.id:
         raise NotFound(N_("This government does not exist."))
@@ -56,20 +72,37 @@ def register_contract(session: Session, *, actor: User | None, government: Gover
         raise ServiceError(N_("The end date is before the award date."), field="end_date")
     table = table_in_force(session, government.id or 0, award)
     if table is None:
-        raise ServiceError(N_("No valuation table of %(government)s was in force on the award date."),
-                           field="award_date", government=government.name)
+        raise ServiceError(
+            N_("No valuation table of %(government)s was in force on the award date."),
+            field="award_date",
+            government=government.name,
+        )
     contract = Contract(
-        reference=reference, government_id=government.id or 0, company_id=company.id or 0,
+        reference=reference,
+        government_id=government.id or 0,
+        company_id=company.id or 0,
         title=v.text(data.title, "title", max_len=300, required=True),
         sum_cents=v.integer(data.sum_cents, "sum_cents", low=1, high=MAX_CENTS) or 0,
-        labour_component_cents=v.integer(data.labour_component_cents, "labour_component_cents", low=0,
-                                         high=MAX_CENTS, required=False),
-        award_date=award, end_date=end, table_id=table.id or 0,
-        percentage_bp=government.percentage_bp, threshold_cents=government.threshold_cents,
-        cap_cents=government.cap_cents, basis=government.basis, small_contract_rule=government.small_contract_rule,
+        labour_component_cents=v.integer(
+            data.labour_component_cents, "labour_component_cents", low=0, high=MAX_CENTS, required=False
+        ),
+        award_date=award,
+        end_date=end,
+        table_id=table.id or 0,
+        percentage_bp=government.percentage_bp,
+        threshold_cents=government.threshold_cents,
+        cap_cents=government.cap_cents,
+        basis=government.basis,
+        small_contract_rule=government.small_contract_rule,
     )
     session.add(contract)
     session.flush()
-    record(session, actor=actor, action="contract.registered", entity_type="contract", entity_id=contract.id or 0,
-           after=snapshot(contract, CONTRACT_FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="contract.registered",
+        entity_type="contract",
+        entity_id=contract.id or 0,
+        after=snapshot(contract, CONTRACT_FIELDS),
+    )
     return contract

@@ -8,7 +8,9 @@ from ..models import Decision, User
 from .audit import record
 
 
-def store_imported(session: Session, *, actor: User | None, decisions: Sequence[Decision], source: str) -> int:
+def store_imported(
+    session: Session, *, actor: User | None, decisions: Sequence[Decision], source: str
+) -> int:
     """Add validated imported decisions to the transaction; one audit event names the file and the counts."""
     session.add_all(decisions)
     session.flush()
@@ -16,7 +18,17 @@ def store_imported(session: Session, *, actor: User | None, decisions: Sequence[
     for d in decisions:
         counts[d.outcome] = counts.get(d.outcome, 0) + 1
     first = decisions[0].id if decisions else 0
-    record(session, actor=actor, action="decisions.imported", entity_type="decision", entity_id=first or 0,
-           after={"source": source[:200], "count": len(decisions), "counts": counts,
-                  "ids": [d.id for d in decisions][:1000]})
+    record(
+        session,
+        actor=actor,
+        action="decisions.imported",
+        entity_type="decision",
+        entity_id=first or 0,
+        after={
+            "source": source[:200],
+            "count": len(decisions),
+            "counts": counts,
+            "ids": [d.id for d in decisions][:1000],
+        },
+    )
     return len(decisions)

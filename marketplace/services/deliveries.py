@@ -22,6 +22,15 @@ def confirm_delivery(session: Session, *, actor: User, match_id: int, note: str 
         raise NotFound(N_("This pledge does not exist."))
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ServiceError(N_("The note is too long (at most %(max)s characters)."), field="note", max=MAX_NOTE)
-    return transition(session, match, to="delivered", actor=actor, action="match.delivered", reason=note,
-                      changes={"delivered_note": note, "delivered_at": utcnow()})
+        raise ServiceError(
+            N_("The note is too long (at most %(max)s characters)."), field="note", max=MAX_NOTE
+        )
+    return transition(
+        session,
+        match,
+        to="delivered",
+        actor=actor,
+        action="match.delivered",
+        reason=note,
+        changes={"delivered_note": note, "delivered_at": utcnow()},
+    )

@@ -11,7 +11,9 @@ from .errors import N_, NotFound
 MAX_NOTE = 500
 
 
-def set_eligibility(session: Session, *, actor: User, initiative_id: int, eligible: bool, note: str = "") -> Eligibility:
+def set_eligibility(
+    session: Session, *, actor: User, initiative_id: int, eligible: bool, note: str = ""
+) -> Eligibility:
     """Admit or withdraw an initiative for the officer's own government."""
     if actor.role != "officer" or actor.government_id is None:
         raise NotFound(N_("This initiative does not exist."))
@@ -19,20 +21,36 @@ def set_eligibility(session: Session, *, actor: User, initiative_id: int, eligib
     if initiative is None:
         raise NotFound(N_("This initiative does not exist."))
     note = v.text(note, "note", max_len=MAX_NOTE)
-    row = session.exec(select(Eligibility).where(
-        Eligibility.government_id == actor.government_id, Eligibility.initiative_id == initiative_id)).first()
+    row = session.exec(
+        select(Eligibility).where(
+            Eligibility.government_id == actor.government_id, Eligibility.initiative_id == initiative_id
+        )
+    ).first()
     before = {"active": row.active} if row else None
     if row is None:
-        row = Eligibility(government_id=actor.government_id, initiative_id=initiative_id,
-                          since=utcnow().date(), decided_by_id=actor.id, active=eligible, note=note)
+        row = Eligibility(
+            government_id=actor.government_id,
+            initiative_id=initiative_id,
+            since=utcnow().date(),
+            decided_by_id=actor.id,
+            active=eligible,
+            note=note,
+        )
     else:
         if row.active != eligible:
             row.since = utcnow().date()
         row.active, row.decided_by_id, row.note = eligible, actor.id, note
     session.add(row)
     session.flush()
-    record(session, actor=actor, action="eligibility.granted" if eligible else "eligibility.withdrawn",
-           entity_type="initiative", entity_id=initiative_id, before=before,
-           after={"active": eligible, "government_id": actor.government_id}, reason=note)
+    record(
+        session,
+        actor=actor,
+        action="eligibility.granted" if eligible else "eligibility.withdrawn",
+        entity_type="initiative",
+        entity_id=initiative_id,
+        before=before,
+        after={"active": eligible, "government_id": actor.government_id},
+        reason=note,
+    )
     enqueue_search(session, "initiative", initiative_id)
     return row

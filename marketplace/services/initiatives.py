@@ -12,8 +12,19 @@ from . import validation as v
 from .audit import enqueue_search, record, snapshot
 from .errors import N_, NotFound, ServiceError
 
-PROFILE_FIELDS = ("name", "summary", "description", "municipality", "neighbourhood", "lat", "lon",
-                  "life_phase", "website", "target_groups", "kind")
+PROFILE_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "municipality",
+    "neighbourhood",
+    "lat",
+    "lon",
+    "life_phase",
+    "website",
+    "target_groups",
+    "kind",
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,15 @@ def update_profile(session: Session, *, actor: User, data: ProfileInput) -> Init
     for key, value in values.items():
         setattr(initiative, key, value)
     session.add(initiative)
-    record(session, actor=actor, action="initiative.updated", entity_type="initiative",
-           entity_id=initiative.id or 0, before=before, after=snapshot(initiative, PROFILE_FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="initiative.updated",
+        entity_type="initiative",
+        entity_id=initiative.id or 0,
+        before=before,
+        after=snapshot(initiative, PROFILE_FIELDS),
+    )
     enqueue_search(session, "initiative", initiative.id or 0)
     return initiative
 
@@ -87,12 +105,19 @@ def set_handprint(session: Session, *, actor: User, scores: Sequence[HandprintRo
         if row.score is None:
             continue
         cleaned[row.theme] = HandprintRow(
-            theme=row.theme, score=v.integer(row.score, f"score_{row.theme}", low=0, high=100),
-            yearly_value_cents=v.integer(row.yearly_value_cents, f"value_{row.theme}", low=0, high=MAX_CENTS,
-                                         required=False),
-            indicator=v.text(row.indicator, f"indicator_{row.theme}", max_len=300))
-    existing = {h.theme: h for h in session.exec(
-        select(HandprintScore).where(HandprintScore.initiative_id == initiative.id)).all()}
+            theme=row.theme,
+            score=v.integer(row.score, f"score_{row.theme}", low=0, high=100),
+            yearly_value_cents=v.integer(
+                row.yearly_value_cents, f"value_{row.theme}", low=0, high=MAX_CENTS, required=False
+            ),
+            indicator=v.text(row.indicator, f"indicator_{row.theme}", max_len=300),
+        )
+    existing = {
+        h.theme: h
+        for h in session.exec(
+            select(HandprintScore).where(HandprintScore.initiative_id == initiative.id)
+        ).all()
+    }
     before = {t: h.score for t, h in existing.items()}
     for theme, old in existing.items():
         if theme not in cleaned:
@@ -105,7 +130,14 @@ def set_handprint(session: Session, *, actor: User, scores: Sequence[HandprintRo
         row.indicator = values.indicator
         session.add(row)
         out.append(row)
-    record(session, actor=actor, action="initiative.handprint_updated", entity_type="initiative",
-           entity_id=initiative.id or 0, before=before, after={t: r.score for t, r in cleaned.items()})
+    record(
+        session,
+        actor=actor,
+        action="initiative.handprint_updated",
+        entity_type="initiative",
+        entity_id=initiative.id or 0,
+        before=before,
+        after={t: r.score for t, r in cleaned.items()},
+    )
     enqueue_search(session, "initiative", initiative.id or 0)
     return out

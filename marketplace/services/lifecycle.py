@@ -23,8 +23,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 AUDIT_FIELDS = (
-    "status", "quantity", "hours_per_week", "months", "weeks", "bonus_codes", "value_cents",
-    "officer_reason", "delivered_note", "note", "evidence", "version",
+    "status",
+    "quantity",
+    "hours_per_week",
+    "months",
+    "weeks",
+    "bonus_codes",
+    "value_cents",
+    "officer_reason",
+    "delivered_note",
+    "note",
+    "evidence",
+    "version",
 )
 
 
@@ -71,6 +81,14 @@ def transition(
     for key, value in values.items():
         # The row holds these values now: set them as loaded, so no second UPDATE follows at the next flush.
         set_committed_value(match, key, value)
-    record(session, actor=actor, action=action, entity_type="match", entity_id=match.id or 0,
-           before=before, after=snapshot(match, AUDIT_FIELDS), reason=reason)
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="match",
+        entity_id=match.id or 0,
+        before=before,
+        after=snapshot(match, AUDIT_FIELDS),
+        reason=reason,
+    )
     return match

@@ -52,7 +52,8 @@ def _clean(data: NeedInput) -> dict[str, Any]:
     if unit not in units:
         raise ServiceError(N_("This unit does not fit this kind of need."), field="unit")
     return {
-        "kind": kind, "unit": unit,
+        "kind": kind,
+        "unit": unit,
         "title": v.text(data.title, "title", max_len=200, required=True),
         "description": v.text(data.description, "description", max_len=5000),
         "themes": v.choices(data.themes, "themes", THEME_CODES),
@@ -63,7 +64,14 @@ def _clean(data: NeedInput) -> dict[str, Any]:
 
 def _next_reference(session: Session, initiative: Initiative) -> str:
     base = initiative.slug[:50]
-    n = int(session.exec(select(func.count()).select_from(Need).where(Need.initiative_id == initiative.id)).one()) + 1
+    n = (
+        int(
+            session.exec(
+                select(func.count()).select_from(Need).where(Need.initiative_id == initiative.id)
+            ).one()
+        )
+        + 1
+    )
     while session.exec(select(Need.id).where(Need.reference == f"{base}-{n}")).first() is not None:
         n += 1
     return f"{base}-{n}"
@@ -78,12 +86,22 @@ def create_need(session: Session, *, actor: User, data: NeedInput) -> Need:
     """Publish a new open need for the actor's initiative."""
     initiative = _own_initiative(session, actor)
     values = _clean(data)
-    need = Need(initiative_id=initiative.id or 0, reference=_next_reference(session, initiative),
-                status=NeedStatus.OPEN, **values)
+    need = Need(
+        initiative_id=initiative.id or 0,
+        reference=_next_reference(session, initiative),
+        status=NeedStatus.OPEN,
+        **values,
+    )
     session.add(need)
     session.flush()
-    record(session, actor=actor, action="need.created", entity_type="need", entity_id=need.id or 0,
-           after=snapshot(need, NEED_FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="need.created",
+        entity_type="need",
+        entity_id=need.id or 0,
+        after=snapshot(need, NEED_FIELDS),
+    )
     _reindex(session, need)
     return need
 
@@ -94,16 +112,24 @@ def update_need(session: Session, *, actor: User, need_id: int, data: NeedInput)
     values = _clean(data)
     held = need.quantity - open_capacity(session, need)
     if values["quantity"] < held:
-        raise ServiceError(N_("Pledges already hold %(held)s; the quantity cannot be lower."),
-                           field="quantity", held=held)
+        raise ServiceError(
+            N_("Pledges already hold %(held)s; the quantity cannot be lower."), field="quantity", held=held
+        )
     if held and values["unit"] != need.unit:
         raise ServiceError(N_("The unit cannot change while pledges hold part of this need."), field="unit")
     before = snapshot(need, NEED_FIELDS)
     for key, value in values.items():
         setattr(need, key, value)
     session.add(need)
-    record(session, actor=actor, action="need.updated", entity_type="need", entity_id=need.id or 0,
-           before=before, after=snapshot(need, NEED_FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="need.updated",
+        entity_type="need",
+        entity_id=need.id or 0,
+        before=before,
+        after=snapshot(need, NEED_FIELDS),
+    )
     _reindex(session, need)
     return need
 
@@ -115,7 +141,14 @@ def set_need_status(session: Session, *, actor: User, need_id: int, status: str)
     before = snapshot(need, NEED_FIELDS)
     need.status = status
     session.add(need)
-    record(session, actor=actor, action=f"need.{'closed' if status == NeedStatus.CLOSED else 'reopened'}",
-           entity_type="need", entity_id=need.id or 0, before=before, after=snapshot(need, NEED_FIELDS))
+    record(
+        session,
+        actor=actor,
+        action=f"need.{'closed' if status == NeedStatus.CLOSED else 'reopened'}",
+        entity_type="need",
+        entity_id=need.id or 0,
+        before=before,
+        after=snapshot(need, NEED_FIELDS),
+    )
     _reindex(session, need)
     return need

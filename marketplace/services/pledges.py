@@ -75,8 +75,15 @@ class Pledgeable:
 
 
 def block_spec(block: BuildingBlock) -> Block:
-    return Block(code=block.code, label=block.label, unit=block.unit, value_cents=block.value_cents,
-                 percentage_bp=block.percentage_bp, max_months=block.max_months, route=block.route)
+    return Block(
+        code=block.code,
+        label=block.label,
+        unit=block.unit,
+        value_cents=block.value_cents,
+        percentage_bp=block.percentage_bp,
+        max_months=block.max_months,
+        route=block.route,
+    )
 
 
 def requires_initiative(block: BuildingBlock) -> bool:
@@ -101,7 +108,9 @@ def resolve(session: Session, *, actor: User, req: PledgeRequest) -> Pledgeable:
     if block is None or block.unit == "bonus":
         raise ServiceError(N_("Choose a building block from the contract's valuation table."), field="block")
     if len(req.note) > MAX_NOTE:
-        raise ServiceError(N_("The note is too long (at most %(max)s characters)."), field="note", max=MAX_NOTE)
+        raise ServiceError(
+            N_("The note is too long (at most %(max)s characters)."), field="note", max=MAX_NOTE
+        )
 
     need: Need | None = None
     initiative: Initiative | None = None
@@ -120,31 +129,59 @@ def resolve(session: Session, *, actor: User, req: PledgeRequest) -> Pledgeable:
             raise ServiceError(N_("This initiative does not exist."), field="initiative")
     if initiative is not None:
         if not is_eligible(session, government.id or 0, initiative.id or 0):
-            raise ServiceError(N_("%(initiative)s does not count for %(government)s's contracts."),
-                               field="need", initiative=initiative.name, government=government.name)
-        if block.route == Route.LABOUR_PARTICIPATION and block.unit == BlockUnit.EURO_SPENT and \
-                initiative.kind not in SELLER_KINDS:
-            raise ServiceError(N_("A purchase counts only from a social firm or SW company."), field="initiative")
+            raise ServiceError(
+                N_("%(initiative)s does not count for %(government)s's contracts."),
+                field="need",
+                initiative=initiative.name,
+                government=government.name,
+            )
+        if (
+            block.route == Route.LABOUR_PARTICIPATION
+            and block.unit == BlockUnit.EURO_SPENT
+            and initiative.kind not in SELLER_KINDS
+        ):
+            raise ServiceError(
+                N_("A purchase counts only from a social firm or SW company."), field="initiative"
+            )
     elif requires_initiative(block):
-        raise ServiceError(N_("Choose the initiative or social firm this contribution goes to."), field="need")
+        raise ServiceError(
+            N_("Choose the initiative or social firm this contribution goes to."), field="need"
+        )
 
     obligation, _small = contract_obligation(contract)
     pso_bp = None
     if block.unit == "certificate" and company.pso_level:
         pso_bp = (government.pso_reduction_bp or {}).get(company.pso_level)
-    pledge = PledgeInput(quantity=req.quantity if req.quantity is not None else 0,
-                         hours_per_week=req.hours_per_week, months=req.months, weeks=req.weeks,
-                         bonuses=tuple(req.bonuses))
+    pledge = PledgeInput(
+        quantity=req.quantity if req.quantity is not None else 0,
+        hours_per_week=req.hours_per_week,
+        months=req.months,
+        weeks=req.weeks,
+        bonuses=tuple(req.bonuses),
+    )
     if req.quantity is None:
         raise ServiceError(N_("This field is required."), field="quantity")
     try:
-        valuation = value_pledge(block_spec(block), pledge,
-                                 bonuses={c: block_spec(b) for c, b in by_code.items() if b.unit == "bonus"},
-                                 obligation_cents=obligation, pso_reduction_bp=pso_bp)
+        valuation = value_pledge(
+            block_spec(block),
+            pledge,
+            bonuses={c: block_spec(b) for c, b in by_code.items() if b.unit == "bonus"},
+            obligation_cents=obligation,
+            pso_reduction_bp=pso_bp,
+        )
     except ValuationError as exc:
         raise ServiceError(exc.message, field=exc.field, **exc.params) from exc
-    return Pledgeable(contract, government, company, table, block,
-                      {c: b for c, b in by_code.items() if b.unit == "bonus"}, need, initiative, valuation)
+    return Pledgeable(
+        contract,
+        government,
+        company,
+        table,
+        block,
+        {c: b for c, b in by_code.items() if b.unit == "bonus"},
+        need,
+        initiative,
+        valuation,
+    )
 
 
 def preview(session: Session, *, actor: User, req: PledgeRequest) -> dict[str, Any]:
@@ -169,7 +206,9 @@ def _lock_need(session: Session, need: Need) -> None:
     session.execute(update(Need).where(Need.id == need.id).values(lock_version=Need.lock_version + 1))
 
 
-def create_pledge(session: Session, *, actor: User, req: PledgeRequest, action: str = "match.pledged") -> Match:
+def create_pledge(
+    session: Session, *, actor: User, req: PledgeRequest, action: str = "match.pledged"
+) -> Match:
     """Add a proposed match; its value is frozen now from the contract's table version.
 
     A double submit carries the same submission key and is refused: by the look-up when the first one is
@@ -184,16 +223,26 @@ def create_pledge(session: Session, *, actor: User, req: PledgeRequest, action: 
         _lock_need(session, p.need)
         capacity = open_capacity(session, p.need)
         if (req.quantity or 0) > capacity:
-            raise ServiceError(N_("Only %(open)s is still open on this need."), field="quantity", open=capacity)
+            raise ServiceError(
+                N_("Only %(open)s is still open on this need."), field="quantity", open=capacity
+            )
     unit = p.block.unit
     match = Match(
-        contract_id=p.contract.id or 0, initiative_id=p.initiative.id if p.initiative else None,
-        need_id=p.need.id if p.need else None, block_id=p.block.id or 0, table_id=p.table.id or 0,
-        quantity=req.quantity or 0, hours_per_week=req.hours_per_week if unit == BlockUnit.FTE_YEAR else None,
+        contract_id=p.contract.id or 0,
+        initiative_id=p.initiative.id if p.initiative else None,
+        need_id=p.need.id if p.need else None,
+        block_id=p.block.id or 0,
+        table_id=p.table.id or 0,
+        quantity=req.quantity or 0,
+        hours_per_week=req.hours_per_week if unit == BlockUnit.FTE_YEAR else None,
         months=req.months if unit == BlockUnit.FTE_YEAR else None,
         weeks=req.weeks if unit == BlockUnit.INTERNSHIP_YEAR else None,
-        bonus_codes=list(req.bonuses), value_cents=p.valuation.value_cents, breakdown=p.valuation.breakdown(),
-        status=MatchStatus.PROPOSED, note=req.note.strip(), created_by_id=actor.id,
+        bonus_codes=list(req.bonuses),
+        value_cents=p.valuation.value_cents,
+        breakdown=p.valuation.breakdown(),
+        status=MatchStatus.PROPOSED,
+        note=req.note.strip(),
+        created_by_id=actor.id,
         submission_key=req.submission_key or None,
     )
     session.add(match)
@@ -201,15 +250,23 @@ def create_pledge(session: Session, *, actor: User, req: PledgeRequest, action: 
         session.flush()
     except IntegrityError as exc:  # the same key arrived twice at the same moment
         raise Conflict(N_("This pledge was already submitted.")) from exc
-    record(session, actor=actor, action=action, entity_type="match", entity_id=match.id or 0,
-           after=snapshot(match, AUDIT_FIELDS))
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="match",
+        entity_id=match.id or 0,
+        after=snapshot(match, AUDIT_FIELDS),
+    )
     return match
 
 
 MAX_PLAN_ITEMS = 50
 
 
-def create_plan(session: Session, *, actor: User, contract_id: int, items: list[PledgeRequest]) -> list[Match]:
+def create_plan(
+    session: Session, *, actor: User, contract_id: int, items: list[PledgeRequest]
+) -> list[Match]:
     """Turn a plan into proposed matches in one transaction: all of them, or none.
 
     Each item is checked as a single pledge would be; a need that appears twice has its capacity
@@ -242,8 +299,14 @@ def _own_match(session: Session, actor: User, match_id: int) -> Match:
 def cancel_pledge(session: Session, *, actor: User, match_id: int, reason: str = "") -> Match:
     """The company withdraws a pledge that is still open (proposed or awaiting its changes)."""
     match = _own_match(session, actor, match_id)
-    return transition(session, match, to=MatchStatus.CANCELLED, actor=actor, action="match.cancelled",
-                      reason=reason.strip()[:MAX_NOTE])
+    return transition(
+        session,
+        match,
+        to=MatchStatus.CANCELLED,
+        actor=actor,
+        action="match.cancelled",
+        reason=reason.strip()[:MAX_NOTE],
+    )
 
 
 def resubmit_pledge(session: Session, *, actor: User, match_id: int, req: PledgeRequest) -> Match:
@@ -251,21 +314,32 @@ def resubmit_pledge(session: Session, *, actor: User, match_id: int, req: Pledge
     match = _own_match(session, actor, match_id)
     if match.status != MatchStatus.CHANGES_REQUESTED:
         raise Conflict(N_("Only a pledge with a change request can be resubmitted."))
-    req = replace(req, contract_id=match.contract_id, need_id=match.need_id, initiative_id=match.initiative_id,
-                  submission_key=None)
+    req = replace(
+        req,
+        contract_id=match.contract_id,
+        need_id=match.need_id,
+        initiative_id=match.initiative_id,
+        submission_key=None,
+    )
     p = resolve(session, actor=actor, req=req)
     if p.need is not None:
         _lock_need(session, p.need)
         capacity = open_capacity(session, p.need, excluding_match=match.id)
         if (req.quantity or 0) > capacity:
-            raise ServiceError(N_("Only %(open)s is still open on this need."), field="quantity", open=capacity)
+            raise ServiceError(
+                N_("Only %(open)s is still open on this need."), field="quantity", open=capacity
+            )
     changes = {
-        "block_id": p.block.id, "quantity": req.quantity, "value_cents": p.valuation.value_cents,
-        "breakdown": p.valuation.breakdown(), "bonus_codes": list(req.bonuses),
+        "block_id": p.block.id,
+        "quantity": req.quantity,
+        "value_cents": p.valuation.value_cents,
+        "breakdown": p.valuation.breakdown(),
+        "bonus_codes": list(req.bonuses),
         "hours_per_week": req.hours_per_week if p.block.unit == BlockUnit.FTE_YEAR else None,
         "months": req.months if p.block.unit == BlockUnit.FTE_YEAR else None,
         "weeks": req.weeks if p.block.unit == BlockUnit.INTERNSHIP_YEAR else None,
         "note": req.note.strip(),
     }
-    return transition(session, match, to=MatchStatus.PROPOSED, actor=actor, action="match.resubmitted", changes=changes)
-
+    return transition(
+        session, match, to=MatchStatus.PROPOSED, actor=actor, action="match.resubmitted", changes=changes
+    )

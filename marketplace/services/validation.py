@@ -60,8 +60,12 @@ def day(value: date | None, field: str, *, required: bool = False) -> date | Non
             raise ServiceError(N_("This field is required."), field=field)
         return None
     if not EARLIEST <= value <= LATEST:
-        raise ServiceError(N_("Enter a date between %(low)s and %(high)s."), field=field,
-                           low=EARLIEST.isoformat(), high=LATEST.isoformat())
+        raise ServiceError(
+            N_("Enter a date between %(low)s and %(high)s."),
+            field=field,
+            low=EARLIEST.isoformat(),
+            high=LATEST.isoformat(),
+        )
     return value
 
 

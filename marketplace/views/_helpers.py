@@ -12,8 +12,18 @@ from ..forms import euros_to_cents
 from ..i18n import error_text
 from ..services.errors import ServiceError
 
-__all__ = ["abort", "get_session", "me", "form_values", "error_text", "errors_of", "euros_to_cents", "page_arg",
-           "int_arg", "new_submission_key"]
+__all__ = [
+    "abort",
+    "get_session",
+    "me",
+    "form_values",
+    "error_text",
+    "errors_of",
+    "euros_to_cents",
+    "page_arg",
+    "int_arg",
+    "new_submission_key",
+]
 
 MULTI_FIELDS = {"themes", "target_groups", "bonuses", "interests", "priority_themes"}
 

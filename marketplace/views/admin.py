@@ -108,9 +108,15 @@ def governments():  # type: ignore[no-untyped-def]
 
 
 def _render_government_form(form: GovernmentForm, status: int = 200) -> Any:
-    return render_template("admin/government_form.html", values=form.values(), errors=form.all_errors,
-                           kinds=GOVERNMENT_KINDS, bases=POLICY_BASES, rules=SMALL_CONTRACT_RULES,
-                           themes=THEME_CODES), status
+    return render_template(
+        "admin/government_form.html",
+        values=form.values(),
+        errors=form.all_errors,
+        kinds=GOVERNMENT_KINDS,
+        bases=POLICY_BASES,
+        rules=SMALL_CONTRACT_RULES,
+        themes=THEME_CODES,
+    ), status
 
 
 @bp.route("/governments/new", methods=["GET", "POST"])
@@ -123,15 +129,27 @@ def new_government():  # type: ignore[no-untyped-def]
     if not form.validate():
         return _render_government_form(form, 400)
     try:
-        gov = admin_service.create_government(get_session(), actor=me(), data=GovernmentInput(
-            slug=form.slug.data or "", name=form.name.data or "", kind=form.kind.data or "",
-            municipality=form.municipality.data or "", percentage_bp=form.percentage.data or 0,
-            threshold_cents=form.threshold.data or 0, cap_cents=form.cap.data, basis=form.basis.data or "",
-            small_contract_rule=form.small_contract_rule.data or "",
-            priority_themes=tuple(form.priority_themes.data or ()), notes=form.notes.data or ""))
+        gov = admin_service.create_government(
+            get_session(),
+            actor=me(),
+            data=GovernmentInput(
+                slug=form.slug.data or "",
+                name=form.name.data or "",
+                kind=form.kind.data or "",
+                municipality=form.municipality.data or "",
+                percentage_bp=form.percentage.data or 0,
+                threshold_cents=form.threshold.data or 0,
+                cap_cents=form.cap.data,
+                basis=form.basis.data or "",
+                small_contract_rule=form.small_contract_rule.data or "",
+                priority_themes=tuple(form.priority_themes.data or ()),
+                notes=form.notes.data or "",
+            ),
+        )
     except ServiceError as exc:
-        form.add_service_error(exc, {"percentage_bp": "percentage", "threshold_cents": "threshold",
-                                     "cap_cents": "cap"})
+        form.add_service_error(
+            exc, {"percentage_bp": "percentage", "threshold_cents": "threshold", "cap_cents": "cap"}
+        )
         return _render_government_form(form, 400)
     flash(gettext("%(name)s created. Add its first valuation table now.", name=gov.name), "info")
     return redirect(url_for("admin.new_table", government_id=gov.id))
@@ -148,8 +166,9 @@ def _government_or_404(government_id: int) -> Government:
 @access("admin")
 def government(government_id: int):  # type: ignore[no-untyped-def]
     gov = _government_or_404(government_id)
-    return render_template("admin/government.html", government=gov,
-                           tables=tables_with_blocks(get_session(), government_id))
+    return render_template(
+        "admin/government.html", government=gov, tables=tables_with_blocks(get_session(), government_id)
+    )
 
 
 # --- valuation tables ------------------------------------------------------------------------------------
@@ -172,8 +191,16 @@ def blocks_to_text(blocks: list[Any]) -> str:
     """A table's blocks in the form's line format, so an admin edits the latest version."""
     lines = []
     for b in sorted(blocks, key=lambda b: b.id or 0):
-        fields = [b.code, b.route, b.label.replace(";", ","), b.unit, _fmt_amount(b.value_cents),
-                  _fmt_amount(b.percentage_bp), str(b.max_months or ""), b.target_group or ""]
+        fields = [
+            b.code,
+            b.route,
+            b.label.replace(";", ","),
+            b.unit,
+            _fmt_amount(b.value_cents),
+            _fmt_amount(b.percentage_bp),
+            str(b.max_months or ""),
+            b.target_group or "",
+        ]
         lines.append(";".join(fields).rstrip(";"))
     return "\n".join(lines)
 
@@ -191,42 +218,77 @@ def parse_blocks(text: str) -> list[BlockInput]:
             continue
         parts = [p.strip() for p in line.split(";")]
         if not 4 <= len(parts) <= 8:
-            raise BlockLineError(number, gettext("expected %(columns)s, found %(n)s fields",
-                                                 columns=BLOCK_COLUMNS, n=len(parts)))
+            raise BlockLineError(
+                number,
+                gettext("expected %(columns)s, found %(n)s fields", columns=BLOCK_COLUMNS, n=len(parts)),
+            )
         parts += [""] * (8 - len(parts))
         code, route, label, unit, value, pct, months, group = parts
         code = code.lower()
         if not CODE_RE.match(code):
             raise BlockLineError(number, gettext("the code must be lowercase letters, digits, _ or -"))
         if code in seen:
-            raise BlockLineError(number, gettext("the code %(code)s is already used on line %(other)s",
-                                                 code=code, other=seen[code]))
+            raise BlockLineError(
+                number,
+                gettext("the code %(code)s is already used on line %(other)s", code=code, other=seen[code]),
+            )
         seen[code] = number
         if route not in ROUTES:
-            raise BlockLineError(number, gettext("unknown route %(route)s; use one of %(routes)s",
-                                                 route=repr(route[:40]), routes=", ".join(ROUTES)))
+            raise BlockLineError(
+                number,
+                gettext(
+                    "unknown route %(route)s; use one of %(routes)s",
+                    route=repr(route[:40]),
+                    routes=", ".join(ROUTES),
+                ),
+            )
         if not label or len(label) > 200:
             raise BlockLineError(number, gettext("the label is required (at most 200 characters)"))
         if unit not in BLOCK_UNITS:
-            raise BlockLineError(number, gettext("unknown unit %(unit)s; use one of %(units)s",
-                                                 unit=repr(unit[:40]), units=", ".join(BLOCK_UNITS)))
+            raise BlockLineError(
+                number,
+                gettext(
+                    "unknown unit %(unit)s; use one of %(units)s",
+                    unit=repr(unit[:40]),
+                    units=", ".join(BLOCK_UNITS),
+                ),
+            )
         value_cents = euros_to_cents(value)
         if value and value_cents is None:
-            raise BlockLineError(number, gettext("%(value)s is not an amount in euro", value=repr(value[:40])))
+            raise BlockLineError(
+                number, gettext("%(value)s is not an amount in euro", value=repr(value[:40]))
+            )
         if unit in VALUED_UNITS and value_cents is None:
             raise BlockLineError(number, gettext("a block of unit %(unit)s needs a value in euro", unit=unit))
         percentage_bp = euros_to_cents(pct)
         if pct and (percentage_bp is None or percentage_bp > 10_000):
-            raise BlockLineError(number, gettext("%(value)s is not a percentage from 0 to 100",
-                                                 value=repr(pct[:40])))
+            raise BlockLineError(
+                number, gettext("%(value)s is not a percentage from 0 to 100", value=repr(pct[:40]))
+            )
         max_months = int(months) if months.isascii() and months.isdigit() else None
         if months and (max_months is None or not 1 <= max_months <= 120):
             raise BlockLineError(number, gettext("max_months must be a whole number from 1 to 120"))
         if group and group not in TARGET_GROUPS:
-            raise BlockLineError(number, gettext("unknown target group %(group)s; use one of %(groups)s",
-                                                 group=repr(group[:40]), groups=", ".join(TARGET_GROUPS)))
-        blocks.append(BlockInput(code=code, route=route, label=label, unit=unit, value_cents=value_cents,
-                                 percentage_bp=percentage_bp, max_months=max_months, target_group=group or None))
+            raise BlockLineError(
+                number,
+                gettext(
+                    "unknown target group %(group)s; use one of %(groups)s",
+                    group=repr(group[:40]),
+                    groups=", ".join(TARGET_GROUPS),
+                ),
+            )
+        blocks.append(
+            BlockInput(
+                code=code,
+                route=route,
+                label=label,
+                unit=unit,
+                value_cents=value_cents,
+                percentage_bp=percentage_bp,
+                max_months=max_months,
+                target_group=group or None,
+            )
+        )
         if len(blocks) > MAX_BLOCK_LINES:
             raise BlockLineError(number, gettext("at most %(max)s blocks in a table", max=MAX_BLOCK_LINES))
     return blocks
@@ -234,9 +296,17 @@ def parse_blocks(text: str) -> list[BlockInput]:
 
 def _render_table_form(gov: Government, form: TableForm, status: int = 200) -> Any:
     tables = tables_with_blocks(get_session(), gov.id or 0)
-    return render_template("admin/table_form.html", government=gov, latest=tables[0][0] if tables else None,
-                           values=form.values(), errors=form.all_errors, columns=BLOCK_COLUMNS, routes=ROUTES,
-                           units=BLOCK_UNITS, target_groups=TARGET_GROUPS), status
+    return render_template(
+        "admin/table_form.html",
+        government=gov,
+        latest=tables[0][0] if tables else None,
+        values=form.values(),
+        errors=form.all_errors,
+        columns=BLOCK_COLUMNS,
+        routes=ROUTES,
+        units=BLOCK_UNITS,
+        target_groups=TARGET_GROUPS,
+    ), status
 
 
 @bp.route("/governments/<int:government_id>/tables/new", methods=["GET", "POST"])
@@ -256,22 +326,39 @@ def new_table(government_id: int):  # type: ignore[no-untyped-def]
     try:
         blocks = parse_blocks(form.blocks.data or "")
     except BlockLineError as exc:
-        form.blocks.errors = [*list(form.blocks.errors), gettext("Line %(line)s: %(problem)s", line=exc.line,
-                                                                 problem=exc.message)]
+        form.blocks.errors = [
+            *list(form.blocks.errors),
+            gettext("Line %(line)s: %(problem)s", line=exc.line, problem=exc.message),
+        ]
         valid = False
     if not valid:
         return _render_table_form(gov, form, 400)
     try:
-        table = admin_service.create_table(get_session(), actor=me(), government_id=government_id, data=TableInput(
-            name=form.name.data or "", effective_from=form.effective_from.data, blocks=tuple(blocks),
-            source=form.source.data or "", assumption=form.assumption.data or ""))
+        table = admin_service.create_table(
+            get_session(),
+            actor=me(),
+            government_id=government_id,
+            data=TableInput(
+                name=form.name.data or "",
+                effective_from=form.effective_from.data,
+                blocks=tuple(blocks),
+                source=form.source.data or "",
+                assumption=form.assumption.data or "",
+            ),
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         form.add_service_error(exc)
         return _render_table_form(gov, form, 400)
-    flash(gettext("Version %(version)s of the valuation table of %(name)s stored.", version=table.version,
-                  name=gov.name), "info")
+    flash(
+        gettext(
+            "Version %(version)s of the valuation table of %(name)s stored.",
+            version=table.version,
+            name=gov.name,
+        ),
+        "info",
+    )
     return redirect(url_for("admin.government", government_id=government_id))
 
 
@@ -285,15 +372,29 @@ def users():  # type: ignore[no-untyped-def]
     role = role if role in ROLES else ""
     q = request.args.get("q", "")[:100]
     args = {k: v for k, v in (("role", role), ("q", q)) if v}
-    return render_template("admin/users.html", page=users_page(get_session(), role=role, q=q, page=page_arg()),
-                           role=role, q=q, args=args, roles=ROLES, back=request.full_path)
+    return render_template(
+        "admin/users.html",
+        page=users_page(get_session(), role=role, q=q, page=page_arg()),
+        role=role,
+        q=q,
+        args=args,
+        roles=ROLES,
+        back=request.full_path,
+    )
 
 
 def _render_user_form(form: UserForm, status: int = 200) -> Any:
     values = form.values()
     values.pop("password", None)  # a password is never shown again
-    return render_template("admin/user_form.html", values=values, errors=form.all_errors, roles=ROLES,
-                           locales=LOCALES, orgs=organisations(get_session()), org_fields=ORG_FIELDS), status
+    return render_template(
+        "admin/user_form.html",
+        values=values,
+        errors=form.all_errors,
+        roles=ROLES,
+        locales=LOCALES,
+        orgs=organisations(get_session()),
+        org_fields=ORG_FIELDS,
+    ), status
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -309,10 +410,18 @@ def new_user():  # type: ignore[no-untyped-def]
     role = form.role.data or ""
     org_field = ORG_FIELDS.get(role)
     try:
-        user = admin_service.create_user(get_session(), actor=me(), data=UserInput(
-            email=form.email.data or "", role=role, password=form.password.data or "", name=form.name.data or "",
-            locale=form.locale.data or "nl",
-            organisation_id=getattr(form, org_field).data if org_field else None))
+        user = admin_service.create_user(
+            get_session(),
+            actor=me(),
+            data=UserInput(
+                email=form.email.data or "",
+                role=role,
+                password=form.password.data or "",
+                name=form.name.data or "",
+                locale=form.locale.data or "nl",
+                organisation_id=getattr(form, org_field).data if org_field else None,
+            ),
+        )
     except ServiceError as exc:
         form.add_service_error(exc)
         return _render_user_form(form, 400)
@@ -328,13 +437,18 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     target = back_within("admin.users")
     try:
-        user: User = admin_service.set_user_active(get_session(), actor=me(), user_id=user_id,
-                                                   active=form.active.data == "1")
+        user: User = admin_service.set_user_active(
+            get_session(), actor=me(), user_id=user_id, active=form.active.data == "1"
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         flash(error_text(exc), "error")
         return redirect(target)
-    flash(gettext("%(email)s can log in again.", email=user.email) if user.active
-          else gettext("%(email)s is deactivated and can no longer log in.", email=user.email), "info")
+    flash(
+        gettext("%(email)s can log in again.", email=user.email)
+        if user.active
+        else gettext("%(email)s is deactivated and can no longer log in.", email=user.email),
+        "info",
+    )
     return redirect(target)

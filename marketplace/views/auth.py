@@ -18,8 +18,12 @@ from ._helpers import error_text, get_session, me
 
 bp = Blueprint("auth", __name__)
 
-HOME_BY_ROLE = {"company": "company.dashboard", "initiative": "initiative.dashboard",
-                "officer": "officer.queue", "admin": "admin.index"}
+HOME_BY_ROLE = {
+    "company": "company.dashboard",
+    "initiative": "initiative.dashboard",
+    "officer": "officer.queue",
+    "admin": "admin.index",
+}
 
 
 class LoginForm(FlaskForm):
@@ -48,8 +52,12 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         keep_changes()  # the attempt is recorded whatever its outcome: that is what the rate limit counts
         try:
-            user = authenticate(get_session(), email=form.email.data or "", password=form.password.data or "",
-                                remote_addr=request.remote_addr or "")
+            user = authenticate(
+                get_session(),
+                email=form.email.data or "",
+                password=form.password.data or "",
+                remote_addr=request.remote_addr or "",
+            )
         except RateLimited as exc:
             error, status = error_text(exc), 429
         except ServiceError as exc:

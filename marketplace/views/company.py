@@ -8,7 +8,16 @@ from sqlmodel import col, select
 
 from .. import formatting
 from ..authz import access
-from ..models import NEED_KINDS, SELLER_KINDS, Contract, Government, Initiative, Need, NeedStatus, ValuationTable
+from ..models import (
+    NEED_KINDS,
+    SELLER_KINDS,
+    Contract,
+    Government,
+    Initiative,
+    Need,
+    NeedStatus,
+    ValuationTable,
+)
 from ..queries import (
     blocks_of,
     contract_rows,
@@ -61,8 +70,10 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     row = contract_rows(session, [c])[0]
     table = session.get(ValuationTable, c.table_id)
     q = request.args.get("q", "")[:200]
-    filters = {"themes": [v for v in request.args.getlist("theme") if v in THEME_CODES][:6],
-               "need_kinds": [v for v in request.args.getlist("need_kind") if v in NEED_KINDS][:7]}
+    filters = {
+        "themes": [v for v in request.args.getlist("theme") if v in THEME_CODES][:6],
+        "need_kinds": [v for v in request.args.getlist("need_kind") if v in NEED_KINDS][:7],
+    }
     recs, recs_error = None, False
     if row.totals.remaining_cents > 0 or (row.totals.small_contract and not row.totals.activities_committed):
         from ..recommendations import recommend
@@ -72,17 +83,32 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
         except Exception:  # recommendations help; they never break the contract page
             current_app.logger.exception("recommendations failed for contract %s", c.id)
             recs_error = True
-    return render_template("company/contract.html", row=row, matches=matches_for_contract(session, c.id or 0),
-                           table=table, blocks=blocks_of(session, c.table_id), recs=recs, recs_error=recs_error,
-                           q=q, filters=filters, new_key=new_submission_key)
+    return render_template(
+        "company/contract.html",
+        row=row,
+        matches=matches_for_contract(session, c.id or 0),
+        table=table,
+        blocks=blocks_of(session, c.table_id),
+        recs=recs,
+        recs_error=recs_error,
+        q=q,
+        filters=filters,
+        new_key=new_submission_key,
+    )
 
 
-def pledge_request(contract_id: int, values: dict[str, Any], *, submission_key: str | None) -> pledges.PledgeRequest:
+def pledge_request(
+    contract_id: int, values: dict[str, Any], *, submission_key: str | None
+) -> pledges.PledgeRequest:
     """Turn the pledge form into a request; amounts in euro become cents for money blocks."""
     session = get_session()
     code = str(values.get("block", ""))[:60]
     contract = session.get(Contract, contract_id)
-    block_unit = next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None) if contract else None
+    block_unit = (
+        next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None)
+        if contract
+        else None
+    )
     if block_unit in MONEY_UNITS:
         quantity = euros_to_cents(values.get("amount"))
     else:
@@ -95,35 +121,67 @@ def pledge_request(contract_id: int, values: dict[str, Any], *, submission_key: 
         initiative_id = to_int(target[11:])
     bonuses = values.get("bonuses") or []
     return pledges.PledgeRequest(
-        contract_id=contract_id, block_code=code, quantity=quantity, need_id=need_id, initiative_id=initiative_id,
-        hours_per_week=to_int(values.get("hours_per_week")), months=to_int(values.get("months")),
-        weeks=to_int(values.get("weeks")), bonuses=tuple(b for b in bonuses if b),
-        note=str(values.get("note", "")), submission_key=submission_key)
+        contract_id=contract_id,
+        block_code=code,
+        quantity=quantity,
+        need_id=need_id,
+        initiative_id=initiative_id,
+        hours_per_week=to_int(values.get("hours_per_week")),
+        months=to_int(values.get("months")),
+        weeks=to_int(values.get("weeks")),
+        bonuses=tuple(b for b in bonuses if b),
+        note=str(values.get("note", "")),
+        submission_key=submission_key,
+    )
 
 
 def _targets(c: Contract) -> dict[str, Any]:
     """Open needs and social firms that count for the contract's government, for the pledge form."""
     session = get_session()
     eligible = eligible_initiative_ids(session, c.government_id)
-    inits = {i.id: i for i in session.exec(select(Initiative).where(col(Initiative.id).in_(eligible))
-                                           .order_by(Initiative.name)).all()} if eligible else {}
-    needs = session.exec(select(Need).where(col(Need.initiative_id).in_(list(inits)), Need.status == NeedStatus.OPEN)
-                         .order_by(Need.initiative_id, Need.id)).all() if inits else []
+    inits = (
+        {
+            i.id: i
+            for i in session.exec(
+                select(Initiative).where(col(Initiative.id).in_(eligible)).order_by(Initiative.name)
+            ).all()
+        }
+        if eligible
+        else {}
+    )
+    needs = (
+        session.exec(
+            select(Need)
+            .where(col(Need.initiative_id).in_(list(inits)), Need.status == NeedStatus.OPEN)
+            .order_by(Need.initiative_id, Need.id)
+        ).all()
+        if inits
+        else []
+    )
     caps = open_capacities(session, needs)
     need_options = [(n, inits[n.initiative_id], caps[n.id or 0]) for n in needs if caps[n.id or 0] > 0]
     firms = [i for i in inits.values() if i.kind in SELLER_KINDS]
     return {"need_options": need_options, "firms": firms}
 
 
-def _render_pledge_form(c: Contract, values: dict[str, Any], errors: dict[str, str], status: int = 200,
-                        match: Any = None) -> Any:
+def _render_pledge_form(
+    c: Contract, values: dict[str, Any], errors: dict[str, str], status: int = 200, match: Any = None
+) -> Any:
     session = get_session()
     blocks = blocks_of(session, c.table_id)
     return render_template(
-        "company/pledge.html", contract=c, government=session.get(Government, c.government_id),
-        table=session.get(ValuationTable, c.table_id), blocks=[b for b in blocks if b.unit != "bonus"],
-        bonuses=[b for b in blocks if b.unit == "bonus"], values=values, errors=errors, match=match,
-        compatible={u: sorted(units) for u, units in pledges.COMPATIBLE_UNITS.items()}, **_targets(c)), status
+        "company/pledge.html",
+        contract=c,
+        government=session.get(Government, c.government_id),
+        table=session.get(ValuationTable, c.table_id),
+        blocks=[b for b in blocks if b.unit != "bonus"],
+        bonuses=[b for b in blocks if b.unit == "bonus"],
+        values=values,
+        errors=errors,
+        match=match,
+        compatible={u: sorted(units) for u, units in pledges.COMPATIBLE_UNITS.items()},
+        **_targets(c),
+    ), status
 
 
 @bp.route("/contracts/<int:contract_id>/pledge", methods=["GET", "POST"])
@@ -131,8 +189,12 @@ def _render_pledge_form(c: Contract, values: dict[str, Any], errors: dict[str, s
 def pledge(contract_id: int):  # type: ignore[no-untyped-def]
     c = _own_contract(contract_id)
     if request.method == "GET":
-        values: dict[str, Any] = {"submission_key": new_submission_key(), "hours_per_week": 36, "months": 12,
-                                  "quantity": 1}
+        values: dict[str, Any] = {
+            "submission_key": new_submission_key(),
+            "hours_per_week": 36,
+            "months": 12,
+            "quantity": 1,
+        }
         if request.args.get("need", "").isdigit():
             values["target"] = f"need:{request.args['need']}"
         elif request.args.get("initiative", "").isdigit():
@@ -143,17 +205,23 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
     values = form_values()
     key = str(values.get("submission_key", ""))[:64] or None
     try:
-        match = pledges.create_pledge(get_session(), actor=me(), req=pledge_request(c.id or 0, values,
-                                                                                   submission_key=key))
+        match = pledges.create_pledge(
+            get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=key)
+        )
     except Conflict as exc:
         # A double submit: the first one went through; show it instead of an error.
         flash(error_text(exc), "warning")
         return redirect(url_for("company.contract", contract_id=c.id))
     except ServiceError as exc:
         return _render_pledge_form(c, values, errors_of(exc), 400)
-    flash(gettext("Pledge of %(value)s submitted. The officer of %(government)s will review it.",
-                  value=formatting.money(match.value_cents),
-                  government=get_session().get(Government, c.government_id).name), "info")  # type: ignore[union-attr]
+    flash(
+        gettext(
+            "Pledge of %(value)s submitted. The officer of %(government)s will review it.",
+            value=formatting.money(match.value_cents),
+            government=get_session().get(Government, c.government_id).name,
+        ),
+        "info",
+    )  # type: ignore[union-attr]
     return redirect(url_for("company.contract", contract_id=c.id))
 
 
@@ -164,17 +232,31 @@ def pledge_preview(contract_id: int):  # type: ignore[no-untyped-def]
     c = _own_contract(contract_id)
     values = form_values()
     try:
-        out = pledges.preview(get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=None))
+        out = pledges.preview(
+            get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=None)
+        )
     except ServiceError as exc:
         return jsonify({"ok": False, "field": exc.field, "message": error_text(exc)}), 422
-    lines = [{"text": formatting.breakdown_line(line), "value": formatting.money(line["value_cents"])}
-             for line in out["lines"]]
-    body = {"ok": True, "value_cents": out["value_cents"], "value": formatting.money(out["value_cents"]),
-            "lines": lines, "table": gettext("Valuation table: %(name)s, version %(version)s",
-                                             name=out["table"]["name"], version=out["table"]["version"])}
+    lines = [
+        {"text": formatting.breakdown_line(line), "value": formatting.money(line["value_cents"])}
+        for line in out["lines"]
+    ]
+    body = {
+        "ok": True,
+        "value_cents": out["value_cents"],
+        "value": formatting.money(out["value_cents"]),
+        "lines": lines,
+        "table": gettext(
+            "Valuation table: %(name)s, version %(version)s",
+            name=out["table"]["name"],
+            version=out["table"]["version"],
+        ),
+    }
     if out.get("warning") == "above_capacity":
-        body["warning"] = gettext("Only %(open)s is still open on this need.",
-                                  open=formatting.quantity(out["need"]["open"], out["need"]["unit"]))
+        body["warning"] = gettext(
+            "Only %(open)s is still open on this need.",
+            open=formatting.quantity(out["need"]["open"], out["need"]["unit"]),
+        )
     return jsonify(body)
 
 
@@ -192,8 +274,9 @@ def match(match_id: int):  # type: ignore[no-untyped-def]
 @access("company")
 def cancel(match_id: int):  # type: ignore[no-untyped-def]
     try:
-        m = pledges.cancel_pledge(get_session(), actor=me(), match_id=match_id,
-                                  reason=request.form.get("reason", "")[:2000])
+        m = pledges.cancel_pledge(
+            get_session(), actor=me(), match_id=match_id, reason=request.form.get("reason", "")[:2000]
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -213,17 +296,28 @@ def resubmit(match_id: int):  # type: ignore[no-untyped-def]
     m = row.match
     if request.method == "GET":
         values: dict[str, Any] = {
-            "block": row.block.code, "quantity": m.quantity, "hours_per_week": m.hours_per_week or 36,
-            "months": m.months or 12, "weeks": m.weeks, "bonuses": m.bonus_codes, "note": m.note,
-            "target": f"need:{m.need_id}" if m.need_id else (f"initiative:{m.initiative_id}" if m.initiative_id else ""),
+            "block": row.block.code,
+            "quantity": m.quantity,
+            "hours_per_week": m.hours_per_week or 36,
+            "months": m.months or 12,
+            "weeks": m.weeks,
+            "bonuses": m.bonus_codes,
+            "note": m.note,
+            "target": f"need:{m.need_id}"
+            if m.need_id
+            else (f"initiative:{m.initiative_id}" if m.initiative_id else ""),
         }
         if row.block.unit in MONEY_UNITS:
             values["amount"] = f"{m.quantity / 100:.2f}"
         return _render_pledge_form(row.contract, values, {}, match=m)
     values = form_values()
     try:
-        pledges.resubmit_pledge(session, actor=me(), match_id=match_id,
-                                req=pledge_request(m.contract_id, values, submission_key=None))
+        pledges.resubmit_pledge(
+            session,
+            actor=me(),
+            match_id=match_id,
+            req=pledge_request(m.contract_id, values, submission_key=None),
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -237,8 +331,9 @@ def resubmit(match_id: int):  # type: ignore[no-untyped-def]
 def deliver(match_id: int):  # type: ignore[no-untyped-def]
     """Hiring and other routes without an initiative: the company confirms the realisation."""
     try:
-        deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id,
-                                    note=request.form.get("note", "")[:5000])
+        deliveries.confirm_delivery(
+            get_session(), actor=me(), match_id=match_id, note=request.form.get("note", "")[:5000]
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -268,8 +363,16 @@ def _plan_request(row: dict[str, str]) -> pledges.PledgeRequest:
     need_id = to_int(target[5:]) if target.startswith("need:") else None
     initiative_id = to_int(target[11:]) if target.startswith("initiative:") else None
     # Person-years at full time for a year, internships for a year: the plan counts whole units.
-    return pledges.PledgeRequest(contract_id=0, block_code=row.get("block", ""), quantity=quantity, need_id=need_id,
-                                 initiative_id=initiative_id, hours_per_week=36, months=12, weeks=52)
+    return pledges.PledgeRequest(
+        contract_id=0,
+        block_code=row.get("block", ""),
+        quantity=quantity,
+        need_id=need_id,
+        initiative_id=initiative_id,
+        hours_per_week=36,
+        months=12,
+        weeks=52,
+    )
 
 
 @bp.route("/contracts/<int:contract_id>/plan", methods=["GET", "POST"])
@@ -282,15 +385,26 @@ def plan(contract_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         rows = [r for r in _plan_rows(request.form) if r.get("include") == "1"]
         try:
-            created = pledges.create_plan(session, actor=me(), contract_id=c.id or 0,
-                                          items=[_plan_request(r) for r in rows])
+            created = pledges.create_plan(
+                session, actor=me(), contract_id=c.id or 0, items=[_plan_request(r) for r in rows]
+            )
         except ServiceError as exc:
             item = exc.params.get("item")
-            error = (gettext("Pledge %(n)s of the plan: %(message)s", n=item, message=error_text(exc)) if item
-                     else error_text(exc))
+            error = (
+                gettext("Pledge %(n)s of the plan: %(message)s", n=item, message=error_text(exc))
+                if item
+                else error_text(exc)
+            )
         else:
-            flash(ngettext("%(num)s pledge submitted for %(value)s.", "%(num)s pledges submitted for %(value)s.",
-                           len(created), value=formatting.money(sum(m.value_cents for m in created))), "info")
+            flash(
+                ngettext(
+                    "%(num)s pledge submitted for %(value)s.",
+                    "%(num)s pledges submitted for %(value)s.",
+                    len(created),
+                    value=formatting.money(sum(m.value_cents for m in created)),
+                ),
+                "info",
+            )
             return redirect(url_for("company.contract", contract_id=c.id))
     from ..recommendations import plan_for
 
@@ -298,5 +412,6 @@ def plan(contract_id: int):  # type: ignore[no-untyped-def]
     result, recs = plan_for(session, c)
     by_id = {s.rec.candidate.id: s for s in recs.suggestions}
     items = [(item, by_id[item.candidate_id]) for item in result.items if item.candidate_id in by_id]
-    return render_template("company/plan.html", row=row, plan=result, items=items, recs=recs,
-                           error=error), (400 if error else 200)
+    return render_template("company/plan.html", row=row, plan=result, items=items, recs=recs, error=error), (
+        400 if error else 200
+    )

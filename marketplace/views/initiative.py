@@ -10,7 +10,16 @@ from wtforms.validators import ValidationError
 
 from .. import formatting
 from ..authz import access
-from ..forms import ChoiceField, DayField, EuroField, Form, MultiCheckboxField, WholeNumberField, max_length, required
+from ..forms import (
+    ChoiceField,
+    DayField,
+    EuroField,
+    Form,
+    MultiCheckboxField,
+    WholeNumberField,
+    max_length,
+    required,
+)
 from ..models import LIFE_PHASES, NEED_KINDS, NEED_UNITS, TARGET_GROUPS, UNITS_FOR_NEED_KIND, Initiative, Need
 from ..queries import (
     MatchRow,
@@ -31,8 +40,18 @@ from ._helpers import abort, error_text, euros_to_cents, get_session, me
 
 bp = Blueprint("initiative", __name__, url_prefix="/initiative")
 
-PROFILE_FIELDS = ("name", "summary", "description", "municipality", "neighbourhood", "lat", "lon", "life_phase",
-                  "website", "target_groups")
+PROFILE_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "municipality",
+    "neighbourhood",
+    "lat",
+    "lon",
+    "life_phase",
+    "website",
+    "target_groups",
+)
 # Pledges on the dashboard, grouped by where they are in their lifecycle.
 PLEDGE_GROUPS = (
     ("proposed", ("proposed",)),
@@ -63,8 +82,9 @@ class CoordinateField(FloatField):
 
     def pre_validate(self, form: Any) -> None:
         if self.parse_failed or (self.data is not None and not -self.limit <= self.data <= self.limit):
-            raise ValidationError(str(_l("Enter a number from %(low)s to %(high)s.", low=-self.limit,
-                                         high=self.limit)))
+            raise ValidationError(
+                str(_l("Enter a number from %(low)s to %(high)s.", low=-self.limit, high=self.limit))
+            )
 
 
 class ProfileForm(Form):
@@ -131,9 +151,13 @@ class NeedForm(Form):
         if self.unit_meant() == "cents":
             cents = euros_to_cents(text)
             if cents is None or not 1 <= cents <= MAX_CENTS:
-                raise ValidationError(gettext(
-                    "Enter an amount in euro from %(low)s to %(high)s, such as 2500 or 2.500,50.",
-                    low=formatting.money(1), high=formatting.money(MAX_CENTS, whole=True)))
+                raise ValidationError(
+                    gettext(
+                        "Enter an amount in euro from %(low)s to %(high)s, such as 2500 or 2.500,50.",
+                        low=formatting.money(1),
+                        high=formatting.money(MAX_CENTS, whole=True),
+                    )
+                )
             self.quantity_value: int | None = cents
             return
         if not (text.isascii() and text.isdigit()):
@@ -143,10 +167,15 @@ class NeedForm(Form):
         self.quantity_value = int(text)
 
     def as_input(self) -> NeedInput:
-        return NeedInput(kind=self.kind.data or "", title=self.title.data or "",
-                         quantity=getattr(self, "quantity_value", None), unit=self.unit.data or None,
-                         description=self.description.data or "", themes=tuple(self.themes.data or ()),
-                         deadline=self.deadline.data)
+        return NeedInput(
+            kind=self.kind.data or "",
+            title=self.title.data or "",
+            quantity=getattr(self, "quantity_value", None),
+            unit=self.unit.data or None,
+            description=self.description.data or "",
+            themes=tuple(self.themes.data or ()),
+            deadline=self.deadline.data,
+        )
 
 
 class StatusForm(Form):
@@ -192,17 +221,23 @@ def dashboard():  # type: ignore[no-untyped-def]
     sums = {key: sum(r.match.value_cents for r in items) for key, items in groups}
     scores = handprint(session, initiative.id or 0)
     return render_template(
-        "initiative/dashboard.html", initiative=initiative, groups=groups, sums=sums,
-        score_map={h.theme: h.score for h in scores}, scores=scores,
-        needs=needs_of(session, initiative.id or 0, only_open=True))
+        "initiative/dashboard.html",
+        initiative=initiative,
+        groups=groups,
+        sums=sums,
+        score_map={h.theme: h.score for h in scores},
+        scores=scores,
+        needs=needs_of(session, initiative.id or 0, only_open=True),
+    )
 
 
 # --- profile ---------------------------------------------------------------------------------------------
 
 
 def _render_profile(initiative: Initiative, form: ProfileForm, status: int = 200) -> Any:
-    return render_template("initiative/profile.html", initiative=initiative, values=form.values(),
-                           errors=form.all_errors), status
+    return render_template(
+        "initiative/profile.html", initiative=initiative, values=form.values(), errors=form.all_errors
+    ), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -215,12 +250,22 @@ def profile():  # type: ignore[no-untyped-def]
     if not form.validate():
         return _render_profile(initiative, form, 400)
     try:
-        initiatives.update_profile(get_session(), actor=me(), data=ProfileInput(
-            name=form.name.data or "", municipality=form.municipality.data or "",
-            life_phase=form.life_phase.data or "", summary=form.summary.data or "",
-            description=form.description.data or "", neighbourhood=form.neighbourhood.data or "",
-            lat=form.lat.data, lon=form.lon.data, website=(form.website.data or "").strip() or None,
-            target_groups=tuple(form.target_groups.data or ())))
+        initiatives.update_profile(
+            get_session(),
+            actor=me(),
+            data=ProfileInput(
+                name=form.name.data or "",
+                municipality=form.municipality.data or "",
+                life_phase=form.life_phase.data or "",
+                summary=form.summary.data or "",
+                description=form.description.data or "",
+                neighbourhood=form.neighbourhood.data or "",
+                lat=form.lat.data,
+                lon=form.lon.data,
+                website=(form.website.data or "").strip() or None,
+                target_groups=tuple(form.target_groups.data or ()),
+            ),
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -248,8 +293,15 @@ def handprint_edit():  # type: ignore[no-untyped-def]
     form = HandprintForm()
     if not form.validate():
         return _render_handprint(initiative, form, 400)
-    rows = [HandprintRow(theme=t, score=form[f"score_{t}"].data, yearly_value_cents=form[f"value_{t}"].data,
-                         indicator=form[f"indicator_{t}"].data or "") for t in THEME_CODES]
+    rows = [
+        HandprintRow(
+            theme=t,
+            score=form[f"score_{t}"].data,
+            yearly_value_cents=form[f"value_{t}"].data,
+            indicator=form[f"indicator_{t}"].data or "",
+        )
+        for t in THEME_CODES
+    ]
     try:
         initiatives.set_handprint(session, actor=me(), scores=rows)
     except ServiceError as exc:
@@ -266,10 +318,14 @@ def _render_handprint(initiative: Initiative, form: HandprintForm, status: int =
     errors = form.all_errors
     if errors and "_form" not in errors:
         errors["_form"] = gettext("Check the marked field.")
-    score_map = {t: values[f"score_{t}"] for t in THEME_CODES
-                 if isinstance(values.get(f"score_{t}"), int) and 0 <= values[f"score_{t}"] <= 100}
-    return render_template("initiative/handprint.html", initiative=initiative, values=values, errors=errors,
-                           score_map=score_map), status
+    score_map = {
+        t: values[f"score_{t}"]
+        for t in THEME_CODES
+        if isinstance(values.get(f"score_{t}"), int) and 0 <= values[f"score_{t}"] <= 100
+    }
+    return render_template(
+        "initiative/handprint.html", initiative=initiative, values=values, errors=errors, score_map=score_map
+    ), status
 
 
 # --- needs ------------------------------------------------------------------------------------------------
@@ -280,17 +336,24 @@ def _render_handprint(initiative: Initiative, form: HandprintForm, status: int =
 def needs_list():  # type: ignore[no-untyped-def]
     initiative = _my_initiative()
     rows = needs_of(get_session(), initiative.id or 0)
-    return render_template("initiative/needs.html", initiative=initiative,
-                           open_rows=[r for r in rows if r[0].status == "open"],
-                           closed_rows=[r for r in rows if r[0].status != "open"])
+    return render_template(
+        "initiative/needs.html",
+        initiative=initiative,
+        open_rows=[r for r in rows if r[0].status == "open"],
+        closed_rows=[r for r in rows if r[0].status != "open"],
+    )
 
 
 def _need_error(form: NeedForm, exc: ServiceError) -> None:
     """A service refusal in the form's terms: what pledges hold is said in the need's unit."""
     unit = form.unit_meant()
     if exc.field == "quantity" and "held" in exc.params and unit:
-        form.quantity.errors = [gettext("Pledges already hold %(held)s; the quantity cannot be lower.",
-                                        held=formatting.quantity(int(exc.params["held"]), unit))]
+        form.quantity.errors = [
+            gettext(
+                "Pledges already hold %(held)s; the quantity cannot be lower.",
+                held=formatting.quantity(int(exc.params["held"]), unit),
+            )
+        ]
         return
     form.add_service_error(exc)
 
@@ -300,8 +363,15 @@ def _render_need_form(form: NeedForm, need: Need | None = None, status: int = 20
     if need is not None:
         held = need.quantity - open_capacities(get_session(), [need])[need.id or 0]
     units_for_kind = {kind: list(UNITS_FOR_NEED_KIND[kind]) for kind in NEED_KINDS}
-    return render_template("initiative/need_form.html", values=form.values(), errors=form.all_errors, need=need,
-                           held=held, units_for_kind=units_for_kind, need_kinds=NEED_KINDS), status
+    return render_template(
+        "initiative/need_form.html",
+        values=form.values(),
+        errors=form.all_errors,
+        need=need,
+        held=held,
+        units_for_kind=units_for_kind,
+        need_kinds=NEED_KINDS,
+    ), status
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -356,7 +426,9 @@ def need_status(need_id: int):  # type: ignore[no-untyped-def]
     form = StatusForm()
     form.validate()
     try:
-        need = needs.set_need_status(get_session(), actor=me(), need_id=need_id, status=form.status.data or "")
+        need = needs.set_need_status(
+            get_session(), actor=me(), need_id=need_id, status=form.status.data or ""
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -385,8 +457,14 @@ def pledges_list():  # type: ignore[no-untyped-def]
         rows = [r for r in rows if r.match.status == status]
     else:
         status = ""
-    return render_template("initiative/pledges.html", initiative=initiative, rows=rows, status=status,
-                           counts=counts, filters=PLEDGE_FILTERS)
+    return render_template(
+        "initiative/pledges.html",
+        initiative=initiative,
+        rows=rows,
+        status=status,
+        counts=counts,
+        filters=PLEDGE_FILTERS,
+    )
 
 
 def _own_pledge(match_id: int) -> MatchRow:
@@ -397,8 +475,13 @@ def _own_pledge(match_id: int) -> MatchRow:
 
 
 def _render_pledge(row: MatchRow, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
-    return render_template("initiative/pledge.html", row=row, history=match_history(get_session(), row.match.id),
-                           values=values, errors=errors), status
+    return render_template(
+        "initiative/pledge.html",
+        row=row,
+        history=match_history(get_session(), row.match.id),
+        values=values,
+        errors=errors,
+    ), status
 
 
 @bp.route("/pledges/<int:match_id>")
@@ -425,9 +508,15 @@ def deliver(match_id: int):  # type: ignore[no-untyped-def]
             return _render_pledge(row, form.values(), form.all_errors, 400)
         flash(error_text(exc), "error")
         return redirect(url_for("initiative.pledge", match_id=match_id))
-    flash(gettext("Delivery confirmed: %(value)s now counts as realised for %(company)s (%(contract)s).",
-                  value=formatting.money(row.match.value_cents), company=row.company.name,
-                  contract=row.contract.reference), "info")
+    flash(
+        gettext(
+            "Delivery confirmed: %(value)s now counts as realised for %(company)s (%(contract)s).",
+            value=formatting.money(row.match.value_cents),
+            company=row.company.name,
+            contract=row.contract.reference,
+        ),
+        "info",
+    )
     if back:
         return redirect(url_for("initiative.dashboard"))
     return redirect(url_for("initiative.pledge", match_id=match_id))

@@ -49,8 +49,14 @@ DECISIONS = {"approve": Outcome.APPROVED, "reject": Outcome.REJECTED, "changes":
 
 
 class DecisionForm(Form):
-    reason = TextAreaField(validators=[Length(max=approvals.MAX_REASON, message=_l(
-        "The reason is too long (at most %(max)s characters).", max=approvals.MAX_REASON))])
+    reason = TextAreaField(
+        validators=[
+            Length(
+                max=approvals.MAX_REASON,
+                message=_l("The reason is too long (at most %(max)s characters).", max=approvals.MAX_REASON),
+            )
+        ]
+    )
     agreed_value = EuroField()
     # The version of the pledge the officer saw: a pledge that changed since is not decided blind.
     version = WholeNumberField(low=1, high=2**31 - 1)
@@ -113,9 +119,13 @@ def queue():  # type: ignore[no-untyped-def]
     page = officer_queue(session, gov.id or 0, page=page_arg())
     _with_insight(page.items)
     contracts = {r.contract.id: r.contract for r in page.items}
-    return render_template("officer/queue.html", government=gov, page=page,
-                           totals=contract_totals(session, list(contracts.values())),
-                           counts=match_status_counts(session, gov.id or 0))
+    return render_template(
+        "officer/queue.html",
+        government=gov,
+        page=page,
+        totals=contract_totals(session, list(contracts.values())),
+        counts=match_status_counts(session, gov.id or 0),
+    )
 
 
 @bp.route("/matches")
@@ -126,17 +136,36 @@ def matches():  # type: ignore[no-untyped-def]
     status = request.args.get("status", "")
     status = status if status in MATCH_STATUSES else ""
     page = matches_for_government(session, gov.id or 0, status=status or None, page=page_arg())
-    return render_template("officer/matches.html", government=gov, page=page, status=status,
-                           statuses=MATCH_STATUSES, counts=match_status_counts(session, gov.id or 0))
+    return render_template(
+        "officer/matches.html",
+        government=gov,
+        page=page,
+        status=status,
+        statuses=MATCH_STATUSES,
+        counts=match_status_counts(session, gov.id or 0),
+    )
 
 
-def _render_match(row: MatchRow, *, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
-                  failed: str | None = None, status: int = 200) -> Any:
+def _render_match(
+    row: MatchRow,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    failed: str | None = None,
+    status: int = 200,
+) -> Any:
     session = get_session()
     _with_insight([row])
     totals = contract_totals(session, [row.contract])[row.contract.id or 0]
-    return render_template("officer/match.html", row=row, history=match_history(session, row.match.id or 0),
-                           totals=totals, errors=errors or {}, values=values or {}, failed=failed), status
+    return render_template(
+        "officer/match.html",
+        row=row,
+        history=match_history(session, row.match.id or 0),
+        totals=totals,
+        errors=errors or {},
+        values=values or {},
+        failed=failed,
+    ), status
 
 
 @bp.route("/matches/<int:match_id>")
@@ -155,9 +184,18 @@ def _decide(match_id: int, decision: str) -> Any:
         return _render_match(row, errors=form.all_errors, values=form.values(), failed=decision, status=400)
     outcome = DECISIONS[decision]
     try:
-        approvals.decide(get_session(), actor=me(), explain=explain_match, decision=DecisionInput(
-            match_id=match_id, outcome=outcome, reason=form.reason.data or "",
-            agreed_value_cents=form.agreed_value.data, seen_version=form.version.data))
+        approvals.decide(
+            get_session(),
+            actor=me(),
+            explain=explain_match,
+            decision=DecisionInput(
+                match_id=match_id,
+                outcome=outcome,
+                reason=form.reason.data or "",
+                agreed_value_cents=form.agreed_value.data,
+                seen_version=form.version.data,
+            ),
+        )
     except Conflict as exc:  # someone else decided first, the company changed it, or it was cancelled
         flash(error_text(exc), "warning")
         return redirect(url_for("officer.match", match_id=match_id))
@@ -167,8 +205,11 @@ def _decide(match_id: int, decision: str) -> Any:
         form.add_service_error(exc)
         return _render_match(row, errors=form.all_errors, values=form.values(), failed=decision, status=400)
     if outcome == Outcome.APPROVED:
-        message = gettext("Approved: %(value)s now counts for %(contract)s.",
-                          value=formatting.money(row.match.value_cents), contract=row.contract.reference)
+        message = gettext(
+            "Approved: %(value)s now counts for %(contract)s.",
+            value=formatting.money(row.match.value_cents),
+            contract=row.contract.reference,
+        )
     elif outcome == Outcome.REJECTED:
         message = gettext("Rejected. The company sees your reason.")
     else:
@@ -202,8 +243,11 @@ def changes(match_id: int):  # type: ignore[no-untyped-def]
 @access("officer")
 def contracts():  # type: ignore[no-untyped-def]
     gov = _government()
-    return render_template("officer/contracts.html", government=gov,
-                           page=contracts_for_government(get_session(), gov.id or 0, page=page_arg()))
+    return render_template(
+        "officer/contracts.html",
+        government=gov,
+        page=contracts_for_government(get_session(), gov.id or 0, page=page_arg()),
+    )
 
 
 @bp.route("/contracts/<int:contract_id>")
@@ -211,15 +255,24 @@ def contracts():  # type: ignore[no-untyped-def]
 def contract(contract_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     c = _own_contract(contract_id)
-    return render_template("officer/contract.html", row=contract_rows(session, [c])[0],
-                           matches=matches_for_contract(session, c.id or 0),
-                           table=session.get(ValuationTable, c.table_id), blocks=blocks_of(session, c.table_id))
+    return render_template(
+        "officer/contract.html",
+        row=contract_rows(session, [c])[0],
+        matches=matches_for_contract(session, c.id or 0),
+        table=session.get(ValuationTable, c.table_id),
+        blocks=blocks_of(session, c.table_id),
+    )
 
 
 def _render_contract_form(form: ContractForm, status: int = 200) -> Any:
     companies = [(c.id, f"{c.name} (KvK {c.kvk})") for c in companies_by_name(get_session())]
-    return render_template("officer/contract_form.html", government=_government(), companies=companies,
-                           values=form.values(), errors=form.all_errors), status
+    return render_template(
+        "officer/contract_form.html",
+        government=_government(),
+        companies=companies,
+        values=form.values(),
+        errors=form.all_errors,
+    ), status
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
@@ -232,10 +285,20 @@ def new_contract():  # type: ignore[no-untyped-def]
     if not form.validate():
         return _render_contract_form(form, 400)
     try:
-        c = register_contract(get_session(), actor=me(), government=gov, data=ContractInput(
-            reference=form.reference.data or "", title=form.title.data or "", sum_cents=form.sum.data,
-            award_date=form.award_date.data, end_date=form.end_date.data, company_id=form.company_id.data,
-            labour_component_cents=form.labour_component.data))
+        c = register_contract(
+            get_session(),
+            actor=me(),
+            government=gov,
+            data=ContractInput(
+                reference=form.reference.data or "",
+                title=form.title.data or "",
+                sum_cents=form.sum.data,
+                award_date=form.award_date.data,
+                end_date=form.end_date.data,
+                company_id=form.company_id.data,
+                labour_component_cents=form.labour_component.data,
+            ),
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -249,8 +312,11 @@ def new_contract():  # type: ignore[no-untyped-def]
 
 
 def _eligibility_args() -> dict[str, str]:
-    args = {"q": request.args.get("q", "")[:100], "municipality": request.args.get("municipality", "")[:100],
-            "status": request.args.get("status", "")}
+    args = {
+        "q": request.args.get("q", "")[:100],
+        "municipality": request.args.get("municipality", "")[:100],
+        "status": request.args.get("status", ""),
+    }
     if args["status"] not in ELIGIBILITY_FILTERS:
         args["status"] = ""
     return {k: v for k, v in args.items() if v}
@@ -262,12 +328,23 @@ def eligibility():  # type: ignore[no-untyped-def]
     session = get_session()
     gov = _government()
     args = _eligibility_args()
-    page = initiatives_for_eligibility(session, gov.id or 0, q=args.get("q", ""),
-                                       municipality=args.get("municipality", ""), status=args.get("status", ""),
-                                       page=page_arg())
-    return render_template("officer/eligibility.html", government=gov, page=page, args=args,
-                           municipalities=municipalities(session), counts=eligibility_counts(session, gov.id or 0),
-                           back=request.full_path)
+    page = initiatives_for_eligibility(
+        session,
+        gov.id or 0,
+        q=args.get("q", ""),
+        municipality=args.get("municipality", ""),
+        status=args.get("status", ""),
+        page=page_arg(),
+    )
+    return render_template(
+        "officer/eligibility.html",
+        government=gov,
+        page=page,
+        args=args,
+        municipalities=municipalities(session),
+        counts=eligibility_counts(session, gov.id or 0),
+        back=request.full_path,
+    )
 
 
 @bp.route("/eligibility/<int:initiative_id>", methods=["POST"])
@@ -281,8 +358,13 @@ def set_eligibility(initiative_id: int):  # type: ignore[no-untyped-def]
         flash(" ".join(form.all_errors.values()), "error")
         return redirect(target)
     try:
-        row = eligibility_service.set_eligibility(get_session(), actor=me(), initiative_id=initiative_id,
-                                                  eligible=form.eligible.data == "1", note=form.note.data or "")
+        row = eligibility_service.set_eligibility(
+            get_session(),
+            actor=me(),
+            initiative_id=initiative_id,
+            eligible=form.eligible.data == "1",
+            note=form.note.data or "",
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)

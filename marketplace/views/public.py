@@ -25,6 +25,7 @@ from ._helpers import abort, get_session, page_arg
 
 bp = Blueprint("public", __name__)
 
+
 @bp.route("/")
 @access(PUBLIC)
 def home():  # type: ignore[no-untyped-def]
@@ -44,14 +45,26 @@ def catalogue():  # type: ignore[no-untyped-def]
         result = get_backend().search(query)
     except SearchError:
         current_app.logger.warning("search unavailable; catalogue falls back to the database", exc_info=True)
-        f = CatalogueFilters(q=query.text, theme=request.args.get("theme", ""),
-                             municipality=request.args.get("municipality", ""), kind=request.args.get("kind", ""),
-                             need_kind=request.args.get("need_kind", ""), government=request.args.get("government", ""))
+        f = CatalogueFilters(
+            q=query.text,
+            theme=request.args.get("theme", ""),
+            municipality=request.args.get("municipality", ""),
+            kind=request.args.get("kind", ""),
+            need_kind=request.args.get("need_kind", ""),
+            government=request.args.get("government", ""),
+        )
         fallback = catalogue_from_db(session, f, page=page_arg())
     governments = session.exec(select(Government).order_by(Government.name)).all()
     args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
-    return render_template("public/catalogue.html", result=result, fallback=fallback, query=query,
-                           governments=governments, municipalities=municipalities(session), args=args)
+    return render_template(
+        "public/catalogue.html",
+        result=result,
+        fallback=fallback,
+        query=query,
+        governments=governments,
+        municipalities=municipalities(session),
+        args=args,
+    )
 
 
 @bp.route("/initiatives/<slug>")
@@ -62,10 +75,14 @@ def initiative(slug: str):  # type: ignore[no-untyped-def]
     if ini is None or not ini.published:
         abort(404)
     scores = handprint(session, ini.id or 0)
-    return render_template("public/initiative.html", initiative=ini, scores=scores,
-                           score_map={h.theme: h.score for h in scores},
-                           needs=needs_of(session, ini.id or 0, only_open=True),
-                           governments=eligible_governments(session, ini.id or 0))
+    return render_template(
+        "public/initiative.html",
+        initiative=ini,
+        scores=scores,
+        score_map={h.theme: h.score for h in scores},
+        needs=needs_of(session, ini.id or 0, only_open=True),
+        governments=eligible_governments(session, ini.id or 0),
+    )
 
 
 @bp.route("/healthz")

@@ -30,8 +30,9 @@ def test_company_sees_only_its_own_contracts(api: Any, login_as: Any, world: Wor
     assert [c["reference"] for c in body["items"]] == ["B-001"]
 
 
-def test_officer_sees_own_government_admin_sees_all_initiative_refused(api: Any, login_as: Any,
-                                                                       world: World) -> None:
+def test_officer_sees_own_government_admin_sees_all_initiative_refused(
+    api: Any, login_as: Any, world: World
+) -> None:
     login_as(world.users["officer_b"])
     assert [c["reference"] for c in api.get("/api/v1/contracts").get_json()["items"]] == ["B-001"]
     login_as(world.users["admin"])

@@ -15,7 +15,9 @@ def proposed(world: World) -> Match:
     return world.pledge(quantity=10)  # 10 employee-hours for need_hours: EUR 1,000
 
 
-def test_match_detail_has_breakdown_and_history(api: Any, login_as: Any, world: World, proposed: Match) -> None:
+def test_match_detail_has_breakdown_and_history(
+    api: Any, login_as: Any, world: World, proposed: Match
+) -> None:
     for user in ("company_a", "officer_a", "initiative_a", "admin"):
         login_as(world.users[user])
         response = api.get(f"/api/v1/matches/{proposed.id}")
@@ -57,8 +59,9 @@ def test_approve_moves_remaining(api: Any, login_as: Any, world: World, proposed
     assert contract_totals(api, "A-001")["committed_cents"] == 100_000
 
 
-def test_officer_of_another_government_cannot_decide(api: Any, login_as: Any, world: World,
-                                                     proposed: Match) -> None:
+def test_officer_of_another_government_cannot_decide(
+    api: Any, login_as: Any, world: World, proposed: Match
+) -> None:
     login_as(world.users["officer_b"])
     for action in ("approve", "reject", "changes"):
         problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "nee"}), 404)
@@ -72,12 +75,20 @@ def test_reject_and_changes_need_a_reason(api: Any, login_as: Any, world: World,
     login_as(world.users["officer_a"])
     for action in ("reject", "changes"):
         assert problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}"), 422)["field"] == "reason"
-        assert problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "   "}),
-                          422)["field"] == "reason"
-        assert problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": 12}),
-                          422)["field"] == "reason"
-        assert problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "r" * 2001}),
-                          422)["field"] == "reason"
+        assert (
+            problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "   "}), 422)["field"]
+            == "reason"
+        )
+        assert (
+            problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": 12}), 422)["field"]
+            == "reason"
+        )
+        assert (
+            problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "r" * 2001}), 422)[
+                "field"
+            ]
+            == "reason"
+        )
     response = api.post(f"/api/v1/matches/{proposed.id}/changes", {"reason": "Minder uren graag"})
     assert response.get_json()["status"] == "changes_requested"
     assert response.get_json()["officer_reason"] == "Minder uren graag"
@@ -153,8 +164,9 @@ def test_authenticated_answers_are_not_cached(api: Any, login_as: Any, world: Wo
     assert "Cookie" in response.headers["Vary"]
 
 
-def test_unexpected_error_is_a_clean_500_problem(app: Any, api: Any, login_as: Any, world: World,
-                                                 monkeypatch: Any) -> None:
+def test_unexpected_error_is_a_clean_500_problem(
+    app: Any, api: Any, login_as: Any, world: World, monkeypatch: Any
+) -> None:
     import marketplace.api.v1 as v1
 
     def broken(*args: Any, **kw: Any) -> Any:

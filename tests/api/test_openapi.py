@@ -68,7 +68,9 @@ def test_document_is_structurally_sound(doc: dict[str, Any]) -> None:
                     assert p["required"] is True
             if method == "post":
                 assert "requestBody" in op
-                assert any(code.startswith("4") and "problem+json" in str(r) for code, r in op["responses"].items())
+                assert any(
+                    code.startswith("4") and "problem+json" in str(r) for code, r in op["responses"].items()
+                )
             if op.get("security"):
                 assert set(op["security"][0]) <= set(doc["components"]["securitySchemes"])
 

@@ -21,8 +21,13 @@ def company_a(login_as: Any, world: World) -> World:
 
 
 def test_valuation_preview_gives_value_lines_and_table(api: Any, company_a: World) -> None:
-    body = {"block": "participatiewet", "quantity": 1, "hours_per_week": 18, "months": 6,
-            "bonuses": ["bonus_50plus"]}
+    body = {
+        "block": "participatiewet",
+        "quantity": 1,
+        "hours_per_week": 18,
+        "months": 6,
+        "bonuses": ["bonus_50plus"],
+    }
     response = api.post(VALUATION, body)
     assert response.status_code == 200, response.get_json()
     out = response.get_json()
@@ -37,12 +42,14 @@ def test_valuation_preview_gives_value_lines_and_table(api: Any, company_a: Worl
 
 
 def test_valuation_of_money_block_is_in_cents_and_reports_capacity(api: Any, company_a: World) -> None:
-    out = api.post(VALUATION, {"block": "donation_initiative", "quantity": 250_050,
-                               "need_id": company_a.need_money.id}).get_json()
+    out = api.post(
+        VALUATION, {"block": "donation_initiative", "quantity": 250_050, "need_id": company_a.need_money.id}
+    ).get_json()
     assert out["value_cents"] == 250_050
     assert out["need"] == {"id": company_a.need_money.id, "open_quantity": 500_000, "unit": "cents"}
-    out = api.post(VALUATION, {"block": "donation_initiative", "quantity": 600_000,
-                               "need_id": company_a.need_money.id}).get_json()
+    out = api.post(
+        VALUATION, {"block": "donation_initiative", "quantity": 600_000, "need_id": company_a.need_money.id}
+    ).get_json()
     assert out["warning"] == "above_capacity"
 
 
@@ -70,8 +77,9 @@ def test_bad_quantity_is_422_with_the_field(api: Any, company_a: World, quantity
     assert company_a.session.exec(select(Match)).all() == []
 
 
-def test_validation_detail_is_in_the_callers_language(app: Any, api: Any, company_a: World,
-                                                      db_session: Any) -> None:
+def test_validation_detail_is_in_the_callers_language(
+    app: Any, api: Any, company_a: World, db_session: Any
+) -> None:
     from flask_babel import force_locale, gettext
 
     user = company_a.users["company_a"]
@@ -88,24 +96,39 @@ def test_validation_detail_is_in_the_callers_language(app: Any, api: Any, compan
             assert detail == gettext("Choose a building block from the contract's valuation table.")
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"quantity": 1}, "block"),
-    ({"block": "no-such-block", "quantity": 1}, "block"),
-    ({"block": "employee_hour", "quantity": 1, "need_id": "7"}, "need_id"),
-    ({"block": "employee_hour", "quantity": 1, "need_id": 10**12}, "need_id"),
-    ({"block": "employee_hour", "quantity": 1, "need_id": 999_999}, "need_id"),
-    ({"block": "employee_hour", "quantity": 1}, "need_id"),  # help goes to an initiative
-    ({"block": "participatiewet", "quantity": 1, "hours_per_week": 99, "months": 12}, "hours_per_week"),
-    ({"block": "participatiewet", "quantity": 1, "hours_per_week": 36, "months": 12, "bonuses": "bonus"},
-     "bonuses"),
-    ({"block": "participatiewet", "quantity": 1, "hours_per_week": 36, "months": 12, "bonuses": [1]}, "bonuses"),
-    ({"block": "x" * 10_000, "quantity": 1}, "block"),
-    ({"block": "employee_hour", "quantity": 1, "note": "n" * 30_000}, "note"),
-    ({"block": "employee_hour", "quantity": 1, "note": 5}, "note"),
-    ({"block": "employee_hour", "quantity": 1, "quantiy": 1}, "quantiy"),
-])
-def test_invalid_bodies_are_422_with_the_field(api: Any, company_a: World, body: dict[str, Any],
-                                               field: str) -> None:
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"quantity": 1}, "block"),
+        ({"block": "no-such-block", "quantity": 1}, "block"),
+        ({"block": "employee_hour", "quantity": 1, "need_id": "7"}, "need_id"),
+        ({"block": "employee_hour", "quantity": 1, "need_id": 10**12}, "need_id"),
+        ({"block": "employee_hour", "quantity": 1, "need_id": 999_999}, "need_id"),
+        ({"block": "employee_hour", "quantity": 1}, "need_id"),  # help goes to an initiative
+        ({"block": "participatiewet", "quantity": 1, "hours_per_week": 99, "months": 12}, "hours_per_week"),
+        (
+            {
+                "block": "participatiewet",
+                "quantity": 1,
+                "hours_per_week": 36,
+                "months": 12,
+                "bonuses": "bonus",
+            },
+            "bonuses",
+        ),
+        (
+            {"block": "participatiewet", "quantity": 1, "hours_per_week": 36, "months": 12, "bonuses": [1]},
+            "bonuses",
+        ),
+        ({"block": "x" * 10_000, "quantity": 1}, "block"),
+        ({"block": "employee_hour", "quantity": 1, "note": "n" * 30_000}, "note"),
+        ({"block": "employee_hour", "quantity": 1, "note": 5}, "note"),
+        ({"block": "employee_hour", "quantity": 1, "quantiy": 1}, "quantiy"),
+    ],
+)
+def test_invalid_bodies_are_422_with_the_field(
+    api: Any, company_a: World, body: dict[str, Any], field: str
+) -> None:
     problem = problem_of(api.post(PLEDGES, body), 422)
     assert problem["field"] == field, problem
 
@@ -115,20 +138,24 @@ def test_need_capacity_is_enforced(api: Any, company_a: World) -> None:
     assert problem["field"] == "quantity"
 
 
-@pytest.mark.parametrize("data, content_type, status", [
-    ("not json", "application/json", 400),
-    ("[1, 2, 3]", "application/json", 400),
-    ('"text"', "application/json", 400),
-    ("null", "application/json", 400),
-    ("{", "application/json", 400),
-    ("[" * 100_000, "application/json", 413),
-    ("[" * 5_000, "application/json", 400),
-    (b"\xff\xfe{}", "application/json", 400),
-    ("block=employee_hour&quantity=1", "application/x-www-form-urlencoded", 415),
-    ('{"block": "employee_hour"}', "text/plain", 415),
-])
-def test_non_json_bodies_are_refused_cleanly(api: Any, company_a: World, data: Any, content_type: str,
-                                             status: int) -> None:
+@pytest.mark.parametrize(
+    "data, content_type, status",
+    [
+        ("not json", "application/json", 400),
+        ("[1, 2, 3]", "application/json", 400),
+        ('"text"', "application/json", 400),
+        ("null", "application/json", 400),
+        ("{", "application/json", 400),
+        ("[" * 100_000, "application/json", 413),
+        ("[" * 5_000, "application/json", 400),
+        (b"\xff\xfe{}", "application/json", 400),
+        ("block=employee_hour&quantity=1", "application/x-www-form-urlencoded", 415),
+        ('{"block": "employee_hour"}', "text/plain", 415),
+    ],
+)
+def test_non_json_bodies_are_refused_cleanly(
+    api: Any, company_a: World, data: Any, content_type: str, status: int
+) -> None:
     for url in (VALUATION, PLEDGES):
         problem_of(api.post(url, data=data, content_type=content_type), status)
 
@@ -156,15 +183,21 @@ def test_idempotency_keys_are_per_caller(api: Any, login_as: Any, world: World) 
     login_as(world.users["company_a"])
     assert api.post(PLEDGES, hours_pledge(world), headers=headers).status_code == 201
     login_as(world.users["company_b"])
-    response = api.post("/api/v1/contracts/B-001/pledges",
-                        {"block": "employee_hour", "quantity": 5, "need_id": world.need_b.id}, headers=headers)
+    response = api.post(
+        "/api/v1/contracts/B-001/pledges",
+        {"block": "employee_hour", "quantity": 5, "need_id": world.need_b.id},
+        headers=headers,
+    )
     assert response.status_code == 201, response.get_json()
 
 
 @pytest.mark.parametrize("key", ["", "k" * 201, "sleutel-é"])
 def test_bad_idempotency_key_is_400(api: Any, company_a: World, key: str) -> None:
     headers = {"Idempotency-Key": key.encode().decode("latin-1")}
-    assert problem_of(api.post(PLEDGES, hours_pledge(company_a), headers=headers), 400)["field"] == "Idempotency-Key"
+    assert (
+        problem_of(api.post(PLEDGES, hours_pledge(company_a), headers=headers), 400)["field"]
+        == "Idempotency-Key"
+    )
 
 
 def test_foreign_contract_is_404(api: Any, login_as: Any, world: World) -> None:

@@ -52,7 +52,9 @@ def test_search_filters_and_pages(api: Any, indexed: World) -> None:
 
 
 @pytest.mark.parametrize("error", [SearchError("boom"), SearchUnavailable("down")])
-def test_search_down_is_503_problem(app: Any, api: Any, world: World, monkeypatch: Any, error: Exception) -> None:
+def test_search_down_is_503_problem(
+    app: Any, api: Any, world: World, monkeypatch: Any, error: Exception
+) -> None:
     backend = get_backend(app)
 
     def fail(query: Any) -> Any:
@@ -66,7 +68,9 @@ def test_search_down_is_503_problem(app: Any, api: Any, world: World, monkeypatc
 
 
 def test_initiative_profile_hides_the_yearly_value(api: Any, world: World, db_session: Any) -> None:
-    score = db_session.exec(select(HandprintScore).where(HandprintScore.initiative_id == world.ini_a.id)).one()
+    score = db_session.exec(
+        select(HandprintScore).where(HandprintScore.initiative_id == world.ini_a.id)
+    ).one()
     score.yearly_value_cents = 12_345_600
     score.indicator = "kilo's voedsel"
     db_session.add(score)

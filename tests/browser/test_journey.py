@@ -28,8 +28,15 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +47,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'srx.sqlite3'}"
     upgrade("head", url=url)
-    app = create_app({"DATABASE_URL": url, "SEARCH_SQLITE_PATH": str(folder / "search.sqlite3"),
-                      "SECRET_KEY": "browser-test", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "MODEL_PATH": str(folder / "model.skops")})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SEARCH_SQLITE_PATH": str(folder / "search.sqlite3"),
+            "SECRET_KEY": "browser-test",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "MODEL_PATH": str(folder / "model.skops"),
+        }
+    )
     with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
         load_seeds(session, SEEDS)
         reindex(session, get_backend())
@@ -90,7 +103,9 @@ def _totals(app: Any, reference: str) -> Any:
         return contract, contract_totals(session, [contract])[contract.id]
 
 
-def test_pledge_approve_and_deliver_in_the_browser(server: tuple[str, Any], browser: Any, shots: Path) -> None:
+def test_pledge_approve_and_deliver_in_the_browser(
+    server: tuple[str, Any], browser: Any, shots: Path
+) -> None:
     from playwright.sync_api import expect
 
     base, app = server
@@ -99,7 +114,7 @@ def test_pledge_approve_and_deliver_in_the_browser(server: tuple[str, Any], brow
     # The company pledges 10 hours to the food bank and sees the valuation before submitting.
     page = _login(browser, base, "inkoop@vandijk.demo", "demo-company-2026")
     page.goto(f"{base}/company/contracts/{contract.id}")
-    page.click(f"a[href$=\"/company/contracts/{contract.id}/pledge\"]")
+    page.click(f'a[href$="/company/contracts/{contract.id}/pledge"]')
     target = page.locator("#f-target option", has_text="Chauffeurs voor de zaterdagronde").first
     page.select_option("#f-target", value=target.get_attribute("value"))
     # Choosing an hours need pre-selects the first block that fits it; pick the employee-hour one.
@@ -149,7 +164,9 @@ def test_pledge_approve_and_deliver_in_the_browser(server: tuple[str, Any], brow
     assert not officer.js_errors and not ini.js_errors
 
 
-def test_catalogue_search_with_a_typo_in_the_browser(server: tuple[str, Any], browser: Any, shots: Path) -> None:
+def test_catalogue_search_with_a_typo_in_the_browser(
+    server: tuple[str, Any], browser: Any, shots: Path
+) -> None:
     base, _app = server
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{base}/catalogue?q=voedselbnk")

@@ -35,11 +35,20 @@ def test_reject_and_changes_need_a_reason(world: World, decide: object) -> None:
 
 def test_a_decision_is_stored_with_the_features_shown(world: World) -> None:
     m = world.pledge()
-    world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id,
-                            explain=lambda _m: Explanation(features={"theme_fit": 0.8}, score=0.7))
+    world.act(
+        approvals.approve_match,
+        actor=world.users["officer_a"],
+        match_id=m.id,
+        explain=lambda _m: Explanation(features={"theme_fit": 0.8}, score=0.7),
+    )
     d = world.session.exec(select(Decision)).one()
     assert (d.outcome, d.features, d.score, d.company_kvk, d.building_block) == (
-        "approved", {"theme_fit": 0.8}, 0.7, "11111111", "employee_hour")
+        "approved",
+        {"theme_fit": 0.8},
+        0.7,
+        "11111111",
+        "employee_hour",
+    )
 
 
 def test_approving_twice_is_a_conflict_and_writes_one_event(world: World) -> None:
@@ -54,9 +63,15 @@ def test_approving_twice_is_a_conflict_and_writes_one_event(world: World) -> Non
 
 def _resubmit_bigger(world: World, match_id: int, hours: int) -> None:
     """The officer asks for changes and the company answers with more hours: proposed again, new version."""
-    world.act(approvals.request_changes, actor=world.users["officer_a"], match_id=match_id, reason="Meer uren?")
-    world.act(pledges.resubmit_pledge, actor=world.users["company_a"], match_id=match_id,
-              req=pledges.PledgeRequest(contract_id=0, block_code="employee_hour", quantity=hours))
+    world.act(
+        approvals.request_changes, actor=world.users["officer_a"], match_id=match_id, reason="Meer uren?"
+    )
+    world.act(
+        pledges.resubmit_pledge,
+        actor=world.users["company_a"],
+        match_id=match_id,
+        req=pledges.PledgeRequest(contract_id=0, block_code="employee_hour", quantity=hours),
+    )
 
 
 def test_a_transition_on_a_stale_object_is_refused(world: World, app: Any) -> None:
@@ -66,9 +81,8 @@ def test_a_transition_on_a_stale_object_is_refused(world: World, app: Any) -> No
         stale = other.get(Match, m.id)
         assert stale is not None and stale.version == 1
         _resubmit_bigger(world, m.id or 0, 90)  # EUR 9,000, version 3, proposed again
-        with pytest.raises(Conflict):
-            with unit_of_work(other):
-                transition(other, stale, to="approved", actor=world.users["officer_a"], action="match.approved")
+        with pytest.raises(Conflict), unit_of_work(other):
+            transition(other, stale, to="approved", actor=world.users["officer_a"], action="match.approved")
     world.session.expire_all()
     fresh = world.session.get(Match, m.id)
     assert fresh is not None and (fresh.status, fresh.version, fresh.value_cents) == ("proposed", 3, 900_000)
@@ -92,8 +106,9 @@ def test_by_agreement_needs_an_agreed_value(world: World) -> None:
     m = world.pledge(need_id=world.need_money.id, block_code="maatwerk_agreement", quantity=300_000)
     with pytest.raises(ServiceError):
         world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
-    m = world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id,
-                                agreed_value_cents=250_000)
+    m = world.act(
+        approvals.approve_match, actor=world.users["officer_a"], match_id=m.id, agreed_value_cents=250_000
+    )
     assert m.value_cents == 250_000 and m.breakdown[0]["params"]["agreed"] is True
 
 
@@ -103,7 +118,10 @@ def test_only_the_receiving_initiative_confirms_delivery(world: World) -> None:
     for who in ("initiative_b", "firm_a", "company_a", "officer_a"):
         with pytest.raises(NotFound):
             world.act(deliveries.confirm_delivery, actor=world.users[who], match_id=m.id)
-    assert world.act(deliveries.confirm_delivery, actor=world.users["initiative_a"], match_id=m.id).status == "delivered"
+    assert (
+        world.act(deliveries.confirm_delivery, actor=world.users["initiative_a"], match_id=m.id).status
+        == "delivered"
+    )
 
 
 def test_a_proposed_match_cannot_be_delivered_and_an_approved_one_cannot_be_cancelled(world: World) -> None:

@@ -24,8 +24,11 @@ def test_pledge_is_valued_from_the_contracts_table_and_recorded(world: World) ->
 
 def test_editing_the_table_later_does_not_change_a_pledged_value(world: World) -> None:
     match = world.pledge(quantity=40)
-    block = world.session.exec(select(BuildingBlock).where(BuildingBlock.table_id == world.table_a.id,
-                                                           BuildingBlock.code == "employee_hour")).one()
+    block = world.session.exec(
+        select(BuildingBlock).where(
+            BuildingBlock.table_id == world.table_a.id, BuildingBlock.code == "employee_hour"
+        )
+    ).one()
     block.value_cents = 99_999
     world.session.add(block)
     world.session.commit()
@@ -85,16 +88,25 @@ def test_double_submit_with_the_same_key_stores_one_match(world: World) -> None:
 
 
 def test_purchase_counts_only_from_a_social_firm(world: World) -> None:
-    m = world.pledge(need_id=None, initiative_id=world.firm_a.id, block_code="purchase_social_firm",
-                     quantity=1_200_000)
+    m = world.pledge(
+        need_id=None, initiative_id=world.firm_a.id, block_code="purchase_social_firm", quantity=1_200_000
+    )
     assert m.value_cents == 1_200_000
     with pytest.raises(ServiceError):
-        world.pledge(need_id=None, initiative_id=world.ini_a.id, block_code="purchase_social_firm", quantity=100)
+        world.pledge(
+            need_id=None, initiative_id=world.ini_a.id, block_code="purchase_social_firm", quantity=100
+        )
 
 
 def test_hiring_without_an_initiative_with_bonus(world: World) -> None:
-    m = world.pledge(need_id=None, block_code="participatiewet", quantity=1, hours_per_week=18, months=6,
-                     bonuses=("bonus_50plus",))
+    m = world.pledge(
+        need_id=None,
+        block_code="participatiewet",
+        quantity=1,
+        hours_per_week=18,
+        months=6,
+        bonuses=("bonus_50plus",),
+    )
     assert m.value_cents == 1_250_000 and m.initiative_id is None
 
 
@@ -103,25 +115,44 @@ def test_full_lifecycle_moves_the_totals_exactly(world: World) -> None:
     m = world.pledge(quantity=40)
     t = contract_totals(s, [world.contract_a])[world.contract_a.id]
     assert (t.obligation_cents, t.pending_cents, t.committed_cents, t.remaining_cents) == (
-        10_000_000, 400_000, 0, 10_000_000)
+        10_000_000,
+        400_000,
+        0,
+        10_000_000,
+    )
     world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     t = contract_totals(s, [world.contract_a])[world.contract_a.id]
-    assert (t.pending_cents, t.committed_cents, t.remaining_cents, t.realised_cents) == (0, 400_000, 9_600_000, 0)
+    assert (t.pending_cents, t.committed_cents, t.remaining_cents, t.realised_cents) == (
+        0,
+        400_000,
+        9_600_000,
+        0,
+    )
     world.act(deliveries.confirm_delivery, actor=world.users["initiative_a"], match_id=m.id, note="ontvangen")
     t = contract_totals(s, [world.contract_a])[world.contract_a.id]
     assert (t.committed_cents, t.realised_cents) == (400_000, 400_000)
-    actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.entity_type == "match",
-                                                                   AuditEvent.entity_id == m.id)
-                                        .order_by(AuditEvent.id)).all()]
+    actions = [
+        e.action
+        for e in s.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == "match", AuditEvent.entity_id == m.id)
+            .order_by(AuditEvent.id)
+        ).all()
+    ]
     assert actions == ["match.pledged", "match.approved", "match.delivered"]
 
 
 def test_change_request_and_resubmission(world: World) -> None:
-    s = world.session
     m = world.pledge(quantity=40)
-    world.act(approvals.request_changes, actor=world.users["officer_a"], match_id=m.id, reason="Minder uren graag")
-    m = world.act(pledges.resubmit_pledge, actor=world.users["company_a"], match_id=m.id, req=pledges.PledgeRequest(
-        contract_id=0, block_code="employee_hour", quantity=20))
+    world.act(
+        approvals.request_changes, actor=world.users["officer_a"], match_id=m.id, reason="Minder uren graag"
+    )
+    m = world.act(
+        pledges.resubmit_pledge,
+        actor=world.users["company_a"],
+        match_id=m.id,
+        req=pledges.PledgeRequest(contract_id=0, block_code="employee_hour", quantity=20),
+    )
     assert (m.status, m.value_cents) == ("proposed", 200_000)
 
 
@@ -139,22 +170,34 @@ def test_concurrent_pledges_never_exceed_capacity(world: World, app: object) -> 
     from marketplace.services import eligibility
 
     # The food bank counts for both governments, so both companies may pledge to it.
-    world.act(eligibility.set_eligibility, actor=world.users["officer_b"], initiative_id=world.ini_a.id,
-                                eligible=True)
+    world.act(
+        eligibility.set_eligibility,
+        actor=world.users["officer_b"],
+        initiative_id=world.ini_a.id,
+        eligible=True,
+    )
     engine = app.extensions["srx.engine"]  # type: ignore[attr-defined]
     barrier = threading.Barrier(8)
     outcomes: list[str] = []
     lock = threading.Lock()
     need_id = world.need_hours.id
-    racers = [(world.users["company_a"], world.contract_a.id), (world.users["company_b"], world.contract_b.id)] * 4
+    racers = [
+        (world.users["company_a"], world.contract_a.id),
+        (world.users["company_b"], world.contract_b.id),
+    ] * 4
 
     def attempt(actor: object, contract_id: int) -> None:
         with Session(engine, expire_on_commit=False) as session:
             barrier.wait()
             try:
                 with unit_of_work(session):
-                    pledges.create_pledge(session, actor=actor, req=pledges.PledgeRequest(  # type: ignore[arg-type]
-                        contract_id=contract_id, block_code="employee_hour", quantity=30, need_id=need_id))
+                    pledges.create_pledge(
+                        session,
+                        actor=actor,
+                        req=pledges.PledgeRequest(  # type: ignore[arg-type]
+                            contract_id=contract_id, block_code="employee_hour", quantity=30, need_id=need_id
+                        ),
+                    )
                 result = "ok"
             except ServiceError:
                 result = "refused"

@@ -35,18 +35,35 @@ def test_labour_component_basis() -> None:
 
 
 def test_only_approved_and_delivered_count() -> None:
-    t = totals(10_000_000, False, [("approved", 3_000_000), ("delivered", 1_000_000), ("proposed", 500_000),
-                                   ("rejected", 9_000_000), ("cancelled", 9_000_000),
-                                   ("changes_requested", 9_000_000)])
+    t = totals(
+        10_000_000,
+        False,
+        [
+            ("approved", 3_000_000),
+            ("delivered", 1_000_000),
+            ("proposed", 500_000),
+            ("rejected", 9_000_000),
+            ("cancelled", 9_000_000),
+            ("changes_requested", 9_000_000),
+        ],
+    )
     assert (t.committed_cents, t.realised_cents, t.pending_cents, t.remaining_cents) == (
-        4_000_000, 1_000_000, 500_000, 6_000_000)
+        4_000_000,
+        1_000_000,
+        500_000,
+        6_000_000,
+    )
 
 
-matches = st.lists(st.tuples(st.sampled_from(STATUSES), st.integers(min_value=0, max_value=10**11)), max_size=30)
+matches = st.lists(
+    st.tuples(st.sampled_from(STATUSES), st.integers(min_value=0, max_value=10**11)), max_size=30
+)
 
 
 @given(obligation=st.integers(min_value=0, max_value=10**12), ms=matches)
-def test_remaining_is_never_negative_and_covers_the_obligation(obligation: int, ms: list[tuple[str, int]]) -> None:
+def test_remaining_is_never_negative_and_covers_the_obligation(
+    obligation: int, ms: list[tuple[str, int]]
+) -> None:
     t = totals(obligation, False, ms)
     assert t.remaining_cents >= 0
     assert t.committed_cents + t.remaining_cents >= obligation
@@ -61,8 +78,11 @@ def test_totals_equal_the_sums_of_their_matches(obligation: int, ms: list[tuple[
     assert t.realised_cents <= t.committed_cents
 
 
-@given(sum_cents=st.integers(min_value=0, max_value=10**13), bp=st.integers(min_value=0, max_value=10_000),
-       threshold=st.integers(min_value=0, max_value=10**9))
+@given(
+    sum_cents=st.integers(min_value=0, max_value=10**13),
+    bp=st.integers(min_value=0, max_value=10_000),
+    threshold=st.integers(min_value=0, max_value=10**9),
+)
 def test_obligation_is_exact_integer_cents(sum_cents: int, bp: int, threshold: int) -> None:
     amount, small = obligation_cents(Policy(bp, threshold), sum_cents)
     assert isinstance(amount, int)

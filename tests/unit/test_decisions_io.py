@@ -49,12 +49,14 @@ def test_a_good_file_is_stored_as_imported_decisions(world: World) -> None:
         GOOD,
         "2025-04-02T09:30:00+02:00,gov-a,A-001,11111111,fietsfirma-aastad,,purchase_social_firm,250000,rejected,"
         '"Te duur, en ""geen"" offerte"',
-        "2025-04-03,gov-b,B-001,22222222,taalcafe-beedorp,tc-1,employee_hour,5,approved,\"Goed\n  plan\"",
+        '2025-04-03,gov-b,B-001,22222222,taalcafe-beedorp,tc-1,employee_hour,5,approved,"Goed\n  plan"',
     )
     result = import_decisions(world.session, text)
     assert len(result.decisions) == 3 and result.counts == {"approved": 2, "rejected": 1}
     rows = world.session.exec(select(Decision).order_by(Decision.decided_at)).all()  # type: ignore[arg-type]
-    assert [(d.source, d.match_id, d.features, d.officer_id) for d in rows] == [("import", None, None, None)] * 3
+    assert [(d.source, d.match_id, d.features, d.officer_id) for d in rows] == [
+        ("import", None, None, None)
+    ] * 3
     assert [d.route for d in rows] == ["social_domain", "labour_participation", "social_domain"]
     assert rows[1].decided_at == datetime(2025, 4, 2, 7, 30, tzinfo=UTC)
     assert rows[1].reason == 'Te duur, en "geen" offerte'
@@ -69,25 +71,25 @@ def test_a_utf8_bom_and_blank_lines_are_tolerated(world: World) -> None:
 
 def test_bad_rows_are_all_reported_by_line_and_nothing_is_stored(world: World) -> None:
     text = csv_text(
-        GOOD,                                                                                       # 2: fine
-        GOOD.replace("voedselbank-aastad", "bestaat-niet"),                                         # 3
-        GOOD.replace("2025-04-01T10:00:00+00:00", "01-04-2025"),                                    # 4
-        GOOD.replace("approved", "maybe"),                                                          # 5
-        GOOD.replace("vb-1", "tc-1"),                                                               # 6
-        GOOD.replace("employee_hour", "no_such_block"),                                             # 7
-        GOOD.replace(",10,", ",0,"),                                                                # 8
-        GOOD.replace(",10,", ",1.5,"),                                                              # 9
-        GOOD.replace("gov-a", "gov-x"),                                                             # 10
-        GOOD.replace("A-001", "B-001").replace("11111111", "22222222"),                             # 11
-        GOOD.replace("11111111", "22222222"),                                                       # 12
-        GOOD.replace("A-001", "Z-999"),                                                             # 13
-        GOOD + "x" * 2001,                                                                          # 14
-        GOOD.replace("vb-1", "vb-99"),                                                              # 15
-        GOOD,                                                                                       # 16: duplicate
-        GOOD.replace("10:00:00", "11:00:00").replace(",approved,", ',rejected,"two\nlines"'),     # 17-18: fine
-        GOOD.replace("2025-04-01", "2999-01-01"),                                                   # 19
-        "2025-04-01,gov-a,A-001",                                                                   # 20
-        GOOD.replace("voedselbank-aastad,vb-1", ",vb-1"),                                           # 21
+        GOOD,  # 2: fine
+        GOOD.replace("voedselbank-aastad", "bestaat-niet"),  # 3
+        GOOD.replace("2025-04-01T10:00:00+00:00", "01-04-2025"),  # 4
+        GOOD.replace("approved", "maybe"),  # 5
+        GOOD.replace("vb-1", "tc-1"),  # 6
+        GOOD.replace("employee_hour", "no_such_block"),  # 7
+        GOOD.replace(",10,", ",0,"),  # 8
+        GOOD.replace(",10,", ",1.5,"),  # 9
+        GOOD.replace("gov-a", "gov-x"),  # 10
+        GOOD.replace("A-001", "B-001").replace("11111111", "22222222"),  # 11
+        GOOD.replace("11111111", "22222222"),  # 12
+        GOOD.replace("A-001", "Z-999"),  # 13
+        GOOD + "x" * 2001,  # 14
+        GOOD.replace("vb-1", "vb-99"),  # 15
+        GOOD,  # 16: duplicate
+        GOOD.replace("10:00:00", "11:00:00").replace(",approved,", ',rejected,"two\nlines"'),  # 17-18: fine
+        GOOD.replace("2025-04-01", "2999-01-01"),  # 19
+        "2025-04-01,gov-a,A-001",  # 20
+        GOOD.replace("voedselbank-aastad,vb-1", ",vb-1"),  # 21
     )
     errors = import_errors(world.session, text)
     assert sorted(errors) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 20, 21]
@@ -114,13 +116,16 @@ def test_one_row_may_have_several_problems(world: World) -> None:
     assert errors[2].count(";") >= 4
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    (HEADER.replace(",reason", ""), "missing columns: reason"),
-    (HEADER + ",officer", "unknown columns: 'officer'"),
-    (HEADER.replace("decided_at,government", "government,decided_at"), "columns in the wrong order"),
-    (HEADER.replace("quantity", "qty"), "missing columns: quantity; unknown columns: 'qty'"),
-    (HEADER + ",reason", "repeated columns: reason"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (HEADER.replace(",reason", ""), "missing columns: reason"),
+        (HEADER + ",officer", "unknown columns: 'officer'"),
+        (HEADER.replace("decided_at,government", "government,decided_at"), "columns in the wrong order"),
+        (HEADER.replace("quantity", "qty"), "missing columns: quantity; unknown columns: 'qty'"),
+        (HEADER + ",reason", "repeated columns: reason"),
+    ],
+)
 def test_wrong_columns_are_named(world: World, header: str, expected: str) -> None:
     errors = import_errors(world.session, header + "\n" + GOOD + "\n")
     assert list(errors) == [1]
@@ -134,7 +139,9 @@ def test_check_header_accepts_the_exact_header() -> None:
 
 def test_an_empty_file_and_a_file_that_is_not_utf8(world: World) -> None:
     assert "empty" in import_errors(world.session, b"")[1]
-    errors = import_errors(world.session, csv_text(GOOD, GOOD.replace("approved,", "approved,caf\xe9")).encode("latin-1"))
+    errors = import_errors(
+        world.session, csv_text(GOOD, GOOD.replace("approved,", "approved,caf\xe9")).encode("latin-1")
+    )
     assert "not UTF-8" in errors[3]
 
 
@@ -180,18 +187,26 @@ def export_text(session: Session) -> str:
 def test_export_then_import_round_trips(world: World, fresh_session: Session) -> None:
     s, officer = world.session, world.users["officer_a"]
     m1 = world.pledge()
-    world.act(approvals.approve_match, actor=officer, match_id=m1.id or 0,
-              explain=lambda _m: Explanation(features={"priority_theme": 1.0}, score=0.9))
+    world.act(
+        approvals.approve_match,
+        actor=officer,
+        match_id=m1.id or 0,
+        explain=lambda _m: Explanation(features={"priority_theme": 1.0}, score=0.9),
+    )
     m2 = world.pledge(need_id=world.need_money.id, block_code="donation_initiative", quantity=20_000)
     world.act(approvals.reject_match, actor=officer, match_id=m2.id or 0, reason='Liever "uren", niet, geld')
     m3 = world.pledge(quantity=5)
-    world.act(approvals.request_changes, actor=officer, match_id=m3.id or 0, reason="Minder uren")  # not exported
+    world.act(
+        approvals.request_changes, actor=officer, match_id=m3.id or 0, reason="Minder uren"
+    )  # not exported
     import_decisions(s, csv_text(GOOD.replace("2025-04-01T10:00:00", "2025-01-01T08:00:00.250000")))
 
     exported = export_text(s)
     lines = exported.splitlines()
     assert lines[0] == HEADER and len(lines) == 4  # the imported (oldest) first, then the app's two
-    assert lines[1].startswith("2025-01-01T08:00:00.250000+00:00,gov-a,A-001,11111111,voedselbank-aastad,vb-1,")
+    assert lines[1].startswith(
+        "2025-01-01T08:00:00.250000+00:00,gov-a,A-001,11111111,voedselbank-aastad,vb-1,"
+    )
     assert ",vb-2,donation_initiative,20000,rejected," in lines[3]
 
     build_world(fresh_session)
@@ -202,9 +217,19 @@ def test_export_then_import_round_trips(world: World, fresh_session: Session) ->
     assert {d.source for d in rows} == {"import"}
 
     def key(d: Decision) -> tuple[object, ...]:
-        return (d.decided_at, d.government, d.contract_reference, d.company_kvk, d.initiative, d.need,
-                d.building_block, d.route, d.quantity, d.outcome, d.reason)
+        return (
+            d.decided_at,
+            d.government,
+            d.contract_reference,
+            d.company_kvk,
+            d.initiative,
+            d.need,
+            d.building_block,
+            d.route,
+            d.quantity,
+            d.outcome,
+            d.reason,
+        )
 
     originals = s.exec(select(Decision).where(Decision.outcome != "changes_requested")).all()
     assert sorted(map(key, rows)) == sorted(map(key, originals))  # type: ignore[type-var]
-

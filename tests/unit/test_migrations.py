@@ -14,7 +14,9 @@ from marketplace.migrate import upgrade
 def _diff(url: str) -> list[object]:
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
     engine.dispose()
     return list(diff)
 
@@ -35,4 +37,3 @@ def test_upgrade_is_repeatable(tmp_path: Path) -> None:
     upgrade("head", url=url)
     upgrade("head", url=url)  # a second `make run` must not fail
     assert _diff(url) == []
-

@@ -26,11 +26,15 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "marketplace" / "translations"
 SCRIPT = ROOT / "scripts" / "i18n.sh"
 LOCALES = ("nl", "en")
-FIX = ("run scripts/i18n.sh, translate the listed entries in marketplace/translations/nl/LC_MESSAGES/messages.po "
-       "(no fuzzy flags), then run scripts/i18n.sh again")
+FIX = (
+    "run scripts/i18n.sh, translate the listed entries in marketplace/translations/nl/LC_MESSAGES/messages.po "
+    "(no fuzzy flags), then run scripts/i18n.sh again"
+)
 
 # A printf-style conversion as Python's % operator reads it: %(name)s, %s, %5.2f, %%.
-CONVERSION = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])")
+CONVERSION = re.compile(
+    r"%(?:\((?P<name>[^)]*)\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa%])"
+)
 
 
 def po_path(locale: str) -> Path:
@@ -72,7 +76,7 @@ def conversions(text: str) -> tuple[Counter[str], bool]:
 def keywords_of_the_script() -> list[str]:
     """The extraction keywords of scripts/i18n.sh, so this test extracts exactly what the script does."""
     match = re.search(r'^KEYWORDS="([^"]*)"', SCRIPT.read_text(encoding="utf-8"), re.MULTILINE)
-    assert match, f"{SCRIPT} no longer sets KEYWORDS=\"...\"; keep this test and the script in step"
+    assert match, f'{SCRIPT} no longer sets KEYWORDS="..."; keep this test and the script in step'
     return match.group(1).split()
 
 
@@ -86,14 +90,31 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """Every translatable string in the code now, extracted as scripts/i18n.sh does (same babel.cfg, keywords)."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     result = subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
-         *keywords_of_the_script(), "-o", str(pot), "."],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            *keywords_of_the_script(),
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, f"pybabel extract failed:\n{result.stdout}\n{result.stderr}"
     catalog = read_catalog(pot)
     # A sanity floor, so an extraction that silently found nothing cannot pass the comparison below.
-    assert len(entries(catalog)) > 300, f"only {len(entries(catalog))} messages extracted; is babel.cfg intact?"
+    assert len(entries(catalog)) > 300, (
+        f"only {len(entries(catalog))} messages extracted; is babel.cfg intact?"
+    )
     return catalog
 
 
@@ -102,18 +123,26 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
 
 def test_every_dutch_entry_is_translated_and_not_fuzzy(catalogs: dict[str, Catalog]) -> None:
     nl = catalogs["nl"]
-    assert not nl.fuzzy, f"the header of the Dutch catalog is marked fuzzy, so it would not be compiled: {FIX}"
+    assert not nl.fuzzy, (
+        f"the header of the Dutch catalog is marked fuzzy, so it would not be compiled: {FIX}"
+    )
     assert len(entries(nl)) > 300, "the Dutch catalog is (nearly) empty"
-    todo = [f"{where(m)}: {singular(m)!r}" + (" (fuzzy)" if m.fuzzy else " (untranslated)")
-            for m in entries(nl) if m.fuzzy or not all(s.strip() for s in strings(m))]
+    todo = [
+        f"{where(m)}: {singular(m)!r}" + (" (fuzzy)" if m.fuzzy else " (untranslated)")
+        for m in entries(nl)
+        if m.fuzzy or not all(s.strip() for s in strings(m))
+    ]
     assert not todo, f"{len(todo)} Dutch entries need a translation; {FIX}:\n" + "\n".join(todo)
 
 
 def test_dutch_plurals_have_both_forms(catalogs: dict[str, Catalog]) -> None:
     nl = catalogs["nl"]
     assert nl.num_plurals == 2, nl.plural_forms
-    wrong = [f"{where(m)}: {singular(m)!r}" for m in entries(nl)
-             if plural(m) is not None and len(strings(m)) != nl.num_plurals]
+    wrong = [
+        f"{where(m)}: {singular(m)!r}"
+        for m in entries(nl)
+        if plural(m) is not None and len(strings(m)) != nl.num_plurals
+    ]
     assert not wrong, "plural entries need msgstr[0] and msgstr[1]:\n" + "\n".join(wrong)
 
 
@@ -133,14 +162,21 @@ def test_translations_keep_every_placeholder(catalogs: dict[str, Catalog], local
             expected, expected_lone = conversions(source)
             got, lone = conversions(text)
             if set(got) != set(expected) or got["%%"] != expected["%%"] or (lone and not expected_lone):
-                problems.append(f"{where(message)}: {source!r} has {sorted(expected.elements())}, "
-                                f"msgstr {text!r} has {sorted(got.elements())}" + (" and a lone %" if lone else ""))
-    assert not problems, f"{locale}: placeholders differ (keep %(name)s exactly, write %% for a percent sign):\n" + \
-        "\n".join(problems)
+                problems.append(
+                    f"{where(message)}: {source!r} has {sorted(expected.elements())}, "
+                    f"msgstr {text!r} has {sorted(got.elements())}" + (" and a lone %" if lone else "")
+                )
+    assert not problems, (
+        f"{locale}: placeholders differ (keep %(name)s exactly, write %% for a percent sign):\n"
+        + "\n".join(problems)
+    )
 
 
 def test_the_placeholder_check_catches_mistakes() -> None:
-    assert conversions("%(pct)s%% of %(amount)s") == (Counter({"%(pct)s": 1, "%%": 1, "%(amount)s": 1}), False)
+    assert conversions("%(pct)s%% of %(amount)s") == (
+        Counter({"%(pct)s": 1, "%%": 1, "%(amount)s": 1}),
+        False,
+    )
     assert conversions("%(pct)s% van")[1]  # a lone percent sign
     assert set(conversions("%(aantal)s stuks")[0]) != set(conversions("%(num)s items")[0])
 
@@ -149,7 +185,9 @@ def test_the_placeholder_check_catches_mistakes() -> None:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_catalog_has_every_string_of_the_code(catalogs: dict[str, Catalog], extracted: Catalog, locale: str) -> None:
+def test_catalog_has_every_string_of_the_code(
+    catalogs: dict[str, Catalog], extracted: Catalog, locale: str
+) -> None:
     catalog = catalogs[locale]
     missing = []
     for message in entries(extracted):
@@ -157,18 +195,27 @@ def test_catalog_has_every_string_of_the_code(catalogs: dict[str, Catalog], extr
         if entry is None:
             missing.append(f"{where(message)}: {singular(message)!r} is not in the catalog")
         elif plural(entry) != plural(message):
-            missing.append(f"{where(message)}: the plural of {singular(message)!r} is {plural(message)!r} in the code "
-                           f"but {plural(entry)!r} in the catalog")
-    assert not missing, (f"{locale}/messages.po is behind the code ({len(missing)} strings); {FIX}:\n"
-                         + "\n".join(missing))
+            missing.append(
+                f"{where(message)}: the plural of {singular(message)!r} is {plural(message)!r} in the code "
+                f"but {plural(entry)!r} in the catalog"
+            )
+    assert not missing, (
+        f"{locale}/messages.po is behind the code ({len(missing)} strings); {FIX}:\n" + "\n".join(missing)
+    )
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_catalog_has_no_strings_the_code_dropped(catalogs: dict[str, Catalog], extracted: Catalog,
-                                                 locale: str) -> None:
-    stale = [f"{singular(m)!r} (was at {where(m)})" for m in entries(catalogs[locale])
-             if extracted.get(singular(m)) is None]
-    assert not stale, f"{locale}/messages.po holds strings the code no longer uses; {FIX}:\n" + "\n".join(stale)
+def test_catalog_has_no_strings_the_code_dropped(
+    catalogs: dict[str, Catalog], extracted: Catalog, locale: str
+) -> None:
+    stale = [
+        f"{singular(m)!r} (was at {where(m)})"
+        for m in entries(catalogs[locale])
+        if extracted.get(singular(m)) is None
+    ]
+    assert not stale, f"{locale}/messages.po holds strings the code no longer uses; {FIX}:\n" + "\n".join(
+        stale
+    )
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -191,8 +238,10 @@ def test_compiled_catalog_matches_the_po(catalogs: dict[str, Catalog], locale: s
                 got = translations.ungettext(singular(message), plural(message) or "", n)
                 if got != texts[form]:
                     stale.append(f"{singular(message)!r} (n={n}): .mo has {got!r}, .po has {texts[form]!r}")
-    assert not stale, (f"{mo} is older than its .po: run `make translations` (or scripts/i18n.sh compile):\n"
-                       + "\n".join(stale[:20]))
+    assert not stale, (
+        f"{mo} is older than its .po: run `make translations` (or scripts/i18n.sh compile):\n"
+        + "\n".join(stale[:20])
+    )
 
 
 # --- rendering with the production default -------------------------------------------------------------
@@ -214,7 +263,9 @@ def test_login_page_is_dutch_by_default(dutch_app: Any) -> None:
     assert "Log in" not in html and "Password" not in html
 
 
-def test_company_dashboard_is_dutch_for_a_dutch_user(dutch_app: Any, world: World, db_session: Session) -> None:
+def test_company_dashboard_is_dutch_for_a_dutch_user(
+    dutch_app: Any, world: World, db_session: Session
+) -> None:
     user = world.users["company_a"]
     user.locale = "nl"
     db_session.add(user)
@@ -224,8 +275,16 @@ def test_company_dashboard_is_dutch_for_a_dutch_user(dutch_app: Any, world: Worl
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     html = client.get("/company/").get_data(as_text=True)
     assert '<html lang="nl">' in html
-    for dutch in ("Mijn opdrachten", "Opdrachtsom", "Verplichting", "Toegezegd", "In behandeling", "Gerealiseerd",
-                  "Resterend", "Uitloggen"):
+    for dutch in (
+        "Mijn opdrachten",
+        "Opdrachtsom",
+        "Verplichting",
+        "Toegezegd",
+        "In behandeling",
+        "Gerealiseerd",
+        "Resterend",
+        "Uitloggen",
+    ):
         assert dutch in html, dutch
     for english in ("My contracts", "Contract sum", "Obligation", "Remaining", "Log out"):
         assert english not in html, english

@@ -11,15 +11,21 @@ PURCHASE = Block("purchase_social_firm", "Purchase", "euro_spent", percentage_bp
 
 
 def test_full_year_participatiewet_with_50plus_bonus_is_worth_50000_euro() -> None:
-    v = value_pledge(PARTICIPATIEWET, PledgeInput(1, hours_per_week=36, months=12, bonuses=("bonus_50plus",)),
-                     bonuses={"bonus_50plus": BONUS_50})
+    v = value_pledge(
+        PARTICIPATIEWET,
+        PledgeInput(1, hours_per_week=36, months=12, bonuses=("bonus_50plus",)),
+        bonuses={"bonus_50plus": BONUS_50},
+    )
     assert v.value_cents == 5_000_000
     assert [line.kind for line in v.lines] == ["base", "bonus"]
 
 
 def test_half_a_year_at_18_hours_is_a_quarter() -> None:
-    v = value_pledge(PARTICIPATIEWET, PledgeInput(1, hours_per_week=18, months=6, bonuses=("bonus_50plus",)),
-                     bonuses={"bonus_50plus": BONUS_50})
+    v = value_pledge(
+        PARTICIPATIEWET,
+        PledgeInput(1, hours_per_week=18, months=6, bonuses=("bonus_50plus",)),
+        bonuses={"bonus_50plus": BONUS_50},
+    )
     assert v.value_cents == 1_250_000
 
 
@@ -66,15 +72,18 @@ def test_pso_certificate_is_a_share_of_the_obligation() -> None:
     assert v.value_cents == 5_000_000
 
 
-@pytest.mark.parametrize("pledge, field", [
-    (PledgeInput(0, hours_per_week=36, months=12), "quantity"),
-    (PledgeInput(-1, hours_per_week=36, months=12), "quantity"),
-    (PledgeInput(10**9, hours_per_week=36, months=12), "quantity"),
-    (PledgeInput(1, hours_per_week=0, months=12), "hours_per_week"),
-    (PledgeInput(1, hours_per_week=36, months=None), "months"),
-    (PledgeInput(1, hours_per_week=36, months=12, bonuses=("nope",)), "bonuses"),
-    (PledgeInput(1, hours_per_week=36, months=12, bonuses=("bonus_50plus", "bonus_50plus")), "bonuses"),
-])
+@pytest.mark.parametrize(
+    "pledge, field",
+    [
+        (PledgeInput(0, hours_per_week=36, months=12), "quantity"),
+        (PledgeInput(-1, hours_per_week=36, months=12), "quantity"),
+        (PledgeInput(10**9, hours_per_week=36, months=12), "quantity"),
+        (PledgeInput(1, hours_per_week=0, months=12), "hours_per_week"),
+        (PledgeInput(1, hours_per_week=36, months=None), "months"),
+        (PledgeInput(1, hours_per_week=36, months=12, bonuses=("nope",)), "bonuses"),
+        (PledgeInput(1, hours_per_week=36, months=12, bonuses=("bonus_50plus", "bonus_50plus")), "bonuses"),
+    ],
+)
 def test_bad_input_names_the_field(pledge: PledgeInput, field: str) -> None:
     with pytest.raises(ValuationError) as info:
         value_pledge(PARTICIPATIEWET, pledge, bonuses={"bonus_50plus": BONUS_50})

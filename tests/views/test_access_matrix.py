@@ -21,18 +21,26 @@ from marketplace.services import approvals
 from tests.conftest import World
 
 ROLES = ("anonymous", "company", "initiative", "officer", "admin")
-USER_OF_ROLE = {"company": "company_a", "initiative": "initiative_a", "officer": "officer_a", "admin": "admin"}
+USER_OF_ROLE = {
+    "company": "company_a",
+    "initiative": "initiative_a",
+    "officer": "officer_a",
+    "admin": "admin",
+}
 SKIP_ENDPOINTS = {"static"}
 
 
 def _rules(app: Any) -> list[Rule]:
-    return sorted((r for r in app.url_map.iter_rules() if r.endpoint not in SKIP_ENDPOINTS), key=lambda r: r.rule)
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint not in SKIP_ENDPOINTS), key=lambda r: r.rule
+    )
 
 
 def _static_rules() -> list[tuple[str, str, str]]:
     """(rule, method, endpoint) of every routed view, for parametrisation at collection time."""
-    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "x",
-                      "SEARCH_SQLITE_PATH": ":memory:"})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "x", "SEARCH_SQLITE_PATH": ":memory:"}
+    )
     out = []
     for r in _rules(app):
         for method in sorted((r.methods or set()) - {"HEAD", "OPTIONS"}):
@@ -66,8 +74,9 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def matrix_world(world: World) -> tuple[World, dict[str, Any]]:
     match_a = world.pledge(quantity=10)
-    match_b = world.pledge(actor=world.users["company_b"], contract_id=world.contract_b.id,
-                           need_id=world.need_b.id, quantity=5)
+    match_b = world.pledge(
+        actor=world.users["company_b"], contract_id=world.contract_b.id, need_id=world.need_b.id, quantity=5
+    )
     # The initiative's "own" match must be one pledged to it; approve it so delivery pages apply.
     world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=match_a.id)
     return world, {"match_a": match_a, "match_b": match_b}
@@ -108,8 +117,16 @@ def expected_cell(roles: tuple[str, ...], role: str, rule: str) -> str:
     return OPEN
 
 
-def _check(app: Any, client: Any, world: World, extra: dict[str, Any], role: str, rule: str, method: str,
-           endpoint: str) -> tuple[str, list[str]]:
+def _check(
+    app: Any,
+    client: Any,
+    world: World,
+    extra: dict[str, Any],
+    role: str,
+    rule: str,
+    method: str,
+    endpoint: str,
+) -> tuple[str, list[str]]:
     """Observe one cell of the matrix: what the role got, and what went wrong on the way."""
     params = _params(world, extra)
     own = _url(rule, params, "own")
@@ -119,8 +136,11 @@ def _check(app: Any, client: Any, world: World, extra: dict[str, Any], role: str
     code = response.status_code
     api = rule.startswith("/api/")
     where = f"{role} {method} {own}"
-    if role == "anonymous" and (code == 401 if api else (code == 302 and "/login" in response.headers.get(
-            "Location", ""))) and endpoint != "auth.login":
+    if (
+        role == "anonymous"
+        and (code == 401 if api else (code == 302 and "/login" in response.headers.get("Location", "")))
+        and endpoint != "auth.login"
+    ):
         return REFUSED, []
     if role != "anonymous" and code == 403:
         return REFUSED, []
@@ -143,21 +163,25 @@ def _check(app: Any, client: Any, world: World, extra: dict[str, Any], role: str
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_route_matrix(app: Any, client: Any, login_as: Any, matrix_world: tuple[World, dict[str, Any]],
-                           role: str) -> None:
+def test_role_route_matrix(
+    app: Any, client: Any, login_as: Any, matrix_world: tuple[World, dict[str, Any]], role: str
+) -> None:
     """One role against every route: each cell as observed must be the cell its access rule promises."""
     world, extra = matrix_world
     problems: list[str] = []
     wrong: list[str] = []
     for rule, method, endpoint in ROUTES:
         if role != "anonymous":
-            login_as(world.users[USER_OF_ROLE[role]])  # a POST (logout, language) may have changed the session
+            login_as(
+                world.users[USER_OF_ROLE[role]]
+            )  # a POST (logout, language) may have changed the session
         observed, cell_problems = _check(app, client, world, extra, role, rule, method, endpoint)
         problems += cell_problems
         expected = expected_cell(access_of(app.view_functions[endpoint]) or (), role, rule)
         # A route without objects of another side to try (e.g. the admin's own lists) is observed as open.
-        if observed != expected and not (expected == OWN and observed == OPEN and _url(
-                rule, _params(world, extra), "foreign") is None):
+        if observed != expected and not (
+            expected == OWN and observed == OPEN and _url(rule, _params(world, extra), "foreign") is None
+        ):
             wrong.append(f"{role} {method} {rule}: promised {expected!r}, observed {observed!r}")
     assert wrong == [], "\n".join(wrong)
     assert problems == [], "\n".join(problems)
@@ -165,13 +189,19 @@ def test_role_route_matrix(app: Any, client: Any, login_as: Any, matrix_world: t
 
 def matrix_document(app: Any) -> str:
     """docs/access-matrix.md: every route and method, and what each role may do with it."""
-    lines = ["# Who may call what", "",
-             "Generated from the URL map and each route's `@access` rule by "
-             "`UPDATE_ACCESS_MATRIX=1 pytest tests/views/test_access_matrix.py`; "
-             "tests/views/test_access_matrix.py checks every cell against the running app.", "",
-             f"`{OPEN}`: allowed; `{OWN}`: allowed on the role's own organisation's or government's objects only "
-             f"(others answer 404); `{REFUSED}`: refused (login, 401 or 403).", "",
-             "| method | route | " + " | ".join(ROLES) + " |", "|---|---|" + "---|" * len(ROLES)]
+    lines = [
+        "# Who may call what",
+        "",
+        "Generated from the URL map and each route's `@access` rule by "
+        "`UPDATE_ACCESS_MATRIX=1 pytest tests/views/test_access_matrix.py`; "
+        "tests/views/test_access_matrix.py checks every cell against the running app.",
+        "",
+        f"`{OPEN}`: allowed; `{OWN}`: allowed on the role's own organisation's or government's objects only "
+        f"(others answer 404); `{REFUSED}`: refused (login, 401 or 403).",
+        "",
+        "| method | route | " + " | ".join(ROLES) + " |",
+        "|---|---|" + "---|" * len(ROLES),
+    ]
     for rule, method, endpoint in ROUTES:
         roles = access_of(app.view_functions[endpoint]) or ()
         cells = [expected_cell(roles, role, rule) for role in ROLES]
@@ -184,5 +214,6 @@ def test_the_access_matrix_document_is_current(app: Any) -> None:
     if os.environ.get("UPDATE_ACCESS_MATRIX"):
         MATRIX_DOC.write_text(text, encoding="utf-8")
     assert MATRIX_DOC.is_file() and MATRIX_DOC.read_text(encoding="utf-8") == text, (
-        "docs/access-matrix.md is behind the routes: run UPDATE_ACCESS_MATRIX=1 pytest tests/views/test_access_matrix.py")
+        "docs/access-matrix.md is behind the routes: run UPDATE_ACCESS_MATRIX=1 pytest tests/views/test_access_matrix.py"
+    )
     assert text.count("\n| ") == len(ROUTES) + 1  # the header and one row per route and method

@@ -41,32 +41,71 @@ def make_history(world: World, tmp_path: Path) -> Path:
     for i in range(8):
         good = i % 2 == 0
         theme = GOOD_THEME if good else OTHER_THEME
-        ini = Initiative(slug=f"ini-{i}", name=f"Initiatief {i}", municipality="Aastad",
-                         summary=f"Werk aan {theme}", description="Vrijwilligers gezocht")
+        ini = Initiative(
+            slug=f"ini-{i}",
+            name=f"Initiatief {i}",
+            municipality="Aastad",
+            summary=f"Werk aan {theme}",
+            description="Vrijwilligers gezocht",
+        )
         s.add(ini)
         s.flush()
-        need = Need(reference=f"n-{i}", initiative_id=ini.id or 0, kind="hours", title=f"Hulp {i}",
-                    themes=[theme], quantity=500, unit="hours")
-        s.add_all([need, HandprintScore(initiative_id=ini.id or 0, theme=theme, score=80),
-                   Eligibility(government_id=world.gov_a.id or 0, initiative_id=ini.id or 0, since=date(2025, 1, 1))])
+        need = Need(
+            reference=f"n-{i}",
+            initiative_id=ini.id or 0,
+            kind="hours",
+            title=f"Hulp {i}",
+            themes=[theme],
+            quantity=500,
+            unit="hours",
+        )
+        s.add_all(
+            [
+                need,
+                HandprintScore(initiative_id=ini.id or 0, theme=theme, score=80),
+                Eligibility(
+                    government_id=world.gov_a.id or 0, initiative_id=ini.id or 0, since=date(2025, 1, 1)
+                ),
+            ]
+        )
         initiatives.append((ini, need, good))
     rows = [",".join(COLUMNS)]
     start = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
     for c in range(N_COMPANIES):
         kvk = f"3000000{c}"
-        company = Company(slug=f"bedrijf-{c}", name=f"Bedrijf {c}", kvk=kvk, city="Aastad",
-                          profile="Bouw en onderhoud", interests=["werk"])
+        company = Company(
+            slug=f"bedrijf-{c}",
+            name=f"Bedrijf {c}",
+            kvk=kvk,
+            city="Aastad",
+            profile="Bouw en onderhoud",
+            interests=["werk"],
+        )
         s.add(company)
         s.flush()
         ref = f"A-1{c:02d}"
-        s.add(Contract(reference=ref, government_id=world.gov_a.id or 0, company_id=company.id or 0,
-                       title=f"Opdracht {ref}", sum_cents=100_000_000, award_date=date(2025, 1, 1),
-                       end_date=date(2027, 1, 1), table_id=world.table_a.id or 0, percentage_bp=500,
-                       threshold_cents=0, basis="contract_sum", small_contract_rule="none"))
+        s.add(
+            Contract(
+                reference=ref,
+                government_id=world.gov_a.id or 0,
+                company_id=company.id or 0,
+                title=f"Opdracht {ref}",
+                sum_cents=100_000_000,
+                award_date=date(2025, 1, 1),
+                end_date=date(2027, 1, 1),
+                table_id=world.table_a.id or 0,
+                percentage_bp=500,
+                threshold_cents=0,
+                basis="contract_sum",
+                small_contract_rule="none",
+            )
+        )
         for j, (ini, need, good) in enumerate(initiatives):
             at = start + timedelta(days=10 * c + j, hours=j)
-            rows.append(f"{at.isoformat()},gov-a,{ref},{kvk},{ini.slug},{need.reference},employee_hour,"
-                        f"{10 + 5 * j},{'approved' if good else 'rejected'},{'' if good else 'Past niet'}")
+            rows.append(
+                f"{at.isoformat()},gov-a,{ref},{kvk},{ini.slug},{need.reference},employee_hour,"
+                f"{10 + 5 * j},{'approved' if good else 'rejected'},{'' if good else 'Past niet'}"
+            )
     s.commit()
     path = tmp_path / "history.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
@@ -77,8 +116,11 @@ def test_import_export_and_a_bad_file_through_the_cli(app: Any, world: World, tm
     history = make_history(world, tmp_path)
     bad = tmp_path / "bad.csv"
     lines = history.read_text(encoding="utf-8").splitlines()
-    bad.write_text("\n".join([*lines[:5], lines[5].replace("ini-4", "ini-nope"),
-                              lines[6].replace("rejected", "ja")]) + "\n", encoding="utf-8")
+    bad.write_text(
+        "\n".join([*lines[:5], lines[5].replace("ini-4", "ini-nope"), lines[6].replace("rejected", "ja")])
+        + "\n",
+        encoding="utf-8",
+    )
     result = srx(app, "decisions", "import", str(bad))
     assert result.exit_code == 1, result.output
     assert "2 of 6 rows are bad; nothing was imported" in result.output
@@ -98,7 +140,9 @@ def test_import_export_and_a_bad_file_through_the_cli(app: Any, world: World, tm
     out = tmp_path / "export.csv"
     result = srx(app, "decisions", "export", str(out))
     assert result.exit_code == 0, result.output
-    assert out.read_text(encoding="utf-8") == history.read_text(encoding="utf-8")  # already in decided_at order
+    assert out.read_text(encoding="utf-8") == history.read_text(
+        encoding="utf-8"
+    )  # already in decided_at order
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []
     stdout = srx(app, "decisions", "export", "-")
     assert stdout.stdout == out.read_text(encoding="utf-8")
@@ -139,7 +183,9 @@ def test_train_evaluate_and_recommend(app: Any, world: World, tmp_path: Path) ->
     out = json.loads(result.stdout)
     assert out["scorer"] in ("model", "prior") and out["contract"] == "A-001"
     suggestions = out["suggestions"]
-    assert 1 <= len(suggestions) <= 5 and [s["rank"] for s in suggestions] == list(range(1, len(suggestions) + 1))
+    assert 1 <= len(suggestions) <= 5 and [s["rank"] for s in suggestions] == list(
+        range(1, len(suggestions) + 1)
+    )
     assert all(s["reasons"] for s in suggestions)
     top = suggestions[0]["initiative"]["slug"]
     assert top in {"voedselbank-aastad", "ini-0", "ini-2", "ini-4", "ini-6"}  # serves the priority theme

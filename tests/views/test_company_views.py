@@ -27,27 +27,40 @@ def test_dashboard_shows_only_own_contracts_with_totals(company: Any, world: Wor
 def test_pledge_form_submits_and_the_officer_approval_moves_remaining(company: Any, world: World) -> None:
     form = company.get(f"/company/contracts/{world.contract_a.id}/pledge?need={world.need_hours.id}")
     assert form.status_code == 200
-    response = company.post(f"/company/contracts/{world.contract_a.id}/pledge", data={
-        "target": f"need:{world.need_hours.id}", "block": "employee_hour", "quantity": "10",
-        "note": "Vier collega's rijden mee", "submission_key": "abc"})
+    response = company.post(
+        f"/company/contracts/{world.contract_a.id}/pledge",
+        data={
+            "target": f"need:{world.need_hours.id}",
+            "block": "employee_hour",
+            "quantity": "10",
+            "note": "Vier collega's rijden mee",
+            "submission_key": "abc",
+        },
+    )
     assert response.status_code == 302
     match = world.session.exec(select(Match)).one()
     assert match.value_cents == 100_000
     world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=match.id)
-    html = company.get(f"/company/contracts/{world.contract_a.id}").get_data(as_text=True).replace("\xa0", " ")
+    html = (
+        company.get(f"/company/contracts/{world.contract_a.id}").get_data(as_text=True).replace("\xa0", " ")
+    )
     assert "99.000,00" in html or "99,000.00" in html  # remaining = 100,000 - 1,000
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"block": "employee_hour", "quantity": "-5"}, "from 1 to"),
-    ({"block": "employee_hour", "quantity": "99999999999999"}, "from 1 to"),
-    ({"block": "employee_hour", "quantity": "abc"}, "required"),
-    ({"block": "employee_hour", "quantity": "101"}, "still open"),
-    ({"block": "no_such_block", "quantity": "5"}, "building block"),
-    ({"block": "employee_hour", "quantity": "5", "note": "x" * 5000}, "too long"),
-])
-def test_bad_pledges_show_a_clear_message_and_store_nothing(company: Any, world: World, data: dict[str, str],
-                                                            message: str) -> None:
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"block": "employee_hour", "quantity": "-5"}, "from 1 to"),
+        ({"block": "employee_hour", "quantity": "99999999999999"}, "from 1 to"),
+        ({"block": "employee_hour", "quantity": "abc"}, "required"),
+        ({"block": "employee_hour", "quantity": "101"}, "still open"),
+        ({"block": "no_such_block", "quantity": "5"}, "building block"),
+        ({"block": "employee_hour", "quantity": "5", "note": "x" * 5000}, "too long"),
+    ],
+)
+def test_bad_pledges_show_a_clear_message_and_store_nothing(
+    company: Any, world: World, data: dict[str, str], message: str
+) -> None:
     payload = {"target": f"need:{world.need_hours.id}", **data}
     response = company.post(f"/company/contracts/{world.contract_a.id}/pledge", data=payload)
     assert response.status_code == 400
@@ -56,31 +69,48 @@ def test_bad_pledges_show_a_clear_message_and_store_nothing(company: Any, world:
 
 
 def test_double_submit_stores_one_pledge(company: Any, world: World) -> None:
-    data = {"target": f"need:{world.need_hours.id}", "block": "employee_hour", "quantity": "10",
-            "submission_key": "same-key"}
+    data = {
+        "target": f"need:{world.need_hours.id}",
+        "block": "employee_hour",
+        "quantity": "10",
+        "submission_key": "same-key",
+    }
     first = company.post(f"/company/contracts/{world.contract_a.id}/pledge", data=data)
-    second = company.post(f"/company/contracts/{world.contract_a.id}/pledge", data=data, follow_redirects=True)
+    second = company.post(
+        f"/company/contracts/{world.contract_a.id}/pledge", data=data, follow_redirects=True
+    )
     assert first.status_code == 302 and second.status_code == 200
     assert "already submitted" in second.get_data(as_text=True)
     assert len(world.session.exec(select(Match)).all()) == 1
 
 
 def test_live_preview_shows_the_breakdown_without_storing(company: Any, world: World) -> None:
-    response = company.post(f"/company/contracts/{world.contract_a.id}/pledge/preview", data={
-        "target": "", "block": "participatiewet", "quantity": "1", "hours_per_week": "18", "months": "6",
-        "bonuses": "bonus_50plus"})
+    response = company.post(
+        f"/company/contracts/{world.contract_a.id}/pledge/preview",
+        data={
+            "target": "",
+            "block": "participatiewet",
+            "quantity": "1",
+            "hours_per_week": "18",
+            "months": "6",
+            "bonuses": "bonus_50plus",
+        },
+    )
     body = response.get_json()
     assert body["ok"] and body["value_cents"] == 1_250_000
     assert len(body["lines"]) == 2 and "version 1" in body["table"]
-    bad = company.post(f"/company/contracts/{world.contract_a.id}/pledge/preview",
-                       data={"block": "participatiewet", "quantity": "1", "hours_per_week": "80", "months": "6"})
+    bad = company.post(
+        f"/company/contracts/{world.contract_a.id}/pledge/preview",
+        data={"block": "participatiewet", "quantity": "1", "hours_per_week": "80", "months": "6"},
+    )
     assert bad.status_code == 422 and bad.get_json()["field"] == "hours_per_week"
     assert world.session.exec(select(Match)).all() == []
 
 
 def test_other_companys_contract_and_match_are_404(company: Any, world: World) -> None:
-    other = world.pledge(actor=world.users["company_b"], contract_id=world.contract_b.id, need_id=world.need_b.id,
-                         quantity=5)
+    other = world.pledge(
+        actor=world.users["company_b"], contract_id=world.contract_b.id, need_id=world.need_b.id, quantity=5
+    )
     assert company.get(f"/company/contracts/{world.contract_b.id}").status_code == 404
     assert company.get(f"/company/matches/{other.id}").status_code == 404
     assert company.post(f"/company/matches/{other.id}/cancel").status_code == 404
@@ -97,11 +127,15 @@ def test_cancel_a_proposed_pledge(company: Any, world: World) -> None:
 
 def test_answering_a_change_request_revalues_the_pledge(company: Any, world: World) -> None:
     m = world.pledge(quantity=40)
-    world.act(approvals.request_changes, actor=world.users["officer_a"], match_id=m.id, reason="Liever 20 uur")
+    world.act(
+        approvals.request_changes, actor=world.users["officer_a"], match_id=m.id, reason="Liever 20 uur"
+    )
     page = company.get(f"/company/matches/{m.id}").get_data(as_text=True)
     assert "Liever 20 uur" in page
-    response = company.post(f"/company/matches/{m.id}/resubmit", data={
-        "target": f"need:{world.need_hours.id}", "block": "employee_hour", "quantity": "20"})
+    response = company.post(
+        f"/company/matches/{m.id}/resubmit",
+        data={"target": f"need:{world.need_hours.id}", "block": "employee_hour", "quantity": "20"},
+    )
     assert response.status_code == 302
     world.session.expire_all()
     m = world.session.get(Match, m.id)

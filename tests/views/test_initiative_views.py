@@ -41,8 +41,18 @@ def test_dashboard_shows_needs_handprint_and_grouped_pledges(ini_client: Any, wo
     assert "<svg" in body  # the handprint chart
 
 
-@pytest.mark.parametrize("path", ["/initiative/", "/initiative/profile", "/initiative/handprint", "/initiative/needs",
-                                  "/initiative/needs/new", "/initiative/pledges", "/initiative/pledges?status=approved"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/initiative/",
+        "/initiative/profile",
+        "/initiative/handprint",
+        "/initiative/needs",
+        "/initiative/needs/new",
+        "/initiative/pledges",
+        "/initiative/pledges?status=approved",
+    ],
+)
 def test_pages_render(ini_client: Any, world: World, path: str) -> None:
     assert ini_client.get(path).status_code == 200
 
@@ -55,17 +65,35 @@ def test_other_roles_are_refused(client: Any, login_as: Any, world: World) -> No
 # --- needs ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind, unit, quantity", [
-    ("money", "cents", "lots"), ("money", "cents", "-100"), ("money", "cents", "0"),
-    ("money", "cents", "99999999999999"), ("hours", "hours", "2.5"), ("hours", "hours", "ten"),
-    ("hours", "hours", "-3"), ("internship", "places", "1e9"), ("hours", "hours", ""),
-])
-def test_create_need_with_bad_quantity_shows_error_and_stores_nothing(ini_client: Any, world: World, kind: str,
-                                                                     unit: str, quantity: str) -> None:
+@pytest.mark.parametrize(
+    "kind, unit, quantity",
+    [
+        ("money", "cents", "lots"),
+        ("money", "cents", "-100"),
+        ("money", "cents", "0"),
+        ("money", "cents", "99999999999999"),
+        ("hours", "hours", "2.5"),
+        ("hours", "hours", "ten"),
+        ("hours", "hours", "-3"),
+        ("internship", "places", "1e9"),
+        ("hours", "hours", ""),
+    ],
+)
+def test_create_need_with_bad_quantity_shows_error_and_stores_nothing(
+    ini_client: Any, world: World, kind: str, unit: str, quantity: str
+) -> None:
     before = _need_count(world)
-    response = ini_client.post("/initiative/needs/new", data={
-        "kind": kind, "unit": unit, "title": "Nieuwe bus", "description": "Voor de ritten", "quantity": quantity,
-        "themes": ["werk"]})
+    response = ini_client.post(
+        "/initiative/needs/new",
+        data={
+            "kind": kind,
+            "unit": unit,
+            "title": "Nieuwe bus",
+            "description": "Voor de ritten",
+            "quantity": quantity,
+            "themes": ["werk"],
+        },
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert 'class="field-error"' in body
@@ -74,33 +102,51 @@ def test_create_need_with_bad_quantity_shows_error_and_stores_nothing(ini_client
 
 
 def test_create_need_converts_euro_to_cents(ini_client: Any, world: World) -> None:
-    response = ini_client.post("/initiative/needs/new", data={
-        "kind": "money", "unit": "cents", "title": "Nieuwe koelcel", "quantity": "1.250,50", "themes": ["werk"],
-        "deadline": "2027-01-31"})
+    response = ini_client.post(
+        "/initiative/needs/new",
+        data={
+            "kind": "money",
+            "unit": "cents",
+            "title": "Nieuwe koelcel",
+            "quantity": "1.250,50",
+            "themes": ["werk"],
+            "deadline": "2027-01-31",
+        },
+    )
     assert response.status_code == 302
     need = world.session.exec(select(Need).where(Need.title == "Nieuwe koelcel")).one()
-    assert (need.quantity, need.unit, need.initiative_id, need.status) == (125_050, "cents", world.ini_a.id, "open")
+    assert (need.quantity, need.unit, need.initiative_id, need.status) == (
+        125_050,
+        "cents",
+        world.ini_a.id,
+        "open",
+    )
     assert need.themes == ["werk"]
 
 
 def test_dutch_thousands_separator_is_not_a_decimal_point(ini_client: Any, world: World) -> None:
-    ini_client.post("/initiative/needs/new", data={"kind": "goods", "title": "Rolcontainers", "quantity": "2.500"})
+    ini_client.post(
+        "/initiative/needs/new", data={"kind": "goods", "title": "Rolcontainers", "quantity": "2.500"}
+    )
     need = world.session.exec(select(Need).where(Need.title == "Rolcontainers")).one()
     assert need.quantity == 250_000
 
 
 def test_unit_must_fit_the_kind(ini_client: Any, world: World) -> None:
     before = _need_count(world)
-    response = ini_client.post("/initiative/needs/new", data={"kind": "hours", "unit": "cents", "title": "x",
-                                                              "quantity": "3"})
+    response = ini_client.post(
+        "/initiative/needs/new", data={"kind": "hours", "unit": "cents", "title": "x", "quantity": "3"}
+    )
     assert response.status_code == 400
     assert _need_count(world) == before
 
 
 def test_edit_need_cannot_drop_below_pledged(ini_client: Any, world: World) -> None:
     world.pledge(quantity=40)
-    response = ini_client.post(f"/initiative/needs/{world.need_hours.id}/edit", data={
-        "kind": "hours", "unit": "hours", "title": "Chauffeurs", "quantity": "10"})
+    response = ini_client.post(
+        f"/initiative/needs/{world.need_hours.id}/edit",
+        data={"kind": "hours", "unit": "hours", "title": "Chauffeurs", "quantity": "10"},
+    )
     assert response.status_code == 400
     assert "40" in response.get_data(as_text=True)
     world.session.expire_all()
@@ -111,9 +157,16 @@ def test_edit_and_close_and_reopen_need(ini_client: Any, world: World) -> None:
     need_id = world.need_money.id
     page = ini_client.get(f"/initiative/needs/{need_id}/edit").get_data(as_text=True)
     assert 'value="5000"' in page  # cents shown as euro
-    assert ini_client.post(f"/initiative/needs/{need_id}/edit", data={
-        "kind": "money", "unit": "cents", "title": "Grotere koelcel", "quantity": "6000"}).status_code == 302
-    assert ini_client.post(f"/initiative/needs/{need_id}/status", data={"status": "closed"}).status_code == 302
+    assert (
+        ini_client.post(
+            f"/initiative/needs/{need_id}/edit",
+            data={"kind": "money", "unit": "cents", "title": "Grotere koelcel", "quantity": "6000"},
+        ).status_code
+        == 302
+    )
+    assert (
+        ini_client.post(f"/initiative/needs/{need_id}/status", data={"status": "closed"}).status_code == 302
+    )
     world.session.expire_all()
     need = world.session.get(Need, need_id)
     assert (need.title, need.quantity, need.status) == ("Grotere koelcel", 600_000, "closed")
@@ -126,9 +179,16 @@ def test_edit_and_close_and_reopen_need(ini_client: Any, world: World) -> None:
 def test_another_initiatives_need_is_404(ini_client: Any, world: World) -> None:
     foreign = world.need_b.id
     assert ini_client.get(f"/initiative/needs/{foreign}/edit").status_code == 404
-    assert ini_client.post(f"/initiative/needs/{foreign}/edit", data={
-        "kind": "hours", "unit": "hours", "title": "Mine now", "quantity": "5"}).status_code == 404
-    assert ini_client.post(f"/initiative/needs/{foreign}/status", data={"status": "closed"}).status_code == 404
+    assert (
+        ini_client.post(
+            f"/initiative/needs/{foreign}/edit",
+            data={"kind": "hours", "unit": "hours", "title": "Mine now", "quantity": "5"},
+        ).status_code
+        == 404
+    )
+    assert (
+        ini_client.post(f"/initiative/needs/{foreign}/status", data={"status": "closed"}).status_code == 404
+    )
     assert ini_client.get("/initiative/needs/999999/edit").status_code == 404
     world.session.expire_all()
     need = world.session.get(Need, foreign)
@@ -139,9 +199,16 @@ def test_another_initiatives_need_is_404(ini_client: Any, world: World) -> None:
 
 
 def test_profile_error_keeps_values(ini_client: Any, world: World) -> None:
-    response = ini_client.post("/initiative/profile", data={
-        "name": "Voedselbank Aastad", "summary": "Nieuwe samenvatting", "municipality": "Aastad", "life_phase": "start",
-        "lat": "not a number"})
+    response = ini_client.post(
+        "/initiative/profile",
+        data={
+            "name": "Voedselbank Aastad",
+            "summary": "Nieuwe samenvatting",
+            "municipality": "Aastad",
+            "life_phase": "start",
+            "lat": "not a number",
+        },
+    )
     assert response.status_code == 400
     assert "Nieuwe samenvatting" in response.get_data(as_text=True)
     world.session.expire_all()
@@ -149,37 +216,70 @@ def test_profile_error_keeps_values(ini_client: Any, world: World) -> None:
 
 
 def test_profile_saves_but_not_the_kind(ini_client: Any, world: World) -> None:
-    response = ini_client.post("/initiative/profile", data={
-        "name": "Voedselbank Aastad-Noord", "municipality": "Aastad", "life_phase": "growth", "lat": "52.1",
-        "lon": "5.1", "website": "https://voedselbank.example", "target_groups": ["ww", "wia"], "kind": "social_firm"})
+    response = ini_client.post(
+        "/initiative/profile",
+        data={
+            "name": "Voedselbank Aastad-Noord",
+            "municipality": "Aastad",
+            "life_phase": "growth",
+            "lat": "52.1",
+            "lon": "5.1",
+            "website": "https://voedselbank.example",
+            "target_groups": ["ww", "wia"],
+            "kind": "social_firm",
+        },
+    )
     assert response.status_code == 302
     world.session.expire_all()
     ini = world.session.get(Initiative, world.ini_a.id)
     assert (ini.name, ini.life_phase, ini.target_groups, ini.kind) == (
-        "Voedselbank Aastad-Noord", "growth", ["ww", "wia"], "initiative")
+        "Voedselbank Aastad-Noord",
+        "growth",
+        ["ww", "wia"],
+        "initiative",
+    )
 
 
 def test_handprint_saves_scores_and_euro_values(ini_client: Any, world: World) -> None:
-    response = ini_client.post("/initiative/handprint", data={
-        "score_werk": "40", "value_werk": "12.500", "indicator_werk": "10 banen", "score_armoedebestrijding": "90",
-        "score_onderwijs": ""})
+    response = ini_client.post(
+        "/initiative/handprint",
+        data={
+            "score_werk": "40",
+            "value_werk": "12.500",
+            "indicator_werk": "10 banen",
+            "score_armoedebestrijding": "90",
+            "score_onderwijs": "",
+        },
+    )
     assert response.status_code == 302
     world.session.expire_all()
-    rows = {h.theme: h for h in world.session.exec(
-        select(HandprintScore).where(HandprintScore.initiative_id == world.ini_a.id)).all()}
+    rows = {
+        h.theme: h
+        for h in world.session.exec(
+            select(HandprintScore).where(HandprintScore.initiative_id == world.ini_a.id)
+        ).all()
+    }
     assert set(rows) == {"werk", "armoedebestrijding"}
-    assert (rows["werk"].score, rows["werk"].yearly_value_cents, rows["werk"].indicator) == (40, 1_250_000, "10 banen")
+    assert (rows["werk"].score, rows["werk"].yearly_value_cents, rows["werk"].indicator) == (
+        40,
+        1_250_000,
+        "10 banen",
+    )
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"score_werk": "abc"}, "score_werk"),
-    ({"score_werk": "10", "score_onderwijs": "150"}, "score_onderwijs"),
-    ({"score_werk": "10", "value_werk": "veel"}, "value_werk"),
-    ({"score_werk": "10", "indicator_participatie": "zonder score"}, "score_participatie"),
-    ({"score_werk": "10", "indicator_werk": "x" * 400}, "indicator_werk"),
-])
-def test_handprint_error_is_marked_on_its_theme(ini_client: Any, world: World, data: dict[str, str],
-                                                field: str) -> None:
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"score_werk": "abc"}, "score_werk"),
+        ({"score_werk": "10", "score_onderwijs": "150"}, "score_onderwijs"),
+        ({"score_werk": "10", "value_werk": "veel"}, "value_werk"),
+        ({"score_werk": "10", "indicator_participatie": "zonder score"}, "score_participatie"),
+        ({"score_werk": "10", "indicator_werk": "x" * 400}, "indicator_werk"),
+    ],
+)
+def test_handprint_error_is_marked_on_its_theme(
+    ini_client: Any, world: World, data: dict[str, str], field: str
+) -> None:
     response = ini_client.post("/initiative/handprint", data=data)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
@@ -187,7 +287,9 @@ def test_handprint_error_is_marked_on_its_theme(ini_client: Any, world: World, d
     cell = body.split(f'id="f-{field}"', 1)[1].split("</td>", 1)[0]
     assert "field-error" in cell
     world.session.expire_all()
-    scores = world.session.exec(select(HandprintScore).where(HandprintScore.initiative_id == world.ini_a.id)).all()
+    scores = world.session.exec(
+        select(HandprintScore).where(HandprintScore.initiative_id == world.ini_a.id)
+    ).all()
     assert [(h.theme, h.score) for h in scores] == [("armoedebestrijding", 80)]
 
 
@@ -212,7 +314,9 @@ def test_own_pledge_detail(ini_client: Any, world: World) -> None:
     assert "Bouw A B.V." in body and f'action="/initiative/pledges/{match.id}/deliver"' in body
 
 
-def test_confirm_delivery_moves_pledge_to_delivered_and_raises_realised(ini_client: Any, world: World) -> None:
+def test_confirm_delivery_moves_pledge_to_delivered_and_raises_realised(
+    ini_client: Any, world: World
+) -> None:
     match = _approved_match(world, quantity=10)
     contract = world.contract_a
     before = contract_totals(world.session, [contract])[contract.id].realised_cents
@@ -233,7 +337,9 @@ def test_confirm_delivery_from_dashboard_returns_there(ini_client: Any, world: W
 
 def test_confirm_delivery_refuses_a_pledge_not_yet_approved(ini_client: Any, world: World) -> None:
     match = world.pledge(quantity=10)
-    response = ini_client.post(f"/initiative/pledges/{match.id}/deliver", data={"note": ""}, follow_redirects=True)
+    response = ini_client.post(
+        f"/initiative/pledges/{match.id}/deliver", data={"note": ""}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert 'class="flash flash-error"' in response.get_data(as_text=True)
     world.session.expire_all()

@@ -30,8 +30,9 @@ def officer(client: Any, login_as: Any, world: World) -> Any:
 
 
 def _foreign_match(world: World) -> Match:
-    return world.pledge(actor=world.users["company_b"], contract_id=world.contract_b.id, need_id=world.need_b.id,
-                        quantity=5)
+    return world.pledge(
+        actor=world.users["company_b"], contract_id=world.contract_b.id, need_id=world.need_b.id, quantity=5
+    )
 
 
 def _status(world: World, match_id: int) -> str:
@@ -151,11 +152,20 @@ def test_approve_moves_the_remaining_obligation(officer: Any, world: World) -> N
 
 def test_reject_and_changes_with_reason(officer: Any, world: World) -> None:
     rejected, changed = world.pledge(quantity=10), world.pledge(quantity=5)
-    assert officer.post(f"/officer/matches/{rejected.id}/reject", data={"reason": "Past niet"}).status_code == 302
-    assert officer.post(f"/officer/matches/{changed.id}/changes", data={"reason": "Meer uren"}).status_code == 302
+    assert (
+        officer.post(f"/officer/matches/{rejected.id}/reject", data={"reason": "Past niet"}).status_code
+        == 302
+    )
+    assert (
+        officer.post(f"/officer/matches/{changed.id}/changes", data={"reason": "Meer uren"}).status_code
+        == 302
+    )
     assert _status(world, rejected.id or 0) == "rejected"
     assert _status(world, changed.id or 0) == "changes_requested"
-    assert sorted(d.outcome for d in world.session.exec(select(Decision)).all()) == ["changes_requested", "rejected"]
+    assert sorted(d.outcome for d in world.session.exec(select(Decision)).all()) == [
+        "changes_requested",
+        "rejected",
+    ]
 
 
 def test_a_second_decision_is_a_conflict_not_an_error(officer: Any, world: World) -> None:
@@ -168,12 +178,17 @@ def test_a_second_decision_is_a_conflict_not_an_error(officer: Any, world: World
     assert len(world.session.exec(select(Decision)).all()) == 1
 
 
-@pytest.mark.parametrize("agreed, message", [
-    ("", "Set the agreed value"),
-    ("veel", "Enter an amount"),
-    ("-5", "Enter an amount"),
-])
-def test_by_agreement_needs_a_valid_agreed_value(officer: Any, world: World, agreed: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "agreed, message",
+    [
+        ("", "Set the agreed value"),
+        ("veel", "Enter an amount"),
+        ("-5", "Enter an amount"),
+    ],
+)
+def test_by_agreement_needs_a_valid_agreed_value(
+    officer: Any, world: World, agreed: str, message: str
+) -> None:
     match = world.pledge(block_code="maatwerk_agreement", need_id=None, quantity=200_000)
     page = text(officer.get(f"/officer/matches/{match.id}"))
     assert 'name="agreed_value"' in page
@@ -204,8 +219,9 @@ def test_insight_reasons_are_shown_and_features_stored(officer: Any, world: Worl
     assert decision.features is not None and decision.features["priority_theme_fit"] > 0.5
 
 
-def test_a_failing_insight_shows_nothing_and_blocks_nothing(officer: Any, world: World,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_insight_shows_nothing_and_blocks_nothing(
+    officer: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from marketplace.recommendations import insights
 
     def broken(*_args: Any) -> Any:
@@ -227,9 +243,11 @@ def test_matches_list_filters_by_status(officer: Any, world: World) -> None:
     world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=approved.id or 0)
     _foreign_match(world)
     html = text(officer.get("/officer/matches?status=approved"))
-    assert f"/officer/matches/{approved.id}\"" in html and f"/officer/matches/{proposed.id}\"" not in html
+    assert f'/officer/matches/{approved.id}"' in html and f'/officer/matches/{proposed.id}"' not in html
     everything = text(officer.get("/officer/matches?status=nonsense"))
-    assert f"/officer/matches/{approved.id}\"" in everything and f"/officer/matches/{proposed.id}\"" in everything
+    assert (
+        f'/officer/matches/{approved.id}"' in everything and f'/officer/matches/{proposed.id}"' in everything
+    )
     assert "B-001" not in everything
 
 
@@ -243,16 +261,34 @@ def test_contracts_list_shows_own_contracts_with_totals(officer: Any, world: Wor
 
 
 def _contract_form(world: World, **overrides: str) -> dict[str, str]:
-    data = {"company_id": str(world.company_b.id), "reference": "a-002", "title": "Groenonderhoud",
-            "sum": "1.500.000,00", "labour_component": "", "award_date": "2025-06-01", "end_date": "2027-06-01"}
+    data = {
+        "company_id": str(world.company_b.id),
+        "reference": "a-002",
+        "title": "Groenonderhoud",
+        "sum": "1.500.000,00",
+        "labour_component": "",
+        "award_date": "2025-06-01",
+        "end_date": "2027-06-01",
+    }
     data.update(overrides)
     return data
 
 
-@pytest.mark.parametrize("raw, cents", [
-    ("125000", 12_500_000), ("125.000", 12_500_000), ("1.250.000,50", 125_000_050), ("125000,5", 12_500_050),
-    ("125000.50", 12_500_050), ("€ 2.500", 250_000), ("1.5", 150), ("", None), ("veel", None), ("-3", None),
-])
+@pytest.mark.parametrize(
+    "raw, cents",
+    [
+        ("125000", 12_500_000),
+        ("125.000", 12_500_000),
+        ("1.250.000,50", 125_000_050),
+        ("125000,5", 12_500_050),
+        ("125000.50", 12_500_050),
+        ("€ 2.500", 250_000),
+        ("1.5", 150),
+        ("", None),
+        ("veel", None),
+        ("-3", None),
+    ],
+)
 def test_euro_amounts_read_dutch_thousands(raw: str, cents: int | None) -> None:
     from marketplace.views._helpers import euros_to_cents as euro_cents
 
@@ -269,23 +305,27 @@ def test_register_contract(officer: Any, world: World) -> None:
     assert response.headers["Location"].endswith(f"/officer/contracts/{contract.id}")
 
 
-@pytest.mark.parametrize("overrides, field_message", [
-    ({"sum": "anderhalf miljoen"}, "Enter an amount"),
-    ({"sum": ""}, "required"),
-    ({"labour_component": "veel"}, "Enter an amount"),
-    ({"company_id": "abc"}, "Choose the company"),
-    ({"company_id": "999999"}, "Choose the company"),
-    ({"reference": ""}, "required"),
-    ({"reference": "X" * 100}, "Too long"),
-    ({"title": "t" * 400}, "Too long"),
-    ({"award_date": "2025-13-45"}, "YYYY-MM-DD"),
-    ({"end_date": "2020-01-01"}, "before the award date"),
-    ({"award_date": "2010-01-01"}, "No valuation table"),
-    ({"award_date": "1899-01-01"}, "Enter a date between"),
-    ({"reference": "A-001"}, "already exists"),
-])
-def test_register_contract_bad_input(officer: Any, world: World, overrides: dict[str, str],
-                                     field_message: str) -> None:
+@pytest.mark.parametrize(
+    "overrides, field_message",
+    [
+        ({"sum": "anderhalf miljoen"}, "Enter an amount"),
+        ({"sum": ""}, "required"),
+        ({"labour_component": "veel"}, "Enter an amount"),
+        ({"company_id": "abc"}, "Choose the company"),
+        ({"company_id": "999999"}, "Choose the company"),
+        ({"reference": ""}, "required"),
+        ({"reference": "X" * 100}, "Too long"),
+        ({"title": "t" * 400}, "Too long"),
+        ({"award_date": "2025-13-45"}, "YYYY-MM-DD"),
+        ({"end_date": "2020-01-01"}, "before the award date"),
+        ({"award_date": "2010-01-01"}, "No valuation table"),
+        ({"award_date": "1899-01-01"}, "Enter a date between"),
+        ({"reference": "A-001"}, "already exists"),
+    ],
+)
+def test_register_contract_bad_input(
+    officer: Any, world: World, overrides: dict[str, str], field_message: str
+) -> None:
     count = len(world.session.exec(select(Contract)).all())
     response = officer.post("/officer/contracts/new", data=_contract_form(world, **overrides))
     assert response.status_code == 400
@@ -311,11 +351,17 @@ def test_eligibility_lists_all_initiatives_with_status(officer: Any, world: Worl
 
 def test_admit_and_withdraw(officer: Any, world: World) -> None:
     url = f"/officer/eligibility/{world.ini_b.id}"
-    response = officer.post(url, data={"eligible": "1", "note": "Actief in Aastad",
-                                       "next": "/officer/eligibility?q=taal"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/officer/eligibility?q=taal")
-    row = world.session.exec(select(Eligibility).where(Eligibility.government_id == world.gov_a.id,
-                                                       Eligibility.initiative_id == world.ini_b.id)).one()
+    response = officer.post(
+        url, data={"eligible": "1", "note": "Actief in Aastad", "next": "/officer/eligibility?q=taal"}
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        "/officer/eligibility?q=taal"
+    )
+    row = world.session.exec(
+        select(Eligibility).where(
+            Eligibility.government_id == world.gov_a.id, Eligibility.initiative_id == world.ini_b.id
+        )
+    ).one()
     assert row.active and row.note == "Actief in Aastad"
     response = officer.post(url, data={"eligible": "0", "next": "https://evil.example/"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/officer/eligibility")
@@ -327,10 +373,21 @@ def test_admit_and_withdraw(officer: Any, world: World) -> None:
 
 
 def test_eligibility_bad_input(officer: Any, world: World) -> None:
-    assert officer.post(f"/officer/eligibility/{world.ini_b.id}", data={"eligible": "maybe"}).status_code == 400
+    assert (
+        officer.post(f"/officer/eligibility/{world.ini_b.id}", data={"eligible": "maybe"}).status_code == 400
+    )
     assert officer.post("/officer/eligibility/999999", data={"eligible": "1"}).status_code == 404
-    response = officer.post(f"/officer/eligibility/{world.ini_b.id}", data={"eligible": "1", "note": "x" * 600},
-                            follow_redirects=True)
+    response = officer.post(
+        f"/officer/eligibility/{world.ini_b.id}",
+        data={"eligible": "1", "note": "x" * 600},
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "Too long" in text(response)
-    assert world.session.exec(select(Eligibility).where(Eligibility.government_id == world.gov_a.id,
-                                                        Eligibility.initiative_id == world.ini_b.id)).first() is None
+    assert (
+        world.session.exec(
+            select(Eligibility).where(
+                Eligibility.government_id == world.gov_a.id, Eligibility.initiative_id == world.ini_b.id
+            )
+        ).first()
+        is None
+    )

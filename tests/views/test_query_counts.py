@@ -22,11 +22,22 @@ def _pledges(world: World, n: int) -> list[Match]:
 
 def _contracts(world: World, n: int) -> None:
     for i in range(n):
-        world.session.add(Contract(
-            reference=f"A-{100 + i}", government_id=world.gov_a.id or 0, company_id=world.company_a.id or 0,
-            title=f"Opdracht {i}", sum_cents=150_000_000 + i, award_date=date(2025, 4, 1), end_date=date(2027, 4, 1),
-            table_id=world.table_a.id or 0, percentage_bp=500, threshold_cents=12_500_000, basis="contract_sum",
-            small_contract_rule="one_social_activity"))
+        world.session.add(
+            Contract(
+                reference=f"A-{100 + i}",
+                government_id=world.gov_a.id or 0,
+                company_id=world.company_a.id or 0,
+                title=f"Opdracht {i}",
+                sum_cents=150_000_000 + i,
+                award_date=date(2025, 4, 1),
+                end_date=date(2027, 4, 1),
+                table_id=world.table_a.id or 0,
+                percentage_bp=500,
+                threshold_cents=12_500_000,
+                basis="contract_sum",
+                small_contract_rule="one_social_activity",
+            )
+        )
     world.session.commit()
     for i, contract in enumerate(world.session.query(Contract).filter(Contract.reference.like("A-1%")).all()):
         if i % 2 == 0:  # half of them with a pledge, so the totals have something to add up
@@ -39,8 +50,11 @@ def _initiatives(world: World, n: int) -> None:
         world.session.add(ini)
         world.session.flush()
         if i % 2 == 0:
-            world.session.add(Eligibility(government_id=world.gov_a.id or 0, initiative_id=ini.id or 0,
-                                          since=date(2025, 1, 1)))
+            world.session.add(
+                Eligibility(
+                    government_id=world.gov_a.id or 0, initiative_id=ini.id or 0, since=date(2025, 1, 1)
+                )
+            )
     world.session.commit()
 
 
@@ -75,8 +89,9 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
 
 @pytest.mark.parametrize("page", sorted(PAGES))
 @pytest.mark.parametrize("rows", [1, 10])
-def test_list_page_statement_count_is_pinned(page: str, rows: int, client: Any, login_as: Any, world: World,
-                                             count_queries: QueryCounter) -> None:
+def test_list_page_statement_count_is_pinned(
+    page: str, rows: int, client: Any, login_as: Any, world: World, count_queries: QueryCounter
+) -> None:
     who, fill, url_of, pinned = PAGES[page]
     fill(world, rows)
     if who != "anonymous":

@@ -42,8 +42,15 @@ def test_recommendations_can_be_narrowed_by_words(company: Any, world: World) ->
 def test_pledge_in_one_step_from_a_recommendation(company: Any, world: World) -> None:
     html = company.get(f"/company/contracts/{world.contract_a.id}").get_data(as_text=True)
     assert f'name="target" value="need:{world.need_hours.id}"' in html
-    response = company.post(f"/company/contracts/{world.contract_a.id}/pledge", data={
-        "target": f"need:{world.need_hours.id}", "block": "employee_hour", "quantity": "25", "submission_key": "r1"})
+    response = company.post(
+        f"/company/contracts/{world.contract_a.id}/pledge",
+        data={
+            "target": f"need:{world.need_hours.id}",
+            "block": "employee_hour",
+            "quantity": "25",
+            "submission_key": "r1",
+        },
+    )
     assert response.status_code == 302
     match = world.session.exec(select(Match)).one()
     assert (match.status, match.value_cents) == ("proposed", 250_000)
@@ -57,12 +64,22 @@ def test_plan_covers_what_it_can_within_capacity(company: Any, world: World) -> 
 
 
 def test_submitting_a_plan_creates_all_pledges_in_one_go(company: Any, world: World) -> None:
-    data = {"row-1-include": "1", "row-1-target": f"need:{world.need_hours.id}", "row-1-block": "employee_hour",
-            "row-1-unit": "hours", "row-1-units": "30",
-            "row-2-include": "1", "row-2-target": f"need:{world.need_money.id}", "row-2-block": "donation_initiative",
-            "row-2-unit": "euro", "row-2-units": "2000",
-            "row-3-target": f"need:{world.need_places.id}", "row-3-block": "participatiewet", "row-3-unit": "persons",
-            "row-3-units": "1"}  # not ticked: left out
+    data = {
+        "row-1-include": "1",
+        "row-1-target": f"need:{world.need_hours.id}",
+        "row-1-block": "employee_hour",
+        "row-1-unit": "hours",
+        "row-1-units": "30",
+        "row-2-include": "1",
+        "row-2-target": f"need:{world.need_money.id}",
+        "row-2-block": "donation_initiative",
+        "row-2-unit": "euro",
+        "row-2-units": "2000",
+        "row-3-target": f"need:{world.need_places.id}",
+        "row-3-block": "participatiewet",
+        "row-3-unit": "persons",
+        "row-3-units": "1",
+    }  # not ticked: left out
     response = company.post(f"/company/contracts/{world.contract_a.id}/plan", data=data)
     assert response.status_code == 302
     values = sorted(m.value_cents for m in world.session.exec(select(Match)).all())
@@ -70,10 +87,18 @@ def test_submitting_a_plan_creates_all_pledges_in_one_go(company: Any, world: Wo
 
 
 def test_a_plan_with_one_bad_item_stores_nothing(company: Any, world: World) -> None:
-    data = {"row-1-include": "1", "row-1-target": f"need:{world.need_hours.id}", "row-1-block": "employee_hour",
-            "row-1-unit": "hours", "row-1-units": "30",
-            "row-2-include": "1", "row-2-target": f"need:{world.need_hours.id}", "row-2-block": "employee_hour",
-            "row-2-unit": "hours", "row-2-units": "80"}  # 30 + 80 > 100 open hours
+    data = {
+        "row-1-include": "1",
+        "row-1-target": f"need:{world.need_hours.id}",
+        "row-1-block": "employee_hour",
+        "row-1-unit": "hours",
+        "row-1-units": "30",
+        "row-2-include": "1",
+        "row-2-target": f"need:{world.need_hours.id}",
+        "row-2-block": "employee_hour",
+        "row-2-unit": "hours",
+        "row-2-units": "80",
+    }  # 30 + 80 > 100 open hours
     response = company.post(f"/company/contracts/{world.contract_a.id}/plan", data=data)
     assert response.status_code == 400
     assert "Pledge 2 of the plan" in response.get_data(as_text=True)
@@ -82,16 +107,31 @@ def test_a_plan_with_one_bad_item_stores_nothing(company: Any, world: World) -> 
 
 def test_plan_service_refuses_an_ineligible_initiative(world: World) -> None:
     with pytest.raises(ServiceError):
-        world.act(pledges.create_plan, actor=world.users["company_a"], contract_id=world.contract_a.id, items=[
-            pledges.PledgeRequest(contract_id=0, block_code="employee_hour", quantity=5, need_id=world.need_b.id)])
+        world.act(
+            pledges.create_plan,
+            actor=world.users["company_a"],
+            contract_id=world.contract_a.id,
+            items=[
+                pledges.PledgeRequest(
+                    contract_id=0, block_code="employee_hour", quantity=5, need_id=world.need_b.id
+                )
+            ],
+        )
     assert world.session.exec(select(Match)).all() == []
 
 
-def test_recommendations_api_is_for_the_company_and_its_officers(client: Any, login_as: Any, indexed: World) -> None:
+def test_recommendations_api_is_for_the_company_and_its_officers(
+    client: Any, login_as: Any, indexed: World
+) -> None:
     w = indexed
     url = f"/api/v1/contracts/{w.contract_a.reference}/recommendations?limit=3"
-    for who, status in (("company_a", 200), ("officer_a", 200), ("company_b", 404), ("officer_b", 404),
-                        ("initiative_a", 403)):
+    for who, status in (
+        ("company_a", 200),
+        ("officer_a", 200),
+        ("company_b", 404),
+        ("officer_b", 404),
+        ("initiative_a", 403),
+    ):
         login_as(w.users[who])
         response = client.get(url)
         assert response.status_code == status, who
@@ -102,7 +142,9 @@ def test_recommendations_api_is_for_the_company_and_its_officers(client: Any, lo
     assert 0 <= first["score"] <= 1 and first["reasons"] and first["id"].startswith(("need:", "initiative:"))
 
 
-def test_officer_sees_why_and_the_decision_keeps_the_features(client: Any, login_as: Any, indexed: World) -> None:
+def test_officer_sees_why_and_the_decision_keeps_the_features(
+    client: Any, login_as: Any, indexed: World
+) -> None:
     m = indexed.pledge(quantity=20)
     login_as(indexed.users["officer_a"])
     html = client.get(f"/officer/matches/{m.id}").get_data(as_text=True)
@@ -113,8 +155,9 @@ def test_officer_sees_why_and_the_decision_keeps_the_features(client: Any, login
     assert decision.score is not None and 0 <= decision.score <= 1
 
 
-def test_a_mismatched_model_file_falls_back_to_the_prior(app: Any, company: Any, world: World,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_a_mismatched_model_file_falls_back_to_the_prior(
+    app: Any, company: Any, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
     path = Path(app.config["MODEL_PATH"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not a model")

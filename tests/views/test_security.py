@@ -11,7 +11,9 @@ from tests.conftest import PASSWORD, World
 
 def test_passwords_are_hashed(world: World) -> None:
     user = world.session.exec(select(User)).first()
-    assert user is not None and PASSWORD not in user.password_hash and user.password_hash.startswith("pbkdf2:")
+    assert (
+        user is not None and PASSWORD not in user.password_hash and user.password_hash.startswith("pbkdf2:")
+    )
 
 
 def test_login_is_rate_limited(client: Any, world: World) -> None:
@@ -49,16 +51,26 @@ def test_secure_cookie_when_configured(app_config: dict[str, Any], world: World)
     from marketplace import create_app
 
     app = create_app({**app_config, "SESSION_COOKIE_SECURE": True})
-    response = app.test_client().post("/login", data={"email": world.users["company_a"].email, "password": PASSWORD})
+    response = app.test_client().post(
+        "/login", data={"email": world.users["company_a"].email, "password": PASSWORD}
+    )
     assert "Secure" in response.headers.get("Set-Cookie", "")
 
 
-def test_wrong_csrf_token_is_refused_with_a_message_and_stores_nothing(app: Any, client: Any, login_as: Any,
-                                                                       world: World) -> None:
+def test_wrong_csrf_token_is_refused_with_a_message_and_stores_nothing(
+    app: Any, client: Any, login_as: Any, world: World
+) -> None:
     login_as(world.users["company_a"])
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post(f"/company/contracts/{world.contract_a.id}/pledge", data={
-        "csrf_token": "forged", "target": f"need:{world.need_hours.id}", "block": "employee_hour", "quantity": "5"})
+    response = client.post(
+        f"/company/contracts/{world.contract_a.id}/pledge",
+        data={
+            "csrf_token": "forged",
+            "target": f"need:{world.need_hours.id}",
+            "block": "employee_hour",
+            "quantity": "5",
+        },
+    )
     assert response.status_code == 400
     assert "Reload the page" in response.get_data(as_text=True)
     assert world.session.exec(select(Match)).all() == []
@@ -67,8 +79,11 @@ def test_wrong_csrf_token_is_refused_with_a_message_and_stores_nothing(app: Any,
 def test_every_post_form_carries_a_csrf_token(app: Any, client: Any, login_as: Any, world: World) -> None:
     """Render each role's GET pages and check every POST form has a csrf_token field."""
     pages = {
-        "company_a": ["/company/", f"/company/contracts/{world.contract_a.id}",
-                      f"/company/contracts/{world.contract_a.id}/pledge"],
+        "company_a": [
+            "/company/",
+            f"/company/contracts/{world.contract_a.id}",
+            f"/company/contracts/{world.contract_a.id}/pledge",
+        ],
         "officer_a": ["/officer/", "/officer/contracts", "/officer/eligibility"],
         "initiative_a": ["/initiative/"],
         "admin": ["/admin/"],
@@ -105,8 +120,10 @@ def test_dutch_is_the_default_and_english_can_be_chosen(app_config: dict[str, An
 
 
 def test_login_redirect_only_to_this_site(client: Any, world: World) -> None:
-    response = client.post("/login?next=https://evil.example/", data={"email": world.users["company_a"].email,
-                                                                      "password": PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": world.users["company_a"].email, "password": PASSWORD},
+    )
     assert response.headers["Location"].startswith("/company")
 
 
