@@ -46,5 +46,5 @@ def access_of(view: Callable[..., Any]) -> tuple[str, ...] | None:
 
 def me() -> User:
     """The logged-in user (views are guarded by `access`, so there is one)."""
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     return user

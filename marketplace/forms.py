@@ -160,9 +160,9 @@ class DayField(StringField):
             raise ValidationError(str(_l("Enter a date as YYYY-MM-DD.")))
 
     def _value(self) -> str:
-        return (
-            self.raw_text if getattr(self, "raw_text", None) else (self.data.isoformat() if self.data else "")
-        )
+        if self.raw_text:
+            return self.raw_text
+        return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
 class ChoiceField(SelectField):

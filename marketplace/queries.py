@@ -93,7 +93,7 @@ def contract_totals(session: Session, contracts: Sequence[Contract]) -> dict[int
         rows = session.exec(
             select(Match.contract_id, Match.status, func.sum(Match.value_cents), func.count())
             .where(col(Match.contract_id).in_(ids))
-            .group_by(Match.contract_id, Match.status)
+            .group_by(col(Match.contract_id), col(Match.status))
         ).all()
         for contract_id, status, total, count in rows:
             # Each match counts once for the small-contract rule: spread the sum over its count.
@@ -265,8 +265,8 @@ def open_capacities(
         )
         if excluding_match is not None:
             stmt = stmt.where(Match.id != excluding_match)
-        rows = session.exec(stmt.group_by(Match.need_id)).all()
-        taken = {nid: int(total or 0) for nid, total in rows}
+        rows = session.exec(stmt.group_by(col(Match.need_id))).all()
+        taken = {int(nid or 0): int(total or 0) for nid, total in rows}
     return {n.id or 0: max(0, n.quantity - taken.get(n.id or 0, 0)) for n in needs}
 
 

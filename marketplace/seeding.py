@@ -109,7 +109,7 @@ def _load_governments(session: Session, rows: list[dict[str, Any]]) -> dict[str,
                 government_id=gov.id or 0,
                 version=trow["version"],
                 name=trow["name"],
-                effective_from=_date(trow["effective_from"]),
+                effective_from=_required_date(trow["effective_from"]),
                 effective_to=_date(trow.get("effective_to")),
                 source=trow.get("source") or "",
                 assumption=trow.get("assumption"),
@@ -133,6 +133,13 @@ def _load_governments(session: Session, rows: list[dict[str, Any]]) -> dict[str,
         out[gov.slug] = gov
     session.flush()
     return out
+
+
+def _required_date(value: Any) -> date:
+    day = _date(value)
+    if day is None:
+        raise SeedError(f"a date is required, found {value!r}")
+    return day
 
 
 def _date(value: Any) -> date | None:
@@ -264,7 +271,9 @@ def _actor(users: list[User], role: str, **org: int | None) -> User:
     for user in users:
         if user.role == role and getattr(user, key) == value:
             return user
-    return User(id=None, email="seed@srx.local", role=role, password_hash="!", **org)
+    stand_in = User(id=None, email="seed@srx.local", role=role, password_hash="!")
+    setattr(stand_in, key, value)
+    return stand_in
 
 
 def _load_contracts(

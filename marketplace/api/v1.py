@@ -283,7 +283,9 @@ def _decide(match_id: int, decision: str) -> Any:
     row = _visible_match(match_id)
     if row.contract.government_id != me().government_id:
         raise not_found()
-    body: ApproveBody | ReasonBody = parse_body(ApproveBody if decision == "approve" else ReasonBody)
+    body: ApproveBody | ReasonBody = (
+        parse_body(ApproveBody) if decision == "approve" else parse_body(ReasonBody)
+    )
     approvals.decide(
         get_session(),
         actor=me(),

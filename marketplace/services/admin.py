@@ -221,7 +221,7 @@ def create_user(session: Session, *, actor: User | None, data: UserInput) -> Use
         org = session.get(model, data.organisation_id) if data.organisation_id is not None else None
         if org is None:
             raise ServiceError(N_("Choose the organisation this user belongs to."), field=org_field)
-        setattr(user, org_field, org.id)
+        setattr(user, org_field, getattr(org, "id", None))
     session.add(user)
     session.flush()
     record(

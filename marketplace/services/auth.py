@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import LOCALES, LoginAttempt, User
@@ -37,13 +37,15 @@ def authenticate(session: Session, *, email: str, password: str, remote_addr: st
     failures_for_email = session.exec(
         select(func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+        .where(LoginAttempt.email == email, col(LoginAttempt.success).is_(False), LoginAttempt.at >= since)
     ).one()
     failures_from_addr = session.exec(
         select(func.count())
         .select_from(LoginAttempt)
         .where(
-            LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+            LoginAttempt.remote_addr == remote_addr,
+            col(LoginAttempt.success).is_(False),
+            LoginAttempt.at >= since,
         )
     ).one()
     if failures_for_email >= max_failures or failures_from_addr >= 4 * max_failures:

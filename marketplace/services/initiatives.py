@@ -122,14 +122,14 @@ def set_handprint(session: Session, *, actor: User, scores: Sequence[HandprintRo
     for theme, old in existing.items():
         if theme not in cleaned:
             session.delete(old)
-    out = []
+    out: list[HandprintScore] = []
     for theme, values in cleaned.items():
-        row = existing.get(theme) or HandprintScore(initiative_id=initiative.id or 0, theme=theme, score=0)
-        row.score = values.score or 0
-        row.yearly_value_cents = values.yearly_value_cents
-        row.indicator = values.indicator
-        session.add(row)
-        out.append(row)
+        score = existing.get(theme) or HandprintScore(initiative_id=initiative.id or 0, theme=theme, score=0)
+        score.score = values.score or 0
+        score.yearly_value_cents = values.yearly_value_cents
+        score.indicator = values.indicator
+        session.add(score)
+        out.append(score)
     record(
         session,
         actor=actor,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..counting import contract_obligation
 from ..models import (
@@ -203,7 +203,7 @@ def preview(session: Session, *, actor: User, req: PledgeRequest) -> dict[str, A
 
 def _lock_need(session: Session, need: Need) -> None:
     """Take the need's row lock (PostgreSQL) or the write lock (SQLite) before counting capacity."""
-    session.execute(update(Need).where(Need.id == need.id).values(lock_version=Need.lock_version + 1))
+    session.execute(update(Need).where(col(Need.id) == need.id).values(lock_version=Need.lock_version + 1))
 
 
 def create_pledge(

@@ -317,9 +317,9 @@ def new_table(government_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         tables = tables_with_blocks(get_session(), government_id)
         if tables:
-            latest, blocks = tables[0]
+            latest, latest_blocks = tables[0]
             form.name.data, form.source.data = latest.name, latest.source
-            form.assumption.data, form.blocks.data = latest.assumption or "", blocks_to_text(blocks)
+            form.assumption.data, form.blocks.data = latest.assumption or "", blocks_to_text(latest_blocks)
         return _render_table_form(gov, form)
     blocks: list[BlockInput] = []
     valid = form.validate()

@@ -153,7 +153,7 @@ def _targets(c: Contract) -> dict[str, Any]:
         session.exec(
             select(Need)
             .where(col(Need.initiative_id).in_(list(inits)), Need.status == NeedStatus.OPEN)
-            .order_by(Need.initiative_id, Need.id)
+            .order_by(col(Need.initiative_id), col(Need.id))
         ).all()
         if inits
         else []
@@ -214,14 +214,15 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("company.contract", contract_id=c.id))
     except ServiceError as exc:
         return _render_pledge_form(c, values, errors_of(exc), 400)
+    government = get_session().get(Government, c.government_id)
     flash(
         gettext(
             "Pledge of %(value)s submitted. The officer of %(government)s will review it.",
             value=formatting.money(match.value_cents),
-            government=get_session().get(Government, c.government_id).name,
+            government=government.name if government else "",
         ),
         "info",
-    )  # type: ignore[union-attr]
+    )
     return redirect(url_for("company.contract", contract_id=c.id))
 
 

@@ -478,7 +478,7 @@ def _render_pledge(row: MatchRow, values: dict[str, Any], errors: dict[str, str]
     return render_template(
         "initiative/pledge.html",
         row=row,
-        history=match_history(get_session(), row.match.id),
+        history=match_history(get_session(), row.match.id or 0),
         values=values,
         errors=errors,
     ), status
