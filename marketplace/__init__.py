@@ -165,6 +165,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.bytecode_cache = _BYTECODE_CACHE
 
     from . import formatting, i18n
+    from .policy import Policy
     from .themes import THEME_CODES
 
     app.jinja_env.filters["money"] = formatting.money
@@ -172,6 +173,12 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["percent"] = formatting.percent
     app.jinja_env.filters["decimal"] = formatting.decimal
     app.jinja_env.filters["breakdown_line"] = formatting.breakdown_line
+    app.jinja_env.filters["block_value"] = formatting.block_value
+    app.jinja_env.filters["block_label"] = formatting.block_label
+    app.jinja_env.filters["conditions"] = formatting.conditions_text
+    app.jinja_env.filters["route_label"] = lambda code: formatting.label("ROUTES", code)
+    app.jinja_env.filters["as_policy"] = Policy.from_dict
+    app.jinja_env.filters["route_option"] = lambda code: (code, formatting.label("ROUTES", code))
     app.jinja_env.globals.update(
         label=formatting.label,
         i18n=i18n,
@@ -179,6 +186,7 @@ def register_template_helpers(app: Flask) -> None:
         csrf_token=generate_csrf,
         radar=formatting.radar,
         remaining_activities=formatting.remaining_activities,
+        obligation_steps=formatting.obligation_steps,
     )
 
     @app.context_processor

@@ -12,11 +12,11 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Use SECRET_KEY, or a random key kept in the instance folder so sessions survive restarts."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    key_file = instance_path / "secret_key"
+def _secret_key(instance_path: Path, name: str = "SECRET_KEY", file: str = "secret_key") -> str:
+    """Use the variable, or a random key kept in the instance folder so it survives restarts."""
+    if os.environ.get(name):
+        return os.environ[name]
+    key_file = instance_path / file
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -32,6 +32,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
     default_db = f"sqlite:///{instance_path / 'srx.sqlite3'}"
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # The key of the pseudonymous person keys of placements (an HMAC): set it once and keep it; a new one
+        # would stop SRX from seeing that two placements are the same person. Separate from SECRET_KEY so that
+        # rotating the session key changes nothing here.
+        "PERSON_KEY_SECRET": _secret_key(instance_path, "PERSON_KEY_SECRET", "person_key_secret"),
         "DATABASE_URL": env.get("DATABASE_URL", default_db),
         # fts5 (embedded default) or meili; MEILI_URL alone also selects meili.
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "meili" if env.get("MEILI_URL") else "fts5"),

@@ -1,38 +1,49 @@
-"""Obligation and progress of a contract: the counting rules of design.md, in integer cents."""
+"""Obligation and progress of a contract: the counting rules of design.md, in integer cents.
+
+- obligation: from the policy frozen on the contract (marketplace.policy); it may be incomplete (not computable);
+- committed: the current (revised) values of approved and delivered matches; pending: proposed ones;
+- realised: delivered ones; remaining = max(0, obligation - committed);
+- under the small-contract rule the obligation is one social activity: an approved match counts as one when
+  its value and route meet the policy (a EUR 1 invoice does not).
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .valuation import round_div
+from .policy import ContractFacts, Obligation, ObligationState, Policy, obligation
 
 COMMITTED = frozenset({"approved", "delivered"})
 
 
 @dataclass(frozen=True)
-class Policy:
-    percentage_bp: int
-    threshold_cents: int
-    cap_cents: int | None = None
-    basis: str = "contract_sum"
-    small_contract_rule: str = "one_social_activity"
-
-
-@dataclass(frozen=True)
 class Totals:
-    obligation_cents: int
+    obligation: Obligation
     committed_cents: int
     pending_cents: int
     realised_cents: int
     remaining_cents: int
-    small_contract: bool = False
     # Under the small-contract rule: social activities asked and approved.
     activities_required: int = 0
     activities_committed: int = 0
 
     @property
+    def obligation_cents(self) -> int:
+        return self.obligation.amount_cents
+
+    @property
+    def small_contract(self) -> bool:
+        return self.obligation.state == ObligationState.SMALL
+
+    @property
+    def computable(self) -> bool:
+        return self.obligation.computable
+
+    @property
     def progress_pct(self) -> int:
         """Committed share of the obligation, 0-100, for progress bars."""
+        if not self.computable:
+            return 0
         if self.small_contract:
             if not self.activities_required:
                 return 100
@@ -41,59 +52,59 @@ class Totals:
             return 100
         return min(100, 100 * self.committed_cents // self.obligation_cents)
 
-
-def obligation_cents(
-    policy: Policy, sum_cents: int, labour_component_cents: int | None = None
-) -> tuple[int, bool]:
-    """Return (obligation in cents, small_contract) for a contract sum under a policy.
-
-    At or above the threshold: percentage of the basis (contract sum, or the labour component
-    when the policy says so and it is known), rounded half up, capped. Below it: no amount, and
-    the small-contract rule (one social activity, or nothing) applies.
-    """
-    if sum_cents < policy.threshold_cents:
-        return 0, policy.small_contract_rule == "one_social_activity"
-    basis = sum_cents
-    if policy.basis == "labour_component" and labour_component_cents is not None:
-        basis = labour_component_cents
-    amount = round_div(basis * policy.percentage_bp, 10_000)
-    if policy.cap_cents is not None:
-        amount = min(amount, policy.cap_cents)
-    return amount, False
+    @property
+    def met(self) -> bool:
+        if not self.computable:
+            return False
+        if self.small_contract:
+            return self.activities_committed >= self.activities_required
+        return self.remaining_cents == 0
 
 
-def contract_obligation(contract: Any) -> tuple[int, bool]:
-    """(obligation in cents, small_contract) of a contract under the policy frozen on it at award."""
-    policy = Policy(
-        contract.percentage_bp,
-        contract.threshold_cents,
-        contract.cap_cents,
-        contract.basis,
-        contract.small_contract_rule,
+def policy_of(contract: Any) -> Policy:
+    return Policy.from_dict(contract.policy)
+
+
+def facts_of(contract: Any) -> ContractFacts:
+    return ContractFacts(
+        sum_cents=contract.sum_cents,
+        kind=contract.kind,
+        award_date=contract.award_date,
+        end_date=contract.end_date,
+        labour_component_cents=contract.labour_component_cents,
     )
-    return obligation_cents(policy, contract.sum_cents, contract.labour_component_cents)
 
 
-def totals(obligation: int, small_contract: bool, matches: Iterable[tuple[str, int]]) -> Totals:
-    """Sum the (status, value_cents) of a contract's matches into its totals."""
+def contract_obligation(contract: Any) -> Obligation:
+    """The contract's obligation under the policy frozen on it at award."""
+    return obligation(policy_of(contract), facts_of(contract))
+
+
+def counts_as_activity(policy: Policy, value_cents: int, route: str) -> bool:
+    """Whether one approved contribution fulfils the small-contract rule of `policy`."""
+    if value_cents < max(1, policy.small_activity_min_cents):
+        return False
+    return not policy.small_activity_routes or route in policy.small_activity_routes
+
+
+def totals(ob: Obligation, matches: Iterable[tuple[str, int]], *, activities: int = 0) -> Totals:
+    """Sum the (status, value_cents) of a contract's matches; `activities` counts the qualifying ones."""
     committed = pending = realised = 0
-    committed_count = 0
     for status, value in matches:
         if status in COMMITTED:
             committed += value
-            committed_count += 1
         if status == "delivered":
             realised += value
         elif status == "proposed":
             pending += value
-    remaining = max(0, obligation - committed)
+    small = ob.state == ObligationState.SMALL
+    remaining = max(0, ob.amount_cents - committed) if ob.state == ObligationState.AMOUNT else 0
     return Totals(
-        obligation_cents=obligation,
+        obligation=ob,
         committed_cents=committed,
         pending_cents=pending,
         realised_cents=realised,
         remaining_cents=remaining,
-        small_contract=small_contract,
-        activities_required=1 if small_contract else 0,
-        activities_committed=committed_count if small_contract else 0,
+        activities_required=1 if small else 0,
+        activities_committed=activities if small else 0,
     )

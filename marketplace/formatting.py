@@ -57,6 +57,10 @@ def breakdown_line(line: dict[str, Any]) -> str:
             months=p["months"],
             unit=money(p["unit_value_cents"]),
         )
+    if kind == "bonus" and line.get("label") and "code" in p:
+        return gettext("Bonus %(label)s: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+                       label=line["label"], persons=p["persons"], hours=p["hours_per_week"], months=p["months"],
+                       unit=money(p["unit_value_cents"]))
     if kind == "bonus":
         return gettext(
             "Bonus: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
@@ -90,6 +94,8 @@ def breakdown_line(line: dict[str, Any]) -> str:
             pct=format_decimal(p["percentage_bp"] / 100),
             amount=money(p["amount_cents"]),
         )
+    if kind == "agreement" and p.get("revised"):
+        return gettext("Revised value (was %(estimate)s)", estimate=money(p["estimate_cents"]))
     if kind == "agreement":
         if p.get("agreed"):
             return gettext(
@@ -99,6 +105,15 @@ def breakdown_line(line: dict[str, Any]) -> str:
             "By agreement: estimate %(estimate)s, the officer sets the value",
             estimate=money(p["estimate_cents"]),
         )
+    if kind == "at_most":
+        unit = gettext("hours") if p.get("unit") == "hour" else gettext("days")
+        if p.get("agreed"):
+            return gettext("Value set by the officer (at most %(quantity)s %(unit)s × %(max)s)",
+                           quantity=p["quantity"], unit=unit, max=money(p["max_cents"]))
+        return gettext("At most %(quantity)s %(unit)s × %(max)s; the officer sets the value", quantity=p["quantity"],
+                       unit=unit, max=money(p["max_cents"]))
+    if kind == "revised_zero":
+        return gettext("Revised: it did not happen")
     if kind == "certificate":
         return gettext(
             "PSO certificate: %(pct)s%% of the obligation %(obligation)s",
@@ -155,3 +170,79 @@ def remaining_activities(totals: Any) -> str:
     """What a small contract still asks, in words: '1 social activity' or 'none'."""
     left = max(0, totals.activities_required - totals.activities_committed)
     return ngettext("%(num)s social activity", "%(num)s social activities", left)
+
+
+def obligation_steps(ob: Any) -> list[str]:
+    """How the obligation was reached, step by step, in the reader's language (marketplace.policy.obligation)."""
+    out: list[str] = []
+    kinds = {"works": gettext("works"), "services": gettext("services"), "supplies": gettext("supplies")}
+    for code, p in ob.steps:
+        if code == "below_threshold_small":
+            out.append(gettext("Below the threshold of %(threshold)s for %(kind)s: the small-contract rule asks for "
+                               "one social activity.", threshold=money(p["threshold_cents"]),
+                               kind=kinds.get(p["kind"], p["kind"])))
+        elif code == "below_threshold_none":
+            out.append(gettext("Below the threshold of %(threshold)s for %(kind)s: no social return is asked.",
+                               threshold=money(p["threshold_cents"]), kind=kinds.get(p["kind"], p["kind"])))
+        elif code == "below_min_term":
+            out.append(gettext("Shorter than the minimum term (%(months)s of %(min)s months): no social return is "
+                               "asked.", months=p["months"], min=p["min_months"]))
+        elif code == "percentage":
+            basis = gettext("labour component") if p["basis"] == "labour_component" else gettext("contract sum")
+            out.append(gettext("%(pct)s of the %(basis)s %(base)s = %(amount)s", pct=percent(p["percentage_bp"]),
+                               basis=basis, base=money(p["base_cents"]), amount=money(p["amount_cents"])))
+        elif code == "low_labour_share":
+            out.append(gettext("The labour component is %(share)s of the sum, under %(limit)s: %(pct)s applies.",
+                               share=percent(p["share_bp"]), limit=percent(p["limit_bp"]),
+                               pct=percent(p["percentage_bp"])))
+        elif code == "fixed_amount":
+            out.append(gettext("A fixed amount of %(amount)s.", amount=money(p["amount_cents"])))
+        elif code == "annual_minimum":
+            out.append(gettext("At least %(per_year)s a contract year, %(years)s years: %(amount)s.",
+                               per_year=money(p["per_year_cents"]), years=p["years"], amount=money(p["amount_cents"])))
+        elif code == "cap":
+            out.append(gettext("Capped at %(cap)s.", cap=money(p["cap_cents"])))
+    if not ob.computable:
+        out.append(incomplete_reason(ob))
+    return out
+
+
+def incomplete_reason(ob: Any) -> str:
+    """Why an obligation cannot be computed, and who completes it."""
+    if ob.missing == "labour_component_cents":
+        return gettext("The obligation cannot be computed: the policy counts the labour component, and the "
+                       "contract has none. The officer completes the contract; until then nothing can be pledged.")
+    return gettext("The obligation cannot be computed: the policy's fixed amount is missing.")
+
+
+def block_value(block: Any) -> str:
+    """What one unit of a building block is worth, as the table shows it."""
+    if block.value_cents is not None:
+        text = money(block.value_cents)
+        return gettext("at most %(value)s", value=text) if getattr(block, "at_most", False) else text
+    if block.percentage_bp is not None:
+        return percent(block.percentage_bp)
+    return "—"
+
+
+def block_label(block: Any) -> str:
+    """The block's label in the reader's language (the table's own label when there is no English one)."""
+    from flask_babel import get_locale
+
+    if str(get_locale() or "nl") == "en" and getattr(block, "label_en", ""):
+        return str(block.label_en)
+    return str(block.label)
+
+
+def conditions_text(block: Any) -> str:
+    """Who a person block or bonus applies to, in words ("55 or older; after a VSO/PrO internship")."""
+    c = getattr(block, "conditions", None) or {}
+    parts = []
+    if c.get("min_age"):
+        parts.append(gettext("%(age)s or older", age=c["min_age"]))
+    names = {"permanent_contract": gettext("permanent contract"),
+             "statushouder_or_language": gettext("statushouder or language gap"),
+             "after_vso_pro_internship": gettext("after a VSO/PrO internship of 6 months"),
+             "occupational_disability": gettext("occupational disability")}
+    parts += [names.get(flag, flag) for flag in c.get("requires") or ()]
+    return "; ".join(parts)

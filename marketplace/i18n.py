@@ -59,7 +59,9 @@ TARGET_GROUPS = {
     "bol_bbl": _l("BOL/BBL pupils"),
     "vso_pro": _l("VSO/PrO pupils"),
     "statushouders": _l("Statushouders (refugees with a permit)"),
-    "ouderen_50plus": _l("People over 50"),
+    "wga": _l("WGA (partial disability)"),
+    "ioaw": _l("IOAW (older or partially disabled unemployed)"),
+    "ioaz": _l("IOAZ (older former self-employed)"),
 }
 MATCH_STATUSES = {
     "proposed": _l("Proposed"),
@@ -104,6 +106,28 @@ PSO_LEVELS = {
     "trede_3": _l("Step 3"),
     "30plus": _l("30+"),
 }
+REPORT_PERIODS = {"quarterly": _l("Quarterly"), "half_yearly": _l("Half-yearly")}
+CONTRACT_KINDS = {"works": _l("Works"), "services": _l("Services"), "supplies": _l("Supplies")}
+SMART_PLAN_STATUSES = {"submitted": _l("Submitted"), "approved": _l("Approved"),
+                       "changes_requested": _l("Changes requested")}
+PROOF_KINDS = {"uwv_doelgroepregister": _l("UWV target-group register"),
+               "benefit_letter": _l("Benefit letter from the municipality or UWV"), "school": _l("School statement"),
+               "wsp_statement": _l("Statement of the WSP")}
+EMPLOYMENTS = {"permanent": _l("Permanent contract"), "temporary": _l("Temporary contract"),
+               "internship": _l("Internship"), "work_learning": _l("Work-learning place")}
+AGE_BANDS = {"under_50": _l("Under 50"), "50_54": _l("50 to 54"), "55_plus": _l("55 or older")}
+PERSON_FLAGS = {"statushouder_or_language": _l("Statushouder, or a language gap"),
+                "after_vso_pro_internship": _l("Hired after a VSO/PrO internship of at least 6 months"),
+                "occupational_disability": _l("Occupational disability (incl. IPS)"),
+                "permanent_contract": _l("Permanent contract")}
+RECOGNITION_BASES = {"pso_30plus": _l("PSO 30+ certificate"), "government_list": _l("On the government's list"),
+                     "social_firm_criteria": _l("Meets the social-firm criteria"),
+                     "sw_company": _l("SW-bedrijf (sheltered work)")}
+RECOGNITION_STATUSES = {"pending": _l("Waiting for the officer"), "recognised": _l("Recognised"),
+                        "refused": _l("Not recognised")}
+REVISION_KINDS = {"ended_early": _l("The placement ended early"), "invoiced_lower": _l("Invoiced lower"),
+                  "did_not_happen": _l("Did not happen"), "other": _l("Other")}
+REVISION_STATUSES = {"proposed": _l("Waiting for the officer"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 AUDIT_ACTIONS = {
     "match.pledged": _l("pledged"),
     "match.pledged_from_plan": _l("pledged as part of a plan"),
@@ -113,6 +137,10 @@ AUDIT_ACTIONS = {
     "match.resubmitted": _l("changed and resubmitted"),
     "match.cancelled": _l("cancelled"),
     "match.delivered": _l("delivery confirmed"),
+    "match.revised": _l("revised"),
+    "revision.proposed": _l("revision proposed"),
+    "revision.approved": _l("revision approved"),
+    "revision.rejected": _l("revision rejected"),
 }
 
 

@@ -4,6 +4,7 @@ Lists load their related rows in batches (no N+1): totals come from one grouped 
 """
 
 from collections import defaultdict
+from datetime import date
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from .counting import Totals, contract_obligation, totals
+from .counting import Totals, contract_obligation, counts_as_activity, policy_of, totals
 from .models import (
+    COMMITTED_STATUSES,
     HOLDING_STATUSES,
     AuditEvent,
     BuildingBlock,
+    Certificate,
     Company,
     Contract,
     Eligibility,
@@ -25,9 +28,13 @@ from .models import (
     Match,
     MatchStatus,
     Need,
+    Placement,
+    SmartPlan,
+    Supplier,
     User,
     ValuationTable,
 )
+from .policy import ObligationState, Policy
 
 
 @dataclass
@@ -48,7 +55,19 @@ class MatchRow:
     initiative: Initiative | None
     need: Need | None
     table: ValuationTable | None = None
+    supplier: Supplier | None = None
+    placement: Placement | None = None
+    certificate: Certificate | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def recipient(self) -> str:
+        """Who receives the contribution, in a few words (for lists)."""
+        if self.initiative is not None:
+            return self.initiative.name
+        if self.supplier is not None:
+            return f"{self.supplier.name} (KvK {self.supplier.kvk})"
+        return ""
 
 
 @dataclass
@@ -86,24 +105,34 @@ def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int,
 
 
 def contract_totals(session: Session, contracts: Sequence[Contract]) -> dict[int, Totals]:
-    """Totals of many contracts from one grouped query."""
+    """Totals of many contracts: one grouped query, and one more when some are small contracts."""
     ids = [c.id for c in contracts]
     sums: dict[int, list[tuple[str, int]]] = defaultdict(list)
     if ids:
         rows = session.exec(
-            select(Match.contract_id, Match.status, func.sum(Match.value_cents), func.count())
+            select(Match.contract_id, Match.status, func.sum(Match.value_cents))
             .where(col(Match.contract_id).in_(ids))
             .group_by(col(Match.contract_id), col(Match.status))
         ).all()
-        for contract_id, status, total, count in rows:
-            # Each match counts once for the small-contract rule: spread the sum over its count.
-            values = [0] * (int(count) - 1) + [int(total or 0)]
-            sums[contract_id].extend((status, v) for v in values)
-    out = {}
-    for c in contracts:
-        obligation, small = contract_obligation(c)
-        out[c.id or 0] = totals(obligation, small, sums.get(c.id or 0, []))
-    return out
+        for contract_id, status, total in rows:
+            sums[contract_id].append((status, int(total or 0)))
+    obligations = {c.id or 0: contract_obligation(c) for c in contracts}
+    small = [c for c in contracts if obligations[c.id or 0].state == ObligationState.SMALL]
+    activities: dict[int, int] = defaultdict(int)
+    if small:
+        # Under the small-contract rule each approved contribution is judged on its own value and route.
+        policies = {c.id: policy_of(c) for c in small}
+        for contract_id, value, route in session.exec(
+            select(Match.contract_id, Match.value_cents, BuildingBlock.route)
+            .join(BuildingBlock, col(BuildingBlock.id) == Match.block_id)
+            .where(col(Match.contract_id).in_(list(policies)), col(Match.status).in_(COMMITTED_STATUSES))
+        ).all():
+            if counts_as_activity(policies[contract_id], int(value), route):
+                activities[contract_id] += 1
+    return {
+        c.id or 0: totals(obligations[c.id or 0], sums.get(c.id or 0, []), activities=activities[c.id or 0])
+        for c in contracts
+    }
 
 
 def contract_rows(session: Session, contracts: Sequence[Contract]) -> list[ContractRow]:
@@ -157,21 +186,18 @@ def match_rows(session: Session, matches: Sequence[Match]) -> list[MatchRow]:
     inits = _by_id(session, Initiative, (m.initiative_id for m in matches))
     needs = _by_id(session, Need, (m.need_id for m in matches))
     tables = _by_id(session, ValuationTable, (m.table_id for m in matches))
+    suppliers = _by_id(session, Supplier, (m.supplier_id for m in matches))
+    certificates = _by_id(session, Certificate, (m.certificate_id for m in matches))
+    person_blocks = [m.id for m in matches if blocks[m.block_id].unit in ("fte_year", "internship_year")]
+    placements = {p.match_id: p for p in session.exec(select(Placement).where(
+        col(Placement.match_id).in_(person_blocks))).all()} if person_blocks else {}
     out = []
     for m in matches:
         c = contracts[m.contract_id]
-        out.append(
-            MatchRow(
-                m,
-                c,
-                companies[c.company_id],
-                govs[c.government_id],
-                blocks[m.block_id],
-                inits.get(m.initiative_id or -1),
-                needs.get(m.need_id or -1),
-                tables.get(m.table_id),
-            )
-        )
+        out.append(MatchRow(
+            m, c, companies[c.company_id], govs[c.government_id], blocks[m.block_id], inits.get(m.initiative_id or -1),
+            needs.get(m.need_id or -1), tables.get(m.table_id), suppliers.get(m.supplier_id or -1),
+            placements.get(m.id or -1), certificates.get(m.certificate_id or -1)))
     return out
 
 
@@ -382,3 +408,99 @@ def catalogue_from_db(session: Session, f: CatalogueFilters, *, page: int = 1, p
 
 def municipalities(session: Session) -> list[str]:
     return sorted({m for m in session.exec(select(Initiative.municipality).distinct()).all() if m})
+
+
+def routes_used(rows: Sequence[MatchRow]) -> set[str]:
+    """The routes a contract's holding pledges are on (for the route ladder)."""
+    return {r.block.route for r in rows if r.match.status in HOLDING_STATUSES}
+
+
+def smart_plans_of(session: Session, contract_id: int) -> tuple[list[SmartPlan], dict[int, Initiative]]:
+    plans = list(session.exec(select(SmartPlan).where(SmartPlan.contract_id == contract_id)
+                              .order_by(col(SmartPlan.created_at).desc(), col(SmartPlan.id).desc())).all())
+    return plans, _by_id(session, Initiative, (p.initiative_id for p in plans))
+
+
+def approved_smart_plans(session: Session, contract_id: int) -> list[tuple[SmartPlan, Initiative]]:
+    plans, inits = smart_plans_of(session, contract_id)
+    return [(p, inits[p.initiative_id]) for p in plans if p.status == "approved"]
+
+
+def placements_of(session: Session, contract_id: int) -> list[MatchRow]:
+    """The register of placed people of a contract: its person-block matches with their placements."""
+    matches = session.exec(select(Match).join(Placement, col(Placement.match_id) == Match.id)
+                           .where(Match.contract_id == contract_id)
+                           .order_by(col(Placement.start_date), col(Match.id))).all()
+    return match_rows(session, matches)
+
+
+def ladder_gaps(session: Session, rows: Sequence[MatchRow]) -> dict[int, list[str]]:
+    """Per match: the higher routes of its contract's ladder that have no pledge yet (one query for the page).
+
+    A contribution on a lower route is allowed; the officer sees when it skips a route the government prefers.
+    """
+    ids = {r.contract.id for r in rows}
+    used: dict[int, set[str]] = defaultdict(set)
+    if ids:
+        for contract_id, route in session.exec(
+            select(Match.contract_id, BuildingBlock.route).join(BuildingBlock, col(BuildingBlock.id) == Match.block_id)
+            .where(col(Match.contract_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES)).distinct()
+        ).all():
+            used[contract_id].add(route)
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        order = list(policy_of(r.contract).route_order)
+        higher = order[: order.index(r.block.route)] if r.block.route in order else []
+        out[r.match.id or 0] = [route for route in higher if route not in used[r.contract.id or 0]]
+    return out
+
+
+@dataclass
+class SupplierRow:
+    recognition: Any
+    supplier: Supplier
+    matches: int
+
+
+def supplier_recognitions(session: Session, government_id: int) -> list[SupplierRow]:
+    """The government's suppliers outside the catalogue, pending first, with how many pledges name them."""
+    from .models import SupplierRecognition
+
+    recs = session.exec(select(SupplierRecognition).where(SupplierRecognition.government_id == government_id)
+                        .order_by(col(SupplierRecognition.status).desc(), col(SupplierRecognition.id))).all()
+    suppliers = _by_id(session, Supplier, (r.supplier_id for r in recs))
+    counts = dict(session.exec(select(Match.supplier_id, func.count()).join(Contract, col(Contract.id) == Match.contract_id)
+                               .where(Contract.government_id == government_id, col(Match.supplier_id).is_not(None))
+                               .group_by(col(Match.supplier_id))).all()) if recs else {}
+    return [SupplierRow(r, suppliers[r.supplier_id], int(counts.get(r.supplier_id, 0))) for r in recs]
+
+
+def officer_work(session: Session, government_id: int, *, shown: int = 10) -> dict[str, Any]:
+    """What else waits for the officer besides pledges: SMART plans, revisions, suppliers (three queries)."""
+    from .models import Revision, SupplierRecognition
+
+    plans = session.exec(select(SmartPlan).join(Contract, col(Contract.id) == SmartPlan.contract_id)
+                         .where(Contract.government_id == government_id, SmartPlan.status == "submitted")
+                         .order_by(col(SmartPlan.created_at))).all()
+    revisions = session.exec(select(Revision).join(Match, col(Match.id) == Revision.match_id)
+                             .join(Contract, col(Contract.id) == Match.contract_id)
+                             .where(Contract.government_id == government_id, Revision.status == "proposed")
+                             .order_by(col(Revision.created_at))).all()
+    suppliers = session.exec(select(func.count()).select_from(SupplierRecognition).where(
+        SupplierRecognition.government_id == government_id, SupplierRecognition.status == "pending")).one()
+    return {"smart_plans": len(plans), "plan_list": plans[:shown], "revisions": len(revisions),
+            "revision_list": revisions[:shown], "suppliers": int(suppliers)}
+
+
+def current_policies(session: Session, government_ids: Iterable[int], day: date) -> dict[int, Policy]:
+    """The policy in force on `day` for many governments (one query)."""
+    from .models import PolicyVersion
+
+    ids = list(government_ids)
+    out: dict[int, Policy] = {}
+    if ids:
+        for version in session.exec(select(PolicyVersion).where(col(PolicyVersion.government_id).in_(ids),
+                                                                PolicyVersion.effective_from <= day)
+                                    .order_by(col(PolicyVersion.effective_from), col(PolicyVersion.version))).all():
+            out[version.government_id] = Policy.from_dict(version.policy)  # the newest one wins
+    return out

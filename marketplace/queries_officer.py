@@ -21,7 +21,10 @@ from .models import (
     User,
     ValuationTable,
 )
-from .queries import Page, _by_id, paginate
+from .models import PolicyVersion
+from .models._base import utcnow
+from .policy import Policy
+from .queries import Page, _by_id, current_policies, paginate
 
 ELIGIBILITY_FILTERS = ("eligible", "not_eligible")
 
@@ -117,6 +120,7 @@ class GovernmentRow:
     tables: int
     contracts: int
     officers: int
+    policy: Policy | None = None
 
 
 def _count_by(session: Session, column: Any, where: Any = None) -> dict[Any, int]:
@@ -136,12 +140,18 @@ def governments_overview(session: Session) -> list[GovernmentRow]:
         n_tables[t.government_id] += 1
     contracts = _count_by(session, Contract.government_id)
     officers = _count_by(session, User.government_id, User.role == "officer")
+    policies = current_policies(session, [g.id or 0 for g in govs], utcnow().date())
     return [
-        GovernmentRow(
-            g, latest.get(g.id or 0), n_tables[g.id or 0], contracts.get(g.id, 0), officers.get(g.id, 0)
-        )
+        GovernmentRow(g, latest.get(g.id or 0), n_tables[g.id or 0], contracts.get(g.id, 0), officers.get(g.id, 0),
+                      policies.get(g.id or 0))
         for g in govs
     ]
+
+
+def policy_versions(session: Session, government_id: int) -> list[PolicyVersion]:
+    """The government's policy versions, newest first."""
+    return list(session.exec(select(PolicyVersion).where(PolicyVersion.government_id == government_id)
+                             .order_by(col(PolicyVersion.version).desc())).all())
 
 
 def tables_with_blocks(

@@ -20,13 +20,16 @@ from .models import (
     HandprintScore,
     Initiative,
     Need,
+    PolicyVersion,
     User,
     ValuationTable,
 )
+from .policy import Policy
 from .services import approvals, deliveries, pledges
 from .services.auth import hash_password
 from .services.contracts import ContractInput, register_contract
 from .services.errors import ServiceError
+from .services.policies import check_policy
 
 
 class SeedError(Exception):
@@ -80,56 +83,36 @@ def load_seeds(
 
 
 def _load_governments(session: Session, rows: list[dict[str, Any]]) -> dict[str, Government]:
+    """Governments with their policy versions (`policies`, or one `policy` in force from 2000) and tables."""
     out: dict[str, Government] = {}
     for row in rows:
-        policy = row.get("policy", {})
-        gov = Government(
-            slug=row["slug"],
-            name=row["name"],
-            kind=row.get("kind", "municipality"),
-            municipality=row.get("municipality", ""),
-            lat=row.get("lat"),
-            lon=row.get("lon"),
-            percentage_bp=policy.get("percentage_bp", 500),
-            threshold_cents=policy.get("threshold_cents", 0),
-            cap_cents=policy.get("cap_cents"),
-            basis=policy.get("basis", "contract_sum"),
-            small_contract_rule=policy.get("small_contract_rule", "one_social_activity"),
-            pso_reduction_bp=policy.get("pso_reduction_bp") or {},
-            priority_themes=policy.get("priority_themes") or [],
-            route_order=policy.get("route_order")
-            or ["paid_work", "labour_participation", "social_domain", "social_enterprise"],
-            regions=policy.get("regions") or [],
-            notes=policy.get("notes") or row.get("notes") or "",
-        )
+        gov = Government(slug=row["slug"], name=row["name"], kind=row.get("kind", "municipality"),
+                         municipality=row.get("municipality", ""), lat=row.get("lat"), lon=row.get("lon"),
+                         notes=row.get("notes") or (row.get("policy") or {}).get("notes") or "")
         session.add(gov)
         session.flush()
+        versions = row.get("policies") or [{"effective_from": "2000-01-01", **(row.get("policy") or {})}]
+        for number, prow in enumerate(versions, start=1):
+            fields = {k: val for k, val in prow.items() if k not in ("effective_from", "notes", "note")}
+            policy = check_policy(Policy.from_dict(fields))
+            session.add(PolicyVersion(government_id=gov.id or 0, version=number,
+                                      effective_from=_required_date(prow["effective_from"]),
+                                      policy=policy.as_dict(), note=prow.get("note") or "demo seed"))
         for trow in row.get("tables", []):
             table = ValuationTable(
-                government_id=gov.id or 0,
-                version=trow["version"],
-                name=trow["name"],
-                effective_from=_required_date(trow["effective_from"]),
-                effective_to=_date(trow.get("effective_to")),
-                source=trow.get("source") or "",
-                assumption=trow.get("assumption"),
-            )
+                government_id=gov.id or 0, version=trow["version"], name=trow["name"],
+                effective_from=_required_date(trow["effective_from"]), effective_to=_date(trow.get("effective_to")),
+                source=trow.get("source") or "", assumption=trow.get("assumption"),
+                group_caps=dict(trow.get("group_caps") or {}))
             session.add(table)
             session.flush()
             for brow in trow.get("blocks", []):
-                session.add(
-                    BuildingBlock(
-                        table_id=table.id or 0,
-                        code=brow["code"],
-                        route=brow["route"],
-                        label=brow["label"],
-                        unit=brow["unit"],
-                        value_cents=brow.get("value_cents"),
-                        percentage_bp=brow.get("percentage_bp"),
-                        max_months=brow.get("max_months"),
-                        target_group=brow.get("target_group"),
-                    )
-                )
+                session.add(BuildingBlock(
+                    table_id=table.id or 0, code=brow["code"], route=brow["route"], label=brow["label"],
+                    label_en=brow.get("label_en") or "", unit=brow["unit"], value_cents=brow.get("value_cents"),
+                    percentage_bp=brow.get("percentage_bp"), max_months=brow.get("max_months"),
+                    target_group=brow.get("target_group"), at_most=bool(brow.get("at_most")),
+                    conditions=dict(brow.get("conditions") or {})))
         out[gov.slug] = gov
     session.flush()
     return out

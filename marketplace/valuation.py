@@ -38,6 +38,33 @@ class Block:
     percentage_bp: int | None = None
     max_months: int | None = None
     route: str = ""
+    target_group: str | None = None
+    # The value per unit is a maximum; the officer sets the value up to it when approving.
+    at_most: bool = False
+    # {"min_age": 50 | 55, "requires": [person flags], "target_groups": [...]} (person blocks and bonuses)
+    conditions: dict[str, Any] = field(default_factory=dict)
+
+
+AGE_OF_BAND = {"under_50": 0, "50_54": 50, "55_plus": 55}
+
+
+@dataclass(frozen=True)
+class Person:
+    """What a placement says about the person, as far as blocks and bonuses ask (no name, no birth date)."""
+
+    target_group: str
+    age_band: str = "under_50"
+    flags: frozenset[str] = frozenset()
+
+    def meets(self, conditions: dict[str, Any]) -> bool:
+        """Whether this person meets a block's or bonus's conditions."""
+        min_age = conditions.get("min_age")
+        if min_age and AGE_OF_BAND.get(self.age_band, 0) < int(min_age):
+            return False
+        groups = conditions.get("target_groups")
+        if groups and self.target_group not in groups:
+            return False
+        return all(flag in self.flags for flag in conditions.get("requires") or ())
 
 
 @dataclass(frozen=True)
@@ -48,6 +75,8 @@ class PledgeInput:
     weeks: int | None = None
     bonuses: tuple[str, ...] = ()
     agreed_value_cents: int | None = None
+    # For a placement (one person): who it is, as far as the table asks; bonuses then follow from it.
+    person: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -99,19 +128,28 @@ def value_pledge(
     bonuses: dict[str, Block] | None = None,
     obligation_cents: int = 0,
     pso_reduction_bp: int | None = None,
+    group_caps: dict[str, int | None] | None = None,
 ) -> Valuation:
-    """Value one pledge against a building block; raises ValuationError on bad input."""
+    """Value one pledge against a building block; raises ValuationError on bad input.
+
+    A placement (``pledge.person``) is one person: the block must fit the person's target group and
+    conditions, the months count up to the block's cap and the table's cap for the target group, and
+    every bonus of the table whose conditions the person meets is added, per person. Bonuses cannot be
+    chosen by hand.
+    """
     bonuses = bonuses or {}
     unit = block.unit
     if unit == "bonus":
         raise ValuationError("block", "A bonus adds to an employment block and cannot be pledged alone.")
-    if pledge.bonuses and unit != "fte_year":
-        raise ValuationError("bonuses", "Bonuses only apply to employment blocks.")
+    if pledge.bonuses:
+        raise ValuationError("bonuses", "Bonuses follow from the person: register the placement.")
+    if unit in ("fte_year", "internship_year") and pledge.person is not None:
+        _check_person(block, pledge.person)
     if unit == "fte_year":
-        return _value_fte(block, pledge, bonuses)
+        return _value_fte(block, pledge, bonuses, group_caps or {})
     if unit == "internship_year":
-        persons = _require_int("quantity", pledge.quantity, 1, MAX_PERSONS)
-        weeks = _require_int("weeks", pledge.weeks, 1, MAX_WEEKS)
+        persons = _require_int("quantity", pledge.quantity, 1, 1 if pledge.person else MAX_PERSONS)
+        weeks = _require_int("weeks", pledge.weeks, 1, MAX_WEEKS * 10 if pledge.person else MAX_WEEKS)
         unit_value = _unit_value(block)
         value = round_div(unit_value * persons * weeks, 52)
         return Valuation(
@@ -130,6 +168,10 @@ def value_pledge(
         qty = _require_int("quantity", pledge.quantity, 1, limit)
         unit_value = _unit_value(block)
         value = unit_value * qty
+        if block.at_most:
+            # "At most EUR 1,000 a day": the most it can be worth; the officer sets the value when approving.
+            params = {"quantity": qty, "unit": unit, "max_cents": unit_value, "agreed": False}
+            return Valuation(value, (Line("at_most", block.label, value, params),))
         return Valuation(
             value,
             (
@@ -167,17 +209,8 @@ def value_pledge(
                 "block", "This government does not count a PSO certificate for this company's level."
             )
         value = round_div(obligation_cents * pso_reduction_bp, 10_000)
-        return Valuation(
-            value,
-            (
-                Line(
-                    "certificate",
-                    block.label,
-                    value,
-                    {"obligation_cents": obligation_cents, "percentage_bp": pso_reduction_bp},
-                ),
-            ),
-        )
+        params = {"obligation_cents": obligation_cents, "percentage_bp": pso_reduction_bp}
+        return Valuation(value, (Line("certificate", block.label, value, params),))
     raise ValuationError("block", "Unknown building-block unit.")
 
 
@@ -187,12 +220,38 @@ def _unit_value(block: Block) -> int:
     return block.value_cents
 
 
-def _value_fte(block: Block, pledge: PledgeInput, bonuses: dict[str, Block]) -> Valuation:
-    """Person-years at 36 h/week, pro rata for hours and months, capped at the block's months."""
-    persons = _require_int("quantity", pledge.quantity, 1, MAX_PERSONS)
+def _check_person(block: Block, person: Person) -> None:
+    """A person block counts only for the target group and conditions it names."""
+    if block.target_group and block.target_group != person.target_group:
+        raise ValuationError(
+            "target_group",
+            "This building block is for another target group (%(group)s).",
+            group=block.target_group,
+        )
+    if block.conditions and not person.meets(block.conditions):
+        raise ValuationError("block", "The person does not meet the conditions of this building block.")
+
+
+def month_cap(block: Block, target_group: str | None, group_caps: dict[str, int | None]) -> int | None:
+    """The most months a candidate counts: the block's own cap, and the table's cap for the target group
+    ("*" for groups the table does not name; a group named with no number counts without limit)."""
+    caps = [block.max_months] if block.max_months else []
+    group = group_caps[target_group] if target_group in group_caps else group_caps.get("*")
+    if group:
+        caps.append(int(group))
+    return min(caps) if caps else None
+
+
+def _value_fte(
+    block: Block, pledge: PledgeInput, bonuses: dict[str, Block], group_caps: dict[str, int | None]
+) -> Valuation:
+    """Person-years at 36 h/week, pro rata for hours and months, capped at the block's and group's months."""
+    person = pledge.person
+    persons = _require_int("quantity", pledge.quantity, 1, 1 if person else MAX_PERSONS)
     hours = _require_int("hours_per_week", pledge.hours_per_week, 1, MAX_HOURS_PER_WEEK)
     months = _require_int("months", pledge.months, 1, MAX_MONTHS)
-    counted = min(months, block.max_months) if block.max_months else months
+    cap = month_cap(block, person.target_group if person else block.target_group, group_caps)
+    counted = min(months, cap) if cap else months
     # Hours above full time do not count extra: a person-year is 36 h/week.
     counted_hours = min(hours, FULL_TIME_HOURS)
     denominator = FULL_TIME_HOURS * 12
@@ -208,17 +267,19 @@ def _value_fte(block: Block, pledge: PledgeInput, bonuses: dict[str, Block]) -> 
     }
     lines.append(Line("base", block.label, base, params))
     if counted < months:
-        lines.append(Line("cap", block.label, 0, {"months": months, "max_months": block.max_months}))
-    seen: set[str] = set()
-    for code in pledge.bonuses:
-        if code in seen:
-            raise ValuationError("bonuses", "A bonus can be added only once.")
-        seen.add(code)
-        bonus = bonuses.get(code)
-        if bonus is None or bonus.unit != "bonus":
-            raise ValuationError("bonuses", "Unknown bonus for this table: %(code)s", code=code)
-        bonus_value = round_div(_unit_value(bonus) * share, denominator)
-        lines.append(
-            Line("bonus", bonus.label, bonus_value, {**params, "unit_value_cents": bonus.value_cents})
-        )
+        lines.append(Line("cap", block.label, 0, {"months": months, "max_months": cap}))
+    if person is not None:
+        for code in sorted(bonuses):
+            bonus = bonuses[code]
+            if bonus.unit != "bonus" or not person.meets(bonus.conditions):
+                continue
+            bonus_value = round_div(_unit_value(bonus) * share, denominator)
+            lines.append(
+                Line(
+                    "bonus",
+                    bonus.label,
+                    bonus_value,
+                    {**params, "unit_value_cents": bonus.value_cents, "code": code},
+                )
+            )
     return Valuation(sum(line.value_cents for line in lines), tuple(lines))

@@ -9,7 +9,7 @@ migrates once and truncates between tests.
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,12 @@ from marketplace.models import (
     HandprintScore,
     Initiative,
     Need,
+    PolicyVersion,
     User,
     ValuationTable,
 )
+from marketplace.policy import Policy
+from marketplace.services.placements import PlacementInput, person_key
 from marketplace.services.pledges import PledgeRequest, create_pledge
 
 PASSWORD = "password-123456"
@@ -88,6 +91,7 @@ def database_url(db_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -
 def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
+        "PERSON_KEY_SECRET": PERSON_SECRET,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "SEARCH_BACKEND": "fts5",
@@ -176,6 +180,23 @@ class World:
         return self.act(create_pledge, actor=actor or self.users["company_a"], req=PledgeRequest(**args))
 
 
+# The tests' policy: 5% from EUR 125,000, one social activity below it, PSO trede 2 fulfils it all.
+TEST_POLICY = Policy(percentage_bp=500, threshold_cents=12_500_000, pso_discount_bp={"trede_2": 10_000},
+                     priority_themes=("armoedebestrijding",))
+
+BLOCK_CONDITIONS = {"bonus_50plus": {"min_age": 50}}
+PERSON_SECRET = "test-person-secret"
+
+
+def placement(reference: str = "P-001", *, target_group: str = "participatiewet", start: date = date(2025, 4, 1),
+              end: date = date(2026, 3, 31), hours: int = 36, age_band: str = "under_50",
+              employment: str = "temporary", proof: str = "benefit_letter", **flags: bool) -> PlacementInput:
+    """A placement of one person (default: Participatiewet, full time, 12 months from April 2025)."""
+    return PlacementInput(person_key=person_key(reference, PERSON_SECRET), target_group=target_group,
+                          proof_kind=proof, employment=employment, start_date=start, end_date=end,
+                          hours_per_week=hours, age_band=age_band, **flags)
+
+
 UTRECHT_BLOCKS = [
     # code, route, label, unit, value_cents, percentage_bp, max_months
     ("participatiewet", "paid_work", "Participatiewet", "fte_year", 4_000_000, None, None),
@@ -207,20 +228,14 @@ def add_government(
     *,
     threshold_cents: int = 12_500_000,
     blocks: list[tuple[Any, ...]] | None = None,
+    policy: Policy | None = None,
 ) -> tuple[Government, ValuationTable]:
-    gov = Government(
-        slug=slug,
-        name=name,
-        municipality=municipality,
-        lat=52.0,
-        lon=5.0,
-        percentage_bp=500,
-        threshold_cents=threshold_cents,
-        pso_reduction_bp={"trede_2": 10_000},
-        priority_themes=["armoedebestrijding"],
-    )
+    gov = Government(slug=slug, name=name, municipality=municipality, lat=52.0, lon=5.0)
     session.add(gov)
     session.flush()
+    policy = policy or replace(TEST_POLICY, threshold_cents=threshold_cents)
+    session.add(PolicyVersion(government_id=gov.id or 0, version=1, effective_from=date(2000, 1, 1),
+                              policy=policy.as_dict()))
     table = ValuationTable(
         government_id=gov.id or 0,
         version=1,
@@ -240,6 +255,7 @@ def add_government(
                 unit=unit,
                 value_cents=value,
                 percentage_bp=pct,
+                conditions=BLOCK_CONDITIONS.get(code, {}),
                 max_months=max_months,
             )
         )
@@ -352,13 +368,9 @@ def build_world(session: Session) -> World:
             title=f"Opdracht {ref}",
             sum_cents=sum_cents,
             award_date=date(2025, 3, 1),
-            end_date=date(2027, 3, 1),
+            end_date=date(2029, 12, 31),
             table_id=table.id or 0,
-            percentage_bp=gov.percentage_bp,
-            threshold_cents=gov.threshold_cents,
-            cap_cents=gov.cap_cents,
-            basis=gov.basis,
-            small_contract_rule=gov.small_contract_rule,
+            policy=TEST_POLICY.as_dict(),
         )
         session.add(c)
         return c

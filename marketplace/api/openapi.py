@@ -65,6 +65,9 @@ SCHEMAS: dict[str, Any] = {
             "realised_cents": CENTS,
             "remaining_cents": CENTS,
             "small_contract": BOOL,
+            "obligation_state": {"enum": ["amount", "small", "none", "incomplete"]},
+            "obligation_missing": {**_nullable(STR), "description": "What an officer must complete (incomplete)."},
+            "obligation_steps": {"type": "array", "items": _object({"code": STR, "params": {"type": "object"}})},
             "activities_required": INT,
             "activities_committed": INT,
         }
@@ -99,6 +102,9 @@ SCHEMAS: dict[str, Any] = {
             "percentage_bp": _nullable(INT),
             "max_months": _nullable(INT),
             "target_group": _nullable(STR),
+            "label_en": STR,
+            "at_most": BOOL,
+            "conditions": {"type": "object"},
         }
     ),
     "ValuationTable": _object(
@@ -119,15 +125,10 @@ SCHEMAS: dict[str, Any] = {
             _object(
                 {
                     "labour_component_cents": _nullable(INT),
-                    "policy": _object(
-                        {
-                            "percentage_bp": INT,
-                            "threshold_cents": CENTS,
-                            "cap_cents": _nullable(INT),
-                            "basis": STR,
-                            "small_contract_rule": STR,
-                        }
-                    ),
+                    "kind": {"enum": ["works", "services", "supplies"]},
+                    "policy": {"type": "object", "description": "The whole policy frozen at award "
+                               "(percentage_bp, thresholds, cap, basis, small-contract rule, PSO discounts, routes)."},
+                    "policy_version": INT,
                     "valuation_table": _ref("ValuationTable"),
                     "matches": {"type": "array", "items": _ref("Match")},
                 }
@@ -136,7 +137,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "BreakdownLine": _object(
         {
-            "kind": {"enum": ["base", "bonus", "cap", "percentage", "agreement", "certificate"]},
+            "kind": {"enum": ["base", "bonus", "cap", "percentage", "agreement", "certificate", "at_most",
+                              "revised_zero"]},
             "label": STR,
             "value_cents": CENTS,
             "params": {"type": "object"},

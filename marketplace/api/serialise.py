@@ -51,6 +51,9 @@ def contract_json(row: ContractRow) -> dict[str, Any]:
         "realised_cents": t.realised_cents,
         "remaining_cents": t.remaining_cents,
         "small_contract": t.small_contract,
+        "obligation_state": t.obligation.state,
+        "obligation_missing": t.obligation.missing,
+        "obligation_steps": [{"code": code, "params": params} for code, params in t.obligation.steps],
         "activities_required": t.activities_required,
         "activities_committed": t.activities_committed,
         "award_date": iso(c.award_date),
@@ -91,13 +94,9 @@ def contract_detail_json(
     c = row.contract
     out.update(
         labour_component_cents=c.labour_component_cents,
-        policy={
-            "percentage_bp": c.percentage_bp,
-            "threshold_cents": c.threshold_cents,
-            "cap_cents": c.cap_cents,
-            "basis": c.basis,
-            "small_contract_rule": c.small_contract_rule,
-        },
+        kind=c.kind,
+        policy=dict(c.policy),
+        policy_version=c.policy_version,
         valuation_table=table_json(table, blocks),
         matches=[match_json(m) for m in matches],
     )

@@ -32,24 +32,33 @@ HOLDING_STATUSES = (
 COMMITTED_STATUSES = (MatchStatus.APPROVED, MatchStatus.DELIVERED)
 
 
+class ContractKind(StrEnum):
+    WORKS = "works"
+    SERVICES = "services"
+    SUPPLIES = "supplies"
+
+
+CONTRACT_KINDS = tuple(ContractKind)
+
+
 class Contract(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(index=True, unique=True, max_length=60)
     government_id: int = Field(foreign_key="government.id", index=True)
     company_id: int = Field(foreign_key="company.id", index=True)
     title: str = Field(max_length=300)
+    kind: str = Field(default=ContractKind.SERVICES, max_length=20)
     sum_cents: int = Field(sa_column=cents_column())
     labour_component_cents: int | None = Field(default=None, sa_column=cents_column(nullable=True))
     award_date: date
     end_date: date
-    # Frozen at award: the policy in force and the valuation table version.
+    # Frozen at award: the whole policy in force (marketplace.policy.Policy.as_dict) and the table version.
     table_id: int = Field(foreign_key="valuationtable.id")
-    percentage_bp: int
-    threshold_cents: int = Field(sa_column=cents_column())
-    cap_cents: int | None = Field(default=None, sa_column=cents_column(nullable=True))
-    basis: str = Field(max_length=20)
-    small_contract_rule: str = Field(max_length=30)
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    policy_version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
+    # Bumped by every change of the contract and by pledges that must be unique per contract (PSO).
+    version: int = 1
 
 
 class Match(SQLModel, table=True):
@@ -73,6 +82,10 @@ class Match(SQLModel, table=True):
     delivered_note: str = Field(default="")
     delivered_at: datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # What else the contribution rests on: a PSO certificate, a supplier outside the catalogue, a SMART plan.
+    certificate_id: int | None = Field(default=None, foreign_key="certificate.id")
+    supplier_id: int | None = Field(default=None, foreign_key="supplier.id")
+    smart_plan_id: int | None = Field(default=None, foreign_key="smartplan.id")
     # A double submit carries the same key and is refused by the unique index.
     submission_key: str | None = Field(default=None, unique=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,13 +1,15 @@
 """Governments, their social-return policy and their versioned valuation tables (bouwblokken)."""
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ._base import cents_column, json_column
+from ..policy import Basis as PolicyBasis
+from ..policy import SmallRule as SmallContractRule
+from ._base import cents_column, json_column, utcnow
 
 
 class GovernmentKind(StrEnum):
@@ -37,16 +39,6 @@ class BlockUnit(StrEnum):
     BONUS = "bonus"
 
 
-class PolicyBasis(StrEnum):
-    CONTRACT_SUM = "contract_sum"
-    LABOUR_COMPONENT = "labour_component"
-
-
-class SmallContractRule(StrEnum):
-    ONE_SOCIAL_ACTIVITY = "one_social_activity"
-    NONE = "none"
-
-
 class PsoLevel(StrEnum):
     ASPIRANT = "aspirant"
     TREDE_1 = "trede_1"
@@ -73,19 +65,24 @@ class Government(SQLModel, table=True):
     municipality: str = Field(default="", max_length=100)
     lat: float | None = None
     lon: float | None = None
-    # Policy: percentage in basis points (500 = 5%), threshold and cap in cents.
-    percentage_bp: int = 500
-    threshold_cents: int = Field(default=0, sa_column=cents_column())
-    cap_cents: int | None = Field(default=None, sa_column=cents_column(nullable=True))
-    basis: str = Field(default="contract_sum", max_length=20)
-    small_contract_rule: str = Field(default="one_social_activity", max_length=30)
-    pso_reduction_bp: dict[str, int] = Field(default_factory=dict, sa_column=json_column(nullable=False))
-    priority_themes: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
-    route_order: list[str] = Field(
-        default_factory=lambda: list(ROUTES), sa_column=json_column(nullable=False)
-    )
-    regions: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     notes: str = Field(default="")
+
+
+class PolicyVersion(SQLModel, table=True):
+    """One version of a government's social-return policy (marketplace.policy.Policy); never edited.
+
+    A contract takes the version in force on its award date and keeps a frozen copy.
+    """
+
+    __table_args__ = (UniqueConstraint("government_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    government_id: int = Field(foreign_key="government.id", index=True)
+    version: int
+    effective_from: date
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    note: str = Field(default="")
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ValuationTable(SQLModel, table=True):
@@ -99,6 +96,9 @@ class ValuationTable(SQLModel, table=True):
     source: str = Field(default="")
     # Set when the figures are a placeholder rather than the government's own (shown in the demo).
     assumption: str | None = None
+    # Target group -> the most months a candidate counts ("*" for every other group; None: no limit).
+    # Haaglanden's rule: 12 months, 24 for WIA, VSO, PrO and Participatiewet, Banenafspraak without limit.
+    group_caps: dict[str, int | None] = Field(default_factory=dict, sa_column=json_column(nullable=False))
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -116,15 +116,24 @@ class BuildingBlock(SQLModel, table=True):
     percentage_bp: int | None = None
     max_months: int | None = None
     target_group: str | None = Field(default=None, max_length=40)
+    # The value per unit is a maximum: the officer sets the value up to it when approving (Leiden's day).
+    at_most: bool = False
+    # Who a person block or bonus applies to: {"min_age": 55, "requires": ["permanent_contract", ...]}.
+    conditions: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    # The label in English (the table's own label is the government's, usually Dutch).
+    label_en: str = Field(default="", max_length=200)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "route": self.route,
             "label": self.label,
+            "label_en": self.label_en,
             "unit": self.unit,
             "value_cents": self.value_cents,
             "percentage_bp": self.percentage_bp,
             "max_months": self.max_months,
             "target_group": self.target_group,
+            "at_most": self.at_most,
+            "conditions": dict(self.conditions or {}),
         }

@@ -60,17 +60,20 @@ UNITS_FOR_NEED_KIND = {
     "internship": ("places",),
     "job": ("places",),
 }
+# The target groups of domain.md; each is its own group (WIA/WAO, WGA, IOAW and IOAZ are distinct schemes).
 TARGET_GROUPS = (
     "participatiewet",
     "banenafspraak",
     "ww",
     "wia",
+    "wga",
+    "ioaw",
+    "ioaz",
     "zonder_uitkering",
     "voortijdig_schoolverlaters",
     "bol_bbl",
     "vso_pro",
     "statushouders",
-    "ouderen_50plus",
 )
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from matching import Candidate, ContractContext
 from search import Query, SearchError
 
-from ..counting import Totals
+from ..counting import Totals, policy_of
 from ..models import (
     SELLER_KINDS,
     BlockUnit,
@@ -51,13 +51,14 @@ def context_of(
     *,
     now: datetime | None = None,
 ) -> ContractContext:
-    """The contract as the matching library sees it, from rows already loaded."""
+    """The contract as the matching library sees it, from rows already loaded (its policy frozen at award)."""
+    policy = policy_of(contract)
     return ContractContext(
         contract_id=contract.id or 0,
         government=government.slug,
         government_name=government.name,
-        priority_themes=tuple(government.priority_themes),
-        route_order=tuple(government.route_order),
+        priority_themes=tuple(policy.priority_themes),
+        route_order=tuple(policy.route_order),
         company_key=company.kvk,
         company_interests=tuple(company.interests),
         company_profile=company.profile,

@@ -9,10 +9,9 @@ from ..models import (
     BLOCK_UNITS,
     GOVERNMENT_KINDS,
     LOCALES,
-    POLICY_BASES,
+    PERSON_FLAGS,
     ROLES,
     ROUTES,
-    SMALL_CONTRACT_RULES,
     TARGET_GROUPS,
     VALUED_UNITS,
     BlockUnit,
@@ -23,12 +22,13 @@ from ..models import (
     User,
     ValuationTable,
 )
-from ..themes import THEME_CODES
+from ..policy import Policy
 from ..valuation import MAX_CENTS
 from . import validation as v
 from .audit import record, snapshot
 from .auth import hash_password, normalise_email
 from .errors import N_, Forbidden, NotFound, ServiceError
+from .policies import add_policy_version, check_policy
 
 MIN_PASSWORD = 10
 MAX_BLOCKS = 200
@@ -40,13 +40,10 @@ class GovernmentInput:
     name: str
     kind: str = "municipality"
     municipality: str = ""
-    percentage_bp: int = 500
-    threshold_cents: int = 0
-    cap_cents: int | None = None
-    basis: str = "contract_sum"
-    small_contract_rule: str = "one_social_activity"
-    priority_themes: tuple[str, ...] = field(default_factory=tuple)
     notes: str = ""
+    # Its first policy, in force from `policy_from` (later versions: services.policies).
+    policy: Policy = field(default_factory=Policy)
+    policy_from: date = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -59,6 +56,11 @@ class BlockInput:
     percentage_bp: int | None = None
     max_months: int | None = None
     target_group: str | None = None
+    at_most: bool = False
+    # Person blocks and bonuses: the youngest age band they apply to, and the person facts they require.
+    min_age: int | None = None
+    requires: tuple[str, ...] = ()
+    label_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class TableInput:
     effective_to: date | None = None
     source: str = ""
     assumption: str = ""
+    # Target group ("*" for the others) -> the most months a candidate counts; None: without limit.
+    group_caps: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,9 @@ def create_government(session: Session, *, actor: User | None, data: GovernmentI
         name=v.text(data.name, "name", max_len=200, required=True),
         kind=v.choice(data.kind, "kind", GOVERNMENT_KINDS),
         municipality=v.text(data.municipality, "municipality", max_len=100),
-        percentage_bp=v.integer(data.percentage_bp, "percentage_bp", low=0, high=10_000) or 0,
-        threshold_cents=v.integer(data.threshold_cents, "threshold_cents", low=0, high=MAX_CENTS) or 0,
-        cap_cents=v.integer(data.cap_cents, "cap_cents", low=0, high=MAX_CENTS, required=False),
-        basis=v.choice(data.basis, "basis", POLICY_BASES),
-        small_contract_rule=v.choice(data.small_contract_rule, "small_contract_rule", SMALL_CONTRACT_RULES),
-        priority_themes=v.choices(data.priority_themes, "priority_themes", THEME_CODES),
         notes=v.text(data.notes, "notes", max_len=5000),
     )
+    check_policy(data.policy)
     session.add(gov)
     session.flush()
     record(
@@ -114,8 +113,10 @@ def create_government(session: Session, *, actor: User | None, data: GovernmentI
         action="government.created",
         entity_type="government",
         entity_id=gov.id or 0,
-        after=snapshot(gov, ("slug", "name", "kind", "percentage_bp", "threshold_cents", "cap_cents")),
+        after=snapshot(gov, ("slug", "name", "kind", "municipality")),
     )
+    add_policy_version(session, actor=actor, government_id=gov.id or 0, effective_from=data.policy_from,
+                       policy=data.policy, note="first policy")
     return gov
 
 
@@ -128,6 +129,16 @@ def _block(row: BlockInput, table_id: int) -> BuildingBlock:
         raise ServiceError(N_("Block %(code)s needs a value per unit."), field="blocks", code=code)
     if row.target_group and row.target_group not in TARGET_GROUPS:
         raise ServiceError(N_("Choose one of the options."), field="blocks")
+    if row.min_age not in (None, 50, 55):
+        raise ServiceError(N_("An age condition is 50 or 55."), field="blocks")
+    requires = v.choices(row.requires, "blocks", PERSON_FLAGS)
+    if row.at_most and unit not in (BlockUnit.HOUR, BlockUnit.DAY):
+        raise ServiceError(N_("Only an hour or a day can be valued 'at most'."), field="blocks")
+    conditions: dict[str, object] = {}
+    if row.min_age:
+        conditions["min_age"] = row.min_age
+    if requires:
+        conditions["requires"] = requires
     return BuildingBlock(
         table_id=table_id,
         code=code,
@@ -137,8 +148,18 @@ def _block(row: BlockInput, table_id: int) -> BuildingBlock:
         value_cents=value,
         percentage_bp=pct if unit == BlockUnit.EURO_SPENT else None,
         max_months=v.integer(row.max_months, "blocks", low=1, high=120, required=False),
-        target_group=row.target_group or None,
+        target_group=row.target_group or None, at_most=row.at_most, conditions=conditions,
+        label_en=v.text(row.label_en, "blocks", max_len=200),
     )
+
+
+def _group_caps(caps: tuple[tuple[str, int | None], ...]) -> dict[str, int | None]:
+    out: dict[str, int | None] = {}
+    for group, months in caps:
+        if group != "*" and group not in TARGET_GROUPS:
+            raise ServiceError(N_("Choose one of the options."), field="group_caps")
+        out[group] = v.integer(months, "group_caps", low=1, high=120, required=False)
+    return out
 
 
 def create_table(
@@ -170,6 +191,7 @@ def create_table(
         effective_to=v.day(data.effective_to, "effective_to"),
         source=v.text(data.source, "source", max_len=1000),
         assumption=v.text(data.assumption, "assumption", max_len=1000) or None,
+        group_caps=_group_caps(data.group_caps),
     )
     session.add(table)
     session.flush()

@@ -22,6 +22,7 @@ from ..models import (
     Initiative,
     Match,
     Need,
+    RecognitionStatus,
     User,
 )
 from ..valuation import MAX_CENTS
@@ -124,19 +125,34 @@ def _clean_reason(reason: str, *, required: bool) -> str:
 
 
 def _agreed_value(match: Match, block: BuildingBlock | None, agreed: int | None) -> dict[str, object]:
-    """For a block valued by agreement, the value the officer sets replaces the company's estimate."""
-    if block is None or block.unit != BlockUnit.BY_AGREEMENT:
+    """Blocks valued by agreement, and "at most" blocks: the officer sets the value (up to the maximum)."""
+    if block is None or not (block.unit == BlockUnit.BY_AGREEMENT or block.at_most):
         return {}
     if agreed is None:
         raise ServiceError(N_("Set the agreed value for this contribution."), field="agreed_value")
     if agreed < 0 or agreed > MAX_CENTS:
         raise ServiceError(N_("Enter an amount between 0 and one billion euro."), field="agreed_value")
+    if block.at_most and agreed > match.value_cents:
+        raise ServiceError(N_("This contribution is worth at most %(max)s; set a value up to that."),
+                           field="agreed_value", max=f"EUR {match.value_cents / 100:,.2f}")
     lines = [dict(line) for line in match.breakdown]
     for line in lines:
-        if line.get("kind") == "agreement":
+        if line.get("kind") in ("agreement", "at_most"):
             line["value_cents"] = agreed
-            line["params"] = {**line.get("params", {}), "agreed": True}
+            line["params"] = {**line.get("params", {}), "agreed": True, "agreed_cents": agreed}
     return {"value_cents": agreed, "breakdown": lines}
+
+
+def _check_supplier(session: Session, match: Match, contract: Contract) -> None:
+    """A purchase from a supplier outside the catalogue counts once the government recognises the supplier."""
+    if match.supplier_id is None:
+        return
+    from .suppliers import recognition_for
+
+    recognition = recognition_for(session, contract.government_id, match.supplier_id)
+    if recognition is None or recognition.status != RecognitionStatus.RECOGNISED:
+        raise ServiceError(N_("Recognise the supplier first: a purchase counts only from a recognised social firm or "
+                              "SW-bedrijf."), field="supplier")
 
 
 def decide(
@@ -155,6 +171,7 @@ def decide(
     reason = _clean_reason(decision.reason, required=reason_required)
     changes: dict[str, object] = {"officer_reason": reason}
     if outcome == Outcome.APPROVED:
+        _check_supplier(session, match, contract)
         changes.update(
             _agreed_value(match, session.get(BuildingBlock, match.block_id), decision.agreed_value_cents)
         )

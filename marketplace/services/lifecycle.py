@@ -65,12 +65,26 @@ def transition(
 
     The UPDATE is guarded by the version and status the caller's object holds, so a double submit, two
     officers acting at once, or a stale object cannot both win: the loser gets a Conflict, and the boundary
-    rolls its transaction back. The caller has done its own permission checks.
+    rolls its transaction back. The caller has done its own permission checks. A pledge that closes
+    (rejected, cancelled) frees the months its placement held.
     """
     check_transition(match, to)
+    guarded_change(
+        session, match, actor=actor, action=action, reason=reason, changes={"status": to, **(changes or {})}
+    )
+    if to in (S.REJECTED, S.CANCELLED):
+        from .placements import release
+
+        release(session, match.id or 0)
+    return match
+
+
+def guarded_change(
+    session: Session, match: Match, *, actor: User, action: str, reason: str = "", changes: dict[str, Any]
+) -> Match:
+    """Apply `changes` (with or without a new status) if the match is still the version the caller read."""
     before = snapshot(match, AUDIT_FIELDS)
-    values: dict[str, Any] = {"status": to, "version": match.version + 1, "updated_at": utcnow()}
-    values.update(changes or {})
+    values: dict[str, Any] = {"version": match.version + 1, "updated_at": utcnow(), **changes}
     result = session.execute(
         update(Match)
         .where(Match.id == match.id, Match.version == match.version, Match.status == match.status)  # type: ignore[arg-type]

@@ -61,12 +61,11 @@ def new_submission_key() -> str:
 
 def to_int(value: Any) -> int | None:
     """A form value as an int, or None when empty or not a number (the service then says what is wrong)."""
-    if value in (None, ""):
+    text = str(value if value is not None else "").strip()
+    # ASCII digits only: int() would take Arabic-Indic digits, and str.isdigit() accepts "²", which int() refuses.
+    if not text or not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 18:
         return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
+    return int(text)
 
 
 def back_within(endpoint: str) -> str:
@@ -76,3 +75,12 @@ def back_within(endpoint: str) -> str:
     base = url_for(endpoint)
     back = request.form.get("next", "")
     return back if back.startswith(base) and not back.startswith("//") else base
+
+
+MAX_ID = 2**31 - 1
+
+
+def to_id(value: Any) -> int | None:
+    """A form or URL value as a row id, or None when it is not one (ids beyond 32 bits cannot exist)."""
+    number = to_int(value)
+    return number if number is not None and 1 <= number <= MAX_ID else None

@@ -1,5 +1,6 @@
 """Company pages: contracts with their obligation and progress, pledging, answering change requests."""
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -8,6 +9,7 @@ from sqlmodel import col, select
 
 from .. import formatting
 from ..authz import access
+from ..counting import policy_of
 from ..models import (
     NEED_KINDS,
     SELLER_KINDS,
@@ -16,9 +18,12 @@ from ..models import (
     Initiative,
     Need,
     NeedStatus,
+    SmartPlan,
     ValuationTable,
 )
+from ..models._base import utcnow
 from ..queries import (
+    approved_smart_plans,
     blocks_of,
     contract_rows,
     contracts_for_company,
@@ -27,9 +32,15 @@ from ..queries import (
     match_history,
     matches_for_contract,
     open_capacities,
+    placements_of,
+    routes_used,
+    smart_plans_of,
 )
-from ..services import deliveries, pledges
+from ..services import certificates, deliveries, pledges, revisions, smart_plans
 from ..services.errors import Conflict, ServiceError
+from ..services.placements import PlacementInput, person_key
+from ..services.pledges import PERSON_UNITS
+from ..services.suppliers import SupplierInput
 from ..themes import THEME_CODES
 from ._helpers import (
     abort,
@@ -40,6 +51,7 @@ from ._helpers import (
     get_session,
     me,
     new_submission_key,
+    to_id,
     to_int,
 )
 
@@ -83,10 +95,17 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
         except Exception:  # recommendations help; they never break the contract page
             current_app.logger.exception("recommendations failed for contract %s", c.id)
             recs_error = True
+    matches = matches_for_contract(session, c.id or 0)
+    plans, plan_initiatives = smart_plans_of(session, c.id or 0)
     return render_template(
         "company/contract.html",
         row=row,
-        matches=matches_for_contract(session, c.id or 0),
+        matches=matches,
+        policy=policy_of(c),
+        routes_used=routes_used(matches),
+        open_for_pledges=c.end_date >= utcnow().date(),
+        smart_plans=plans,
+        plan_initiatives=plan_initiatives,
         table=table,
         blocks=blocks_of(session, c.table_id),
         recs=recs,
@@ -97,42 +116,59 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def pledge_request(
-    contract_id: int, values: dict[str, Any], *, submission_key: str | None
-) -> pledges.PledgeRequest:
-    """Turn the pledge form into a request; amounts in euro become cents for money blocks."""
+def _placement_input(values: dict[str, Any]) -> PlacementInput | None:
+    """The placement fields of a form: the reference becomes a pseudonymous key here and goes no further."""
+    reference = str(values.get("person_reference", "")).strip()
+    start, end = _day(values.get("start_date")), _day(values.get("end_date"))
+    if not reference and start is None and end is None:
+        return None
+    try:
+        key = person_key(reference, current_app.config["PERSON_KEY_SECRET"])
+    except ServiceError:
+        key = ""  # the service names the field
+    return PlacementInput(
+        person_key=key, target_group=str(values.get("target_group", "")), proof_kind=str(values.get("proof_kind", "")),
+        employment=str(values.get("employment", "")), start_date=start or date.min, end_date=end or date.min,
+        hours_per_week=to_int(values.get("hours_per_week")) or 0, age_band=str(values.get("age_band", "under_50")),
+        statushouder_or_language=bool(values.get("statushouder_or_language")),
+        after_vso_pro_internship=bool(values.get("after_vso_pro_internship")),
+        occupational_disability=bool(values.get("occupational_disability")))
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def pledge_request(contract_id: int, values: dict[str, Any], *, submission_key: str | None) -> pledges.PledgeRequest:
+    """Turn the pledge or placement form into a request; amounts in euro become cents for money blocks."""
     session = get_session()
     code = str(values.get("block", ""))[:60]
     contract = session.get(Contract, contract_id)
-    block_unit = (
-        next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None)
-        if contract
-        else None
-    )
-    if block_unit in MONEY_UNITS:
-        quantity = euros_to_cents(values.get("amount"))
-    else:
-        quantity = to_int(values.get("quantity"))
+    block_unit = next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None) \
+        if contract else None
+    quantity = euros_to_cents(values.get("amount")) if block_unit in MONEY_UNITS else to_int(values.get("quantity"))
+    if block_unit == "certificate":
+        quantity = 1  # a certificate counts once; there is nothing to count
+    elif block_unit in PERSON_UNITS:
+        quantity = 1  # a placement is one person
     target = str(values.get("target", ""))
-    need_id = initiative_id = None
-    if target.startswith("need:"):
-        need_id = to_int(target[5:])
-    elif target.startswith("initiative:"):
-        initiative_id = to_int(target[11:])
-    bonuses = values.get("bonuses") or []
+    need_id = to_id(target[5:]) if target.startswith("need:") else None
+    initiative_id = to_id(target[11:]) if target.startswith("initiative:") else None
+    supplier = None
+    if target == "supplier:new":
+        supplier = SupplierInput(kvk=str(values.get("supplier_kvk", "")), name=str(values.get("supplier_name", "")),
+                                 kind=str(values.get("supplier_kind", "")), basis=str(values.get("supplier_basis", "")),
+                                 evidence=str(values.get("supplier_evidence", "")))
     return pledges.PledgeRequest(
-        contract_id=contract_id,
-        block_code=code,
-        quantity=quantity,
-        need_id=need_id,
-        initiative_id=initiative_id,
-        hours_per_week=to_int(values.get("hours_per_week")),
-        months=to_int(values.get("months")),
-        weeks=to_int(values.get("weeks")),
-        bonuses=tuple(b for b in bonuses if b),
-        note=str(values.get("note", "")),
-        submission_key=submission_key,
-    )
+        contract_id=contract_id, block_code=code, quantity=quantity, need_id=need_id, initiative_id=initiative_id,
+        weeks=to_int(values.get("weeks")), bonuses=tuple(b for b in values.get("bonuses") or [] if b),
+        note=str(values.get("note", "")), submission_key=submission_key,
+        placement=_placement_input(values) if block_unit in PERSON_UNITS else None,
+        certificate_id=to_id(values.get("certificate")), supplier=supplier,
+        smart_plan_id=to_id(values.get("smart_plan")))
 
 
 def _targets(c: Contract) -> dict[str, Any]:
@@ -161,7 +197,9 @@ def _targets(c: Contract) -> dict[str, Any]:
     caps = open_capacities(session, needs)
     need_options = [(n, inits[n.initiative_id], caps[n.id or 0]) for n in needs if caps[n.id or 0] > 0]
     firms = [i for i in inits.values() if i.kind in SELLER_KINDS]
-    return {"need_options": need_options, "firms": firms}
+    return {"need_options": need_options, "firms": firms,
+            "certificates": certificates.certificates_of(session, c.company_id),
+            "smart_plans": approved_smart_plans(session, c.id or 0), "policy": policy_of(c)}
 
 
 def _render_pledge_form(
@@ -174,8 +212,8 @@ def _render_pledge_form(
         contract=c,
         government=session.get(Government, c.government_id),
         table=session.get(ValuationTable, c.table_id),
-        blocks=[b for b in blocks if b.unit != "bonus"],
-        bonuses=[b for b in blocks if b.unit == "bonus"],
+        blocks=[b for b in blocks if b.unit != "bonus" and b.unit not in PERSON_UNITS],
+        person_blocks=[b for b in blocks if b.unit in PERSON_UNITS],
         values=values,
         errors=errors,
         match=match,
@@ -247,6 +285,7 @@ def pledge_preview(contract_id: int):  # type: ignore[no-untyped-def]
         "value_cents": out["value_cents"],
         "value": formatting.money(out["value_cents"]),
         "lines": lines,
+        "total_label": gettext("Value"),
         "table": gettext(
             "Valuation table: %(name)s, version %(version)s",
             name=out["table"]["name"],
@@ -268,7 +307,8 @@ def match(match_id: int):  # type: ignore[no-untyped-def]
     row = match_for_user(session, me(), match_id)
     if row is None:
         abort(404)
-    return render_template("company/match.html", row=row, history=match_history(session, match_id))
+    return render_template("company/match.html", row=row, history=match_history(session, match_id),
+                           revisions=revisions.revisions_of(session, [match_id]).get(match_id, []))
 
 
 @bp.route("/matches/<int:match_id>/cancel", methods=["POST"])
@@ -416,3 +456,164 @@ def plan(contract_id: int):  # type: ignore[no-untyped-def]
     return render_template("company/plan.html", row=row, plan=result, items=items, recs=recs, error=error), (
         400 if error else 200
     )
+
+
+# --- placements: the register of placed people ----------------------------------------------------------
+
+
+@bp.route("/contracts/<int:contract_id>/placements")
+@access("company")
+def placements(contract_id: int):  # type: ignore[no-untyped-def]
+    c = _own_contract(contract_id)
+    return render_template("company/placements.html", contract=c, rows=placements_of(get_session(), c.id or 0))
+
+
+def _render_placement_form(c: Contract, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+    session = get_session()
+    blocks = blocks_of(session, c.table_id)
+    targets = _targets(c)
+    return render_template(
+        "company/placement.html", contract=c, government=session.get(Government, c.government_id),
+        table=session.get(ValuationTable, c.table_id), person_blocks=[b for b in blocks if b.unit in PERSON_UNITS],
+        bonuses=[b for b in blocks if b.unit == "bonus"], values=values, errors=errors,
+        need_options=[row for row in targets["need_options"] if row[0].unit == "places"]), status
+
+
+@bp.route("/contracts/<int:contract_id>/placement", methods=["GET", "POST"])
+@access("company")
+def placement(contract_id: int):  # type: ignore[no-untyped-def]
+    """Register one placed person: valued from the dates and hours, bonuses from the person's facts."""
+    c = _own_contract(contract_id)
+    if request.method == "GET":
+        values: dict[str, Any] = {"submission_key": new_submission_key(), "hours_per_week": 36,
+                                  "employment": "temporary", "age_band": "under_50",
+                                  "start_date": max(c.award_date, utcnow().date()).isoformat()}
+        if request.args.get("need", "").isdigit():
+            values["target"] = f"need:{request.args['need']}"
+        if request.args.get("block"):
+            values["block"] = request.args["block"][:60]
+        return _render_placement_form(c, values, {})
+    values = form_values()
+    key = str(values.get("submission_key", ""))[:64] or None
+    try:
+        match = pledges.create_pledge(get_session(), actor=me(), req=pledge_request(c.id or 0, values,
+                                                                                   submission_key=key))
+    except Conflict as exc:
+        flash(error_text(exc), "warning")
+        return redirect(url_for("company.contract", contract_id=c.id))
+    except ServiceError as exc:
+        return _render_placement_form(c, values, errors_of(exc), 400)
+    flash(gettext("Placement registered, valued at %(value)s. The officer will review it.",
+                  value=formatting.money(match.value_cents)), "info")
+    return redirect(url_for("company.placements", contract_id=c.id))
+
+
+# --- SMART plans ----------------------------------------------------------------------------------------
+
+
+@bp.route("/contracts/<int:contract_id>/smart-plan", methods=["GET", "POST"])
+@access("company")
+def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
+    """Submit (or change) the SMART plan for a social-domain contribution to one initiative."""
+    session = get_session()
+    c = _own_contract(contract_id)
+    existing = None
+    plan_id = to_id(request.values.get("plan"))
+    if plan_id is not None:
+        existing = session.get(SmartPlan, plan_id)
+        if existing is None or existing.contract_id != c.id:
+            abort(404)
+    eligible = eligible_initiative_ids(session, c.government_id)
+    initiatives = session.exec(select(Initiative).where(col(Initiative.id).in_(eligible))
+                               .order_by(col(Initiative.name))).all() if eligible else []
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "GET":
+        if existing is not None:
+            values = {name: getattr(existing, name) for name in ("goal", "target_group", "roots", "participants")}
+            values["initiative_id"] = existing.initiative_id
+        elif request.args.get("initiative", "").isdigit():
+            values["initiative_id"] = request.args["initiative"]
+    else:
+        values = form_values()
+        data = smart_plans.SmartPlanInput(
+            contract_id=c.id or 0, initiative_id=to_id(values.get("initiative_id")) or 0,
+            goal=str(values.get("goal", "")), target_group=str(values.get("target_group", "")),
+            roots=str(values.get("roots", "")), participants=str(values.get("participants", "")))
+        try:
+            if existing is not None:
+                smart_plans.resubmit_smart_plan(session, actor=me(), plan_id=existing.id or 0, data=data)
+            else:
+                smart_plans.submit_smart_plan(session, actor=me(), data=data)
+        except ServiceError as exc:
+            if exc.status == 404:
+                abort(404)
+            errors = errors_of(exc)
+        else:
+            flash(gettext("SMART plan sent to the officer of %(government)s.",
+                          government=session.get(Government, c.government_id).name), "info")  # type: ignore[union-attr]
+            return redirect(url_for("company.contract", contract_id=c.id, _anchor="smart-plans"))
+    return render_template("company/smart_plan.html", contract=c, plan=existing,
+                           initiative_options=[(i.id, i.name) for i in initiatives], values=values,
+                           errors=errors), (400 if errors else 200)
+
+
+# --- PSO certificates -------------------------------------------------------------------------------------
+
+
+@bp.route("/certificates", methods=["GET", "POST"])
+@access("company")
+def certificates_page():  # type: ignore[no-untyped-def]
+    session = get_session()
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = form_values()
+        try:
+            certificates.add_certificate(session, actor=me(), data=certificates.CertificateInput(
+                level=str(values.get("level", "")), issued_on=_day(values.get("issued_on")),
+                valid_until=_day(values.get("valid_until")), number=str(values.get("number", ""))))
+        except ServiceError as exc:
+            errors = errors_of(exc)
+            for name in ("issued_on", "valid_until"):
+                if values.get(name) and _day(values.get(name)) is None:
+                    errors[name] = gettext("Enter a date as YYYY-MM-DD.")
+        else:
+            flash(gettext("Certificate saved."), "info")
+            return redirect(url_for("company.certificates_page"))
+    return render_template("company/certificates.html", values=values, errors=errors,
+                           certificates=certificates.certificates_of(session, me().company_id or 0)), \
+        (400 if errors else 200)
+
+
+# --- revisions ------------------------------------------------------------------------------------------
+
+
+@bp.route("/matches/<int:match_id>/revise", methods=["POST"])
+@access("company")
+def revise(match_id: int):  # type: ignore[no-untyped-def]
+    """Propose a lower value for an approved contribution (ended early, invoiced lower, did not happen)."""
+    row = match_for_user(get_session(), me(), match_id)
+    if row is None:
+        abort(404)
+    return _propose_revision(row, "company.match")
+
+
+def _propose_revision(row: Any, back: str) -> Any:
+    values = form_values()
+    quantity = euros_to_cents(values.get("new_amount")) if row.block.unit in MONEY_UNITS else \
+        to_int(values.get("new_quantity"))
+    try:
+        revisions.propose_revision(get_session(), actor=me(), data=revisions.RevisionInput(
+            match_id=row.match.id or 0, kind=str(values.get("kind", "")), reason=str(values.get("reason", "")),
+            new_end_date=_day(values.get("new_end_date")),
+            new_quantity=quantity if row.block.unit not in ("by_agreement",) and not row.block.at_most else None,
+            new_value_cents=euros_to_cents(values.get("new_value"))
+            if (row.block.unit == "by_agreement" or row.block.at_most) and values.get("new_value") else None))
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Revision sent to the officer."), "info")
+    return redirect(url_for(back, match_id=row.match.id))

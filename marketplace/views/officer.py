@@ -13,20 +13,35 @@ from wtforms.validators import Length
 
 from .. import formatting
 from ..authz import access
+from ..counting import policy_of
 from ..forms import DayField, EuroField, Form, WholeNumberField, max_length, required
-from ..models import MATCH_STATUSES, Contract, Government, Initiative, ValuationTable
+from ..models import (
+    MATCH_STATUSES,
+    Contract,
+    Government,
+    Initiative,
+    Revision,
+    SmartPlan,
+    SupplierRecognition,
+    ValuationTable,
+)
 from ..queries import (
     MatchRow,
     blocks_of,
     contract_rows,
     contract_totals,
     contracts_for_government,
+    ladder_gaps,
     match_for_user,
     match_history,
     matches_for_contract,
     matches_for_government,
     municipalities,
     officer_queue,
+    officer_work,
+    routes_used,
+    smart_plans_of,
+    supplier_recognitions,
 )
 from ..queries_officer import (
     ELIGIBILITY_FILTERS,
@@ -35,11 +50,14 @@ from ..queries_officer import (
     initiatives_for_eligibility,
     match_status_counts,
 )
-from ..services import approvals
+from ..services import approvals, revisions, smart_plans
+from ..services import contracts as contracts_service
 from ..services import eligibility as eligibility_service
+from ..services import suppliers as suppliers_service
 from ..services.approvals import DecisionInput, Outcome
 from ..services.contracts import ContractInput, register_contract
 from ..services.errors import Conflict, ServiceError
+from ..services.suppliers import recognition_for
 from ._helpers import abort, back_within, error_text, get_session, me, page_arg
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
@@ -72,6 +90,19 @@ class ContractForm(Form):
     end_date = DayField(validators=[required()])
 
 
+class CompletionForm(Form):
+    labour_component = EuroField(validators=[required()])
+    version = WholeNumberField(low=1, high=2**31 - 1)
+
+
+class PlanDecisionForm(Form):
+    """Approve or send back (a SMART plan, a supplier's recognition, a revision), with a reason when sending back."""
+
+    decision = HiddenField(validators=[required()])
+    reason = TextAreaField(validators=[max_length(2000)])
+    version = WholeNumberField(low=1, high=2**31 - 1)
+
+
 class EligibilityForm(Form):
     eligible = HiddenField(validators=[required()])
     note = StringField(validators=[max_length(eligibility_service.MAX_NOTE)])
@@ -99,12 +130,15 @@ def _own_contract(contract_id: int) -> Contract:
 
 
 def _with_insight(rows: list[MatchRow]) -> list[MatchRow]:
-    """Attach the recommender's view of each match, computed for the whole page at once."""
+    """Attach the recommender's view of each match and the ladder routes it skips, for the whole page at once."""
     from ..recommendations import insights_for
 
-    insights = insights_for(get_session(), rows)
+    session = get_session()
+    insights = insights_for(session, rows)
+    gaps = ladder_gaps(session, rows)
     for row in rows:
         row.extra["insight"] = insights.get(row.match.id or 0)
+        row.extra["skipped_routes"] = gaps.get(row.match.id or 0, [])
     return rows
 
 
@@ -125,6 +159,7 @@ def queue():  # type: ignore[no-untyped-def]
         page=page,
         totals=contract_totals(session, list(contracts.values())),
         counts=match_status_counts(session, gov.id or 0),
+        other_work=officer_work(session, gov.id or 0),
     )
 
 
@@ -157,10 +192,13 @@ def _render_match(
     session = get_session()
     _with_insight([row])
     totals = contract_totals(session, [row.contract])[row.contract.id or 0]
+    recognition = recognition_for(session, row.contract.government_id, row.supplier.id or 0) if row.supplier else None
     return render_template(
         "officer/match.html",
         row=row,
         history=match_history(session, row.match.id or 0),
+        revisions=revisions.revisions_of(session, [row.match.id or 0]).get(row.match.id or 0, []),
+        recognition=recognition,
         totals=totals,
         errors=errors or {},
         values=values or {},
@@ -253,15 +291,136 @@ def contracts():  # type: ignore[no-untyped-def]
 @bp.route("/contracts/<int:contract_id>")
 @access("officer")
 def contract(contract_id: int):  # type: ignore[no-untyped-def]
+    return _render_contract(_own_contract(contract_id))
+
+
+def _render_contract(c: Contract, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                     status: int = 200) -> Any:
     session = get_session()
-    c = _own_contract(contract_id)
+    matches = matches_for_contract(session, c.id or 0)
+    plans, plan_initiatives = smart_plans_of(session, c.id or 0)
     return render_template(
-        "officer/contract.html",
-        row=contract_rows(session, [c])[0],
-        matches=matches_for_contract(session, c.id or 0),
-        table=session.get(ValuationTable, c.table_id),
-        blocks=blocks_of(session, c.table_id),
-    )
+        "officer/contract.html", row=contract_rows(session, [c])[0], matches=matches, policy=policy_of(c),
+        routes_used=routes_used(matches), smart_plans=plans, plan_initiatives=plan_initiatives,
+        table=session.get(ValuationTable, c.table_id), blocks=blocks_of(session, c.table_id), values=values or {},
+        errors=errors or {},
+    ), status
+
+
+@bp.route("/contracts/<int:contract_id>/complete", methods=["POST"])
+@access("officer")
+def complete_contract(contract_id: int):  # type: ignore[no-untyped-def]
+    """Give an incomplete contract what its frozen policy needs (the labour component)."""
+    c = _own_contract(contract_id)
+    form = CompletionForm()
+    if not form.validate():
+        return _render_contract(c, form.values(), form.all_errors, 400)
+    try:
+        contracts_service.complete_contract(get_session(), actor=me(), data=contracts_service.CompletionInput(
+            contract_id=c.id or 0, labour_component_cents=form.labour_component.data, seen_version=form.version.data))
+    except Conflict as exc:
+        flash(error_text(exc), "warning")
+        return redirect(url_for("officer.contract", contract_id=c.id))
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        form.add_service_error(exc, {"labour_component_cents": "labour_component"})
+        return _render_contract(c, form.values(), form.all_errors, 400)
+    flash(gettext("Contract %(reference)s completed: its obligation can be computed now.", reference=c.reference),
+          "info")
+    return redirect(url_for("officer.contract", contract_id=c.id))
+
+
+@bp.route("/smart-plans/<int:plan_id>/decide", methods=["POST"])
+@access("officer")
+def decide_smart_plan(plan_id: int):  # type: ignore[no-untyped-def]
+    form = PlanDecisionForm()
+    plan = get_session().get(SmartPlan, plan_id)
+    if plan is None:
+        abort(404)
+    _own_contract(plan.contract_id)
+    if not form.validate() or form.decision.data not in ("approve", "changes"):
+        flash(" ".join(form.all_errors.values()) or gettext("Choose one of the options."), "error")
+        return redirect(url_for("officer.contract", contract_id=plan.contract_id, _anchor="smart-plans"))
+    try:
+        smart_plans.decide_smart_plan(get_session(), actor=me(), plan_id=plan_id,
+                                      approve=form.decision.data == "approve", reason=form.reason.data or "",
+                                      seen_version=form.version.data)
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "warning" if exc.status == 409 else "error")
+    else:
+        flash(gettext("SMART plan approved: the company can pledge its contribution.")
+              if form.decision.data == "approve" else gettext("SMART plan sent back to the company."), "info")
+    return redirect(url_for("officer.contract", contract_id=plan.contract_id, _anchor="smart-plans"))
+
+
+@bp.route("/suppliers/<int:recognition_id>/decide", methods=["POST"])
+@access("officer")
+def decide_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
+    form = PlanDecisionForm()
+    recognition = get_session().get(SupplierRecognition, recognition_id)
+    if recognition is None or recognition.government_id != me().government_id:
+        abort(404)
+    back = request.form.get("next", "")
+    target = back if back.startswith("/officer/") and not back.startswith("//") else url_for("officer.suppliers")
+    if not form.validate() or form.decision.data not in ("approve", "changes"):
+        flash(" ".join(form.all_errors.values()) or gettext("Choose one of the options."), "error")
+        return redirect(target)
+    try:
+        row = suppliers_service.decide_recognition(get_session(), actor=me(), recognition_id=recognition_id,
+                                                   recognise=form.decision.data == "approve",
+                                                   note=form.reason.data or "", seen_version=form.version.data)
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "error")
+        return redirect(target)
+    flash(gettext("Supplier recognised: purchases from it can count.") if row.status == "recognised"
+          else gettext("Supplier not recognised; the company sees your reason."), "info")
+    return redirect(target)
+
+
+@bp.route("/suppliers")
+@access("officer")
+def suppliers():  # type: ignore[no-untyped-def]
+    gov = _government()
+    return render_template("officer/suppliers.html", government=gov,
+                           rows=supplier_recognitions(get_session(), gov.id or 0))
+
+
+@bp.route("/revisions/<int:revision_id>/decide", methods=["POST"])
+@access("officer")
+def decide_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    form = PlanDecisionForm()
+    revision = get_session().get(Revision, revision_id)
+    if revision is None:
+        abort(404)
+    _own_match(revision.match_id)
+    if not form.validate() or form.decision.data not in ("approve", "changes"):
+        flash(" ".join(form.all_errors.values()) or gettext("Choose one of the options."), "error")
+        return redirect(url_for("officer.match", match_id=revision.match_id, _anchor="revisions"))
+    try:
+        revisions.decide_revision(get_session(), actor=me(), revision_id=revision_id,
+                                  approve=form.decision.data == "approve", reason=form.reason.data or "")
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Revision approved: the contribution counts at its new value from now on.")
+              if form.decision.data == "approve" else gettext("Revision rejected."), "info")
+    return redirect(url_for("officer.match", match_id=revision.match_id, _anchor="revisions"))
+
+
+@bp.route("/matches/<int:match_id>/revise", methods=["POST"])
+@access("officer")
+def revise(match_id: int):  # type: ignore[no-untyped-def]
+    """The officer proposes a revision too (the company ended a placement and did not say)."""
+    from .company import _propose_revision
+
+    return _propose_revision(_own_match(match_id), "officer.match")
 
 
 def _render_contract_form(form: ContractForm, status: int = 200) -> Any:

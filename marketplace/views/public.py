@@ -12,7 +12,9 @@ from search import SearchError
 from ..authz import PUBLIC, access
 from ..catalogue import search_query_from_args
 from ..models import Government, Initiative
+from ..models._base import utcnow
 from ..queries import (
+    current_policies,
     CatalogueFilters,
     catalogue_from_db,
     eligible_governments,
@@ -31,7 +33,8 @@ bp = Blueprint("public", __name__)
 def home():  # type: ignore[no-untyped-def]
     session = get_session()
     governments = session.exec(select(Government).order_by(Government.name)).all()
-    return render_template("public/home.html", governments=governments)
+    policies = current_policies(session, [g.id or 0 for g in governments], utcnow().date())
+    return render_template("public/home.html", governments=governments, policies=policies)
 
 
 @bp.route("/catalogue")

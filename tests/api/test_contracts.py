@@ -21,7 +21,7 @@ def test_company_sees_only_its_own_contracts(api: Any, login_as: Any, world: Wor
     assert big["remaining_cents"] == 10_000_000 and big["pending_cents"] == 0
     assert big["government"] == {"slug": "gov-a", "name": "Gemeente Aastad"}
     assert big["company"]["name"] == "Bouw A B.V." and big["small_contract"] is False
-    assert big["end_date"] == "2027-03-01"
+    assert big["end_date"] == "2029-12-31"
     small = next(c for c in body["items"] if c["reference"] == "A-SMALL")
     assert small["small_contract"] is True and small["obligation_cents"] == 0
 

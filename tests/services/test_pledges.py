@@ -1,6 +1,7 @@
 """Pledging rules: values frozen from the table version, capacity, eligibility, who may pledge."""
 
 import threading
+from datetime import date
 
 import pytest
 from sqlmodel import Session, select
@@ -10,7 +11,7 @@ from marketplace.models import AuditEvent, BuildingBlock, Match
 from marketplace.queries import contract_totals
 from marketplace.services import approvals, deliveries, pledges
 from marketplace.services.errors import Conflict, NotFound, ServiceError
-from tests.conftest import World
+from tests.conftest import World, placement
 
 
 def test_pledge_is_valued_from_the_contracts_table_and_recorded(world: World) -> None:
@@ -99,15 +100,11 @@ def test_purchase_counts_only_from_a_social_firm(world: World) -> None:
 
 
 def test_hiring_without_an_initiative_with_bonus(world: World) -> None:
-    m = world.pledge(
-        need_id=None,
-        block_code="participatiewet",
-        quantity=1,
-        hours_per_week=18,
-        months=6,
-        bonuses=("bonus_50plus",),
-    )
+    # Half a year at 18 h/week of a Participatiewet hire aged 52: (40,000 + 10,000) x 18/36 x 6/12 = 12,500.
+    m = world.pledge(need_id=None, block_code="participatiewet", quantity=None, placement=placement(
+        hours=18, start=date(2025, 4, 1), end=date(2025, 9, 30), age_band="50_54"))
     assert m.value_cents == 1_250_000 and m.initiative_id is None
+    assert m.bonus_codes == ["bonus_50plus"]
 
 
 def test_full_lifecycle_moves_the_totals_exactly(world: World) -> None:

@@ -2,10 +2,11 @@
 
 import pytest
 
-from marketplace.valuation import Block, PledgeInput, ValuationError, round_div, value_pledge
+from marketplace.valuation import Block, Person, PledgeInput, ValuationError, round_div, value_pledge
 
 PARTICIPATIEWET = Block("participatiewet", "Participatiewet", "fte_year", value_cents=4_000_000)
-BONUS_50 = Block("bonus_50plus", "Bonus 50+", "bonus", value_cents=1_000_000)
+BONUS_50 = Block("bonus_50plus", "Bonus 50+", "bonus", value_cents=1_000_000, conditions={"min_age": 50})
+AGED_52 = Person(target_group="participatiewet", age_band="50_54")
 HOUR = Block("employee_hour", "Employee-hour", "hour", value_cents=10_000)
 PURCHASE = Block("purchase_social_firm", "Purchase", "euro_spent", percentage_bp=10_000)
 
@@ -13,7 +14,7 @@ PURCHASE = Block("purchase_social_firm", "Purchase", "euro_spent", percentage_bp
 def test_full_year_participatiewet_with_50plus_bonus_is_worth_50000_euro() -> None:
     v = value_pledge(
         PARTICIPATIEWET,
-        PledgeInput(1, hours_per_week=36, months=12, bonuses=("bonus_50plus",)),
+        PledgeInput(1, hours_per_week=36, months=12, person=AGED_52),
         bonuses={"bonus_50plus": BONUS_50},
     )
     assert v.value_cents == 5_000_000
@@ -23,7 +24,7 @@ def test_full_year_participatiewet_with_50plus_bonus_is_worth_50000_euro() -> No
 def test_half_a_year_at_18_hours_is_a_quarter() -> None:
     v = value_pledge(
         PARTICIPATIEWET,
-        PledgeInput(1, hours_per_week=18, months=6, bonuses=("bonus_50plus",)),
+        PledgeInput(1, hours_per_week=18, months=6, person=AGED_52),
         bonuses={"bonus_50plus": BONUS_50},
     )
     assert v.value_cents == 1_250_000
@@ -81,7 +82,7 @@ def test_pso_certificate_is_a_share_of_the_obligation() -> None:
         (PledgeInput(1, hours_per_week=0, months=12), "hours_per_week"),
         (PledgeInput(1, hours_per_week=36, months=None), "months"),
         (PledgeInput(1, hours_per_week=36, months=12, bonuses=("nope",)), "bonuses"),
-        (PledgeInput(1, hours_per_week=36, months=12, bonuses=("bonus_50plus", "bonus_50plus")), "bonuses"),
+        (PledgeInput(1, hours_per_week=36, months=12, bonuses=("bonus_50plus",)), "bonuses"),
     ],
 )
 def test_bad_input_names_the_field(pledge: PledgeInput, field: str) -> None:

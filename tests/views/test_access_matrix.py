@@ -17,7 +17,10 @@ from werkzeug.routing import Rule
 
 from marketplace import create_app
 from marketplace.authz import ANY_USER, PUBLIC, access_of
-from marketplace.services import approvals
+from marketplace.services import approvals, revisions, smart_plans, suppliers
+from marketplace.services.revisions import RevisionInput
+from marketplace.services.smart_plans import SmartPlanInput
+from marketplace.services.suppliers import SupplierInput
 from tests.conftest import World
 
 ROLES = ("anonymous", "company", "initiative", "officer", "admin")
@@ -68,6 +71,9 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "government_id": {"own": world.gov_a.id, "foreign": None},
         "table_id": {"own": world.table_a.id, "foreign": None},
         "user_id": {"own": world.users["company_a"].id, "foreign": None},
+        "revision_id": {"own": extra["revision_a"].id, "foreign": extra["revision_b"].id},
+        "plan_id": {"own": extra["plan_a"].id, "foreign": extra["plan_b"].id},
+        "recognition_id": {"own": extra["recognition_a"].id, "foreign": extra["recognition_b"].id},
     }
 
 
@@ -79,7 +85,23 @@ def matrix_world(world: World) -> tuple[World, dict[str, Any]]:
     )
     # The initiative's "own" match must be one pledged to it; approve it so delivery pages apply.
     world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=match_a.id)
-    return world, {"match_a": match_a, "match_b": match_b}
+    world.act(approvals.approve_match, actor=world.users["officer_b"], match_id=match_b.id)
+    extra: dict[str, Any] = {"match_a": match_a, "match_b": match_b}
+    for side, match, company in (("a", match_a, "company_a"), ("b", match_b, "company_b")):
+        extra[f"revision_{side}"] = world.act(revisions.propose_revision, actor=world.users[company], data=RevisionInput(
+            match_id=match.id or 0, kind="other", reason="minder uren", new_quantity=1))
+    for side, contract, ini, company in (("a", world.contract_a, world.ini_a, "company_a"),
+                                         ("b", world.contract_b, world.ini_b, "company_b")):
+        extra[f"plan_{side}"] = world.act(smart_plans.submit_smart_plan, actor=world.users[company], data=SmartPlanInput(
+            contract_id=contract.id or 0, initiative_id=ini.id or 0, goal="doel", target_group="groep",
+            roots="wijk", participants="wij"))
+        supplied = world.pledge(actor=world.users[company], contract_id=contract.id, need_id=None,
+                                block_code="purchase_social_firm", quantity=100_000, supplier=SupplierInput(
+                                    kvk="99999991" if side == "a" else "99999992", name=f"Firma {side}",
+                                    kind="social_firm", basis="government_list"))
+        extra[f"recognition_{side}"] = suppliers.recognition_for(world.session, contract.government_id,
+                                                                 supplied.supplier_id or 0)
+    return world, extra
 
 
 def _url(rule: str, params: dict[str, dict[str, Any]], side: str) -> str | None:

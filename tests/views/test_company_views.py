@@ -84,24 +84,22 @@ def test_double_submit_stores_one_pledge(company: Any, world: World) -> None:
     assert len(world.session.exec(select(Match)).all()) == 1
 
 
+PLACEMENT = {"target": "", "block": "participatiewet", "person_reference": "PNR-0042", "target_group": "participatiewet",
+             "proof_kind": "benefit_letter", "employment": "temporary", "start_date": "2025-04-01",
+             "end_date": "2025-09-30", "hours_per_week": "18", "age_band": "50_54"}
+
+
 def test_live_preview_shows_the_breakdown_without_storing(company: Any, world: World) -> None:
     response = company.post(
         f"/company/contracts/{world.contract_a.id}/pledge/preview",
-        data={
-            "target": "",
-            "block": "participatiewet",
-            "quantity": "1",
-            "hours_per_week": "18",
-            "months": "6",
-            "bonuses": "bonus_50plus",
-        },
+        data=PLACEMENT,
     )
     body = response.get_json()
+    # A Participatiewet hire aged 52, 18 h a week for six months: (40,000 + 10,000 for 50+) x 18/36 x 6/12.
     assert body["ok"] and body["value_cents"] == 1_250_000
     assert len(body["lines"]) == 2 and "version 1" in body["table"]
     bad = company.post(
-        f"/company/contracts/{world.contract_a.id}/pledge/preview",
-        data={"block": "participatiewet", "quantity": "1", "hours_per_week": "80", "months": "6"},
+        f"/company/contracts/{world.contract_a.id}/pledge/preview", data={**PLACEMENT, "hours_per_week": "80"}
     )
     assert bad.status_code == 422 and bad.get_json()["field"] == "hours_per_week"
     assert world.session.exec(select(Match)).all() == []

@@ -74,16 +74,16 @@ Fill = Callable[[World, int], Any]
 PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "catalogue": ("anonymous", _initiatives, lambda w: "/catalogue", 2),
     "catalogue with a query": ("anonymous", _initiatives, lambda w: "/catalogue?q=buurthuis&theme=werk", 2),
-    "company dashboard": ("company_a", _contracts, lambda w: "/company/", 5),
-    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 24),
-    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 17),
+    "company dashboard": ("company_a", _contracts, lambda w: "/company/", 6),
+    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 25),
+    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 21),
     "officer all pledges": ("officer_a", _pledges, lambda w: "/officer/matches", 12),
-    "officer contracts": ("officer_a", _contracts, lambda w: "/officer/contracts", 7),
+    "officer contracts": ("officer_a", _contracts, lambda w: "/officer/contracts", 8),
     "officer eligibility": ("officer_a", _initiatives, lambda w: "/officer/eligibility", 8),
     "initiative dashboard": ("initiative_a", _approved, lambda w: "/initiative/", 13),
     "initiative pledges": ("initiative_a", _pledges, lambda w: "/initiative/pledges", 10),
     "admin users": ("admin", _users, lambda w: "/admin/users", 6),
-    "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 5),
+    "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 6),
 }
 
 
