@@ -1,31 +1,35 @@
 """SRX matching: pure recommendation library. Plain dataclasses in, numbers out.
 
-Never imports Flask, SQLModel, SQLAlchemy or ``marketplace``; the marketplace builds the dataclasses from its
-database and calls ``rank`` / ``plan`` / ``train``.
+Never imports Flask, SQLModel, SQLAlchemy or ``marketplace``. The marketplace (``marketplace/recommend.py``
+and ``marketplace/cli_matching.py``) builds the dataclasses from its database and calls the functions below;
+this is how it uses the library today::
 
-Typical use from the marketplace::
+    from matching import (ApprovalStats, Candidate, ContractContext, DecisionRecord, ModelMismatch,
+                          PlanOption, build_training_set, evaluate, load_model, plan, rank, save_model, train)
 
-    from matching import (ApprovalStats, CandidateSet, ModelMismatch, Recommender, load_model, plan,
-                          train, save_model)
-    from matching.planner import options_from_recommendations
-
-    # once per process (and again when the outbox says needs changed, or a new model was written)
-    catalogue = CandidateSet.from_candidates(all_open_candidates, index_text=True)
+    # per request (the contract page, the API, `srx recommend`, the officer's insight panel)
+    ctx = ContractContext(...)                          # the contract, its government and the company
+    candidates = [Candidate(...) for hit in search_hits]  # eligible open needs and social firms, with scores
+    history = ApprovalStats(decision_records)            # officer decisions, DecisionRecord per row
     try:
-        model = load_model("instance/model.skops")        # None -> the prior
-    except (FileNotFoundError, ModelMismatch):
-        model = None
-    recommender = Recommender(model=model, history=ApprovalStats(decision_records), catalogue=catalogue)
+        model = load_model(app.config["MODEL_PATH"])     # instance/model/scorer.skops + scorer.json (card)
+    except (FileNotFoundError, ModelMismatch):          # no file, or a file this code must not use
+        model = None                                     # -> the prior ranks
+    recs = rank(ctx, candidates, history, model, limit=10)  # Recommendation: score, features, reasons
+    options = [PlanOption(r.candidate.id, r.candidate.unit_value_cents, r.candidate.open_units, r.score,
+                          r.candidate.route) for r in recs]
+    bundle = plan(ctx.remaining_cents, options, route_order=ctx.route_order)
 
-    # per request: ids + scores from search (or every eligible id), then rank and plan
-    recs = recommender.rank(ctx, ids=[h.document.id for h in hits], search_scores=[h.score for h in hits])
-    bundle = plan(ctx.remaining_cents, options_from_recommendations(recs), route_order=ctx.route_order)
+    # offline (`srx train`, `srx evaluate`)
+    ts = build_training_set(decision_records, resolve)  # stored features, or resolve(record) -> (ctx, cand)
+    result = evaluate(ts)                               # GroupKFold by company: model vs prior vs random
+    model, card = train(ts)                             # the same evaluation, then a fit on every decision
+    save_model(model, "instance/model/scorer.skops")    # writes scorer.json, the model card, beside it
 
-    # offline (`srx train`)
-    model, card = train(decision_records)                  # GroupKFold evaluation + final fit
-    save_model(model, "instance/model.skops")              # + instance/model.json, the model card
-
-``rank(ctx, candidates, history, model=None, limit=10)`` also takes a plain list of Candidate objects.
+``rank`` uses the model only when its card shows it beat the prior on held-out decisions; otherwise the
+prior (``matching.prior``). For many requests against one catalogue, ``Recommender`` and
+``CandidateSet.from_candidates(..., index_text=True)`` keep the columns and the TF-IDF index between
+requests (``bench/matching.py`` measures that path); the marketplace does not use them yet.
 """
 
 from .features import (

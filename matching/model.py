@@ -125,11 +125,13 @@ def model_kind(pipeline: Pipeline) -> str:
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-12, 1 - 1e-12)
-    return np.log(p) - np.log1p(-p)
+    out: np.ndarray = np.log(p) - np.log1p(-p)
+    return out
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+    return out
 
 
 @dataclass
@@ -165,7 +167,8 @@ class AdditiveScorer:
     def terms(self, X: np.ndarray) -> np.ndarray:
         """g_j(x_j) for every row and feature."""
         if self.slopes is not None:
-            return self.standardise(X) * self.slopes
+            terms: np.ndarray = self.standardise(X) * self.slopes
+            return terms
         assert self.values is not None
         X = np.asarray(X, dtype=np.float64)
         out = np.empty((X.shape[1], X.shape[0]), dtype=np.float64).T
@@ -184,11 +187,13 @@ class AdditiveScorer:
         return out
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        return self.base + self.terms(X).sum(axis=1)
+        out: np.ndarray = self.base + self.terms(X).sum(axis=1)
+        return out
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """g_j(x_j) - g_j(training mean), in log-odds."""
-        return self.terms(X) - self.terms(self.mean[None, :])
+        out: np.ndarray = self.terms(X) - self.terms(self.mean[None, :])
+        return out
 
 
 def _standardised(x: float, mean: float, scale: float) -> float:
@@ -338,7 +343,8 @@ class LearnedModel:
         if compiled is not None:
             return _sigmoid(compiled.decision_function(X))
         with threadpool_limits(limits=1, user_api="openmp"):
-            return self.pipeline.predict_proba(X)[:, 1]
+            proba: np.ndarray = self.pipeline.predict_proba(X)[:, 1]
+            return proba
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))

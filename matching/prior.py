@@ -48,7 +48,8 @@ assert (WEIGHT_VECTOR > 0).all(), "prior weights must be positive (monotone scor
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     # Clipping keeps it in (0, 1) without overflow warnings; the features are bounded anyway.
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+    return out
 
 
 def contributions(X: np.ndarray) -> np.ndarray:

@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .features import (
     FEATURE_NAMES,
@@ -81,7 +82,7 @@ def top_indices(
 
 def _reason_params(
     feature: str, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
-) -> dict | None:
+) -> dict[str, Any] | None:
     x = float(batch.X[i, FEATURE_NAMES.index(feature)])
     if feature == "priority_theme_fit":
         t = batch.best_priority_theme(i)
@@ -163,7 +164,7 @@ def rank(
     model: Scorer | None = None,
     limit: int | None = 10,
     *,
-    vectorizer=None,
+    vectorizer: TfidfVectorizer | None = None,
 ) -> list[Recommendation]:
     """The best ``limit`` candidates for ``ctx``, best first, each with score, features and reasons.
 

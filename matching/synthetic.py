@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +117,7 @@ KIND_UNITS = {
 }
 KINDS = tuple(KIND_ROUTE)
 
-GOVERNMENTS: dict[str, dict] = {
+GOVERNMENTS: dict[str, dict[str, Any]] = {
     "amsterdam": {
         "name": "Amsterdam",
         "priority_themes": ("armoedebestrijding", "participatie"),
@@ -135,7 +136,9 @@ GOVERNMENTS: dict[str, dict] = {
 }
 
 
-def _point(rng: np.random.Generator, radius_km: float, center=CENTER) -> tuple[float, float]:
+def _point(
+    rng: np.random.Generator, radius_km: float, center: tuple[float, float] = CENTER
+) -> tuple[float, float]:
     r = radius_km * math.sqrt(rng.random())
     a = rng.random() * 2 * math.pi
     dlat = (r * math.cos(a)) / 111.32
