@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .text import TEXT_NEUTRAL, candidate_document, make_vectorizer, text_fit
-from .types import ROUTES, THEMES, Candidate
+from .types import NEED_KINDS, ROUTES, THEMES, Candidate
 
 TAGGED_THEME_SCORE = 50  # a theme the need is tagged with counts at least this much
 THEME_COL = {t: i for i, t in enumerate(THEMES)}
@@ -53,6 +53,8 @@ class CandidateSet:
     open_value: np.ndarray  # cents
     route_code: np.ndarray  # index into route_names
     route_names: list[str]
+    kind_code: np.ndarray  # index into kind_names (need kinds)
+    kind_names: list[str]
     initiative_code: np.ndarray  # index into initiative_slugs
     initiative_slugs: list[str]
     slug_code: dict[str, int]
@@ -86,6 +88,8 @@ class CandidateSet:
         search = np.zeros(n, dtype=np.float64)
         route_of: dict[str, int] = {r: i for i, r in enumerate(ROUTES)}
         route_code = np.zeros(n, dtype=np.int64)
+        kind_of: dict[str, int] = {k: i for i, k in enumerate(NEED_KINDS)}
+        kind_code = np.zeros(n, dtype=np.int64)
         slug_of: dict[str, int] = {}
         init_code = np.zeros(n, dtype=np.int64)
         theme_col = THEME_COL
@@ -108,6 +112,10 @@ class CandidateSet:
             if rc is None:
                 rc = route_of[c.route] = len(route_of)
             route_code[i] = rc
+            kc = kind_of.get(c.kind)
+            if kc is None:
+                kc = kind_of[c.kind] = len(kind_of)
+            kind_code[i] = kc
             ic = slug_of.get(c.initiative_slug)
             if ic is None:
                 ic = slug_of[c.initiative_slug] = len(slug_of)
@@ -123,6 +131,8 @@ class CandidateSet:
             open_value=open_value,
             route_code=route_code,
             route_names=list(route_of),
+            kind_code=kind_code,
+            kind_names=list(kind_of),
             initiative_code=init_code,
             initiative_slugs=list(slug_of),
             slug_code=slug_of,
@@ -209,6 +219,8 @@ class CandidateSet:
             open_value=self.open_value[pos],
             route_code=self.route_code[pos],
             route_names=self.route_names,
+            kind_code=self.kind_code[pos],
+            kind_names=self.kind_names,
             initiative_code=self.initiative_code[pos],
             initiative_slugs=self.initiative_slugs,
             slug_code=self.slug_code,

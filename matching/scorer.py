@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .features import (
+    FEATURE_INDEX,
     FEATURE_NAMES,
     REASON_CODES,
     ApprovalStats,
@@ -29,6 +30,7 @@ from .features import (
     as_stats,
     compute_feature_batch,
 )
+from .history import GroupRates
 from .prior import PRIOR
 from .types import THEMES, Candidate, ContractContext, DecisionRecord, Reason, Recommendation
 
@@ -80,45 +82,61 @@ def top_indices(
     return out if limit is None else out[:limit]
 
 
+def _counts_params(rates: GroupRates | None, code: int, level: str) -> tuple[int, int] | None:
+    if rates is None:
+        return None
+    n = int((rates.company_n if level == "company" else rates.sector_n)[code])
+    if n == 0:
+        return None
+    approved = int((rates.company_approved if level == "company" else rates.sector_approved)[code])
+    return approved, n
+
+
 def _reason_params(
-    feature: str, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
+    code: str, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
 ) -> dict[str, Any] | None:
-    x = float(batch.X[i, FEATURE_NAMES.index(feature)])
-    if feature == "priority_theme_fit":
+    """The params of reason ``code`` for row ``i``; None when the value behind it is unknown (never quoted)."""
+    if code == "priority_theme":
         t = batch.best_priority_theme(i)
         if t < 0:
             return None
         return {"theme": THEMES[t], "government": ctx.government_name, "score": round(cs.themes[i, t] * 100)}
-    if feature == "company_interest_fit":
+    if code == "company_interest":
         t = batch.best_interest_theme(i)
         if t < 0:
             return None
         return {"theme": THEMES[t], "score": round(cs.themes[i, t] * 100)}
-    if feature == "text_fit":
+    if code == "text_fit":
         if not ctx.company_profile.strip():
             return None
-        return {"pct": round(x * 100)}
-    if feature == "closeness":
+        return {"pct": round(float(batch.X[i, FEATURE_INDEX["text_fit"]]) * 100)}
+    if code == "distance":
         km = float(batch.km[i])
         if np.isnan(km):
             return None
         return {"km": round(km, 1) if km < 10 else round(km)}
-    if feature == "fills_share":
-        if ctx.remaining_cents <= 0:
+    if code in ("fills_share", "overshoot"):
+        if ctx.remaining_cents <= 0 or batch.share is None:
             return None
-        return {"pct": round(x * 100), "value_cents": int(cs.open_value[i])}
-    if feature == "route_preference":
+        r = float(batch.share[i])
+        pct = round(100 * r)
+        return {
+            "pct": min(100, pct) if code == "fills_share" else pct,
+            "ratio": round(r, 1) if r < 10 else round(r),
+            "value_cents": int(cs.open_value[i]),
+        }
+    if code == "route_preference":
         route = cs.route_names[int(cs.route_code[i])]
         if not ctx.route_order:
             return None
         rank = list(ctx.route_order).index(route) + 1 if route in ctx.route_order else None
         return {"route": route, "rank": rank, "government": ctx.government_name}
-    if feature == "search_relevance":
+    if code == "search_relevance":
         s = cs.search_score
         if s.size == 0 or float(s.max()) <= 0 or float(s.max()) == float(s.min()):
             return None
-        return {"pct": round(x * 100)}
-    if feature == "approval_rate":
+        return {"pct": round(float(batch.X[i, FEATURE_INDEX["search_relevance"]]) * 100)}
+    if code == "approval_rate":
         n = int(batch.decisions[i])
         if n == 0:
             return None
@@ -129,22 +147,54 @@ def _reason_params(
             "pct": round(100 * approved / n),
             "government": ctx.government_name,
         }
+    if code in ("company_kind_rate", "sector_kind_rate", "company_route_rate", "sector_route_rate"):
+        by_kind = "_kind_" in code
+        level = code.split("_", 1)[0]
+        if level == "sector" and not ctx.company_sector:
+            return None
+        rates = batch.kind_rates if by_kind else batch.route_rates
+        k = int((cs.kind_code if by_kind else cs.route_code)[i])
+        counts = _counts_params(rates, k, level)
+        if counts is None:
+            return None
+        approved, n = counts
+        params: dict[str, Any] = {"approved": approved, "n": n, "pct": round(100 * approved / n)}
+        if by_kind:
+            params["kind"] = cs.kind_names[k]
+        else:
+            params["route"] = cs.route_names[k]
+        if level == "sector":
+            params["sector"] = ctx.company_sector
+        return params
+    if code == "need_kind":
+        kind = cs.kind_names[int(cs.kind_code[i])]
+        return {"kind": kind} if f"kind_{kind}" in FEATURE_INDEX else None
+    if code == "route_kind":
+        route = cs.route_names[int(cs.route_code[i])]
+        return {"route": route} if f"route_{route}" in FEATURE_INDEX else None
     return None
 
 
 def build_reasons(
     contrib: np.ndarray, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
 ) -> tuple[Reason, ...]:
-    """Reasons for row ``i`` from its per-feature contributions (see module docstring)."""
-    items = []
+    """Reasons for row ``i`` from its per-feature contributions (see module docstring).
+
+    Features that share a reason code (the one-hot columns of the kind, of the route) count as one: their
+    contributions are added up.
+    """
+    by_code: dict[str, float] = {}
     for j, name in enumerate(FEATURE_NAMES):
-        c = float(contrib[j])
+        code = REASON_CODES[name]
+        by_code[code] = by_code.get(code, 0.0) + float(contrib[j])
+    items = []
+    for code, c in by_code.items():
         if c == 0.0:
             continue
-        params = _reason_params(name, i, ctx, cs, batch)
+        params = _reason_params(code, i, ctx, cs, batch)
         if params is None:
             continue
-        items.append((c, name, params))
+        items.append((c, code, params))
     positives = sorted((t for t in items if t[0] > 0), key=lambda t: (-t[0], t[1]))
     chosen = [
         t
@@ -154,7 +204,7 @@ def build_reasons(
     negatives = sorted((t for t in items if t[0] <= MAX_NEGATIVE), key=lambda t: (t[0], t[1]))
     if negatives:
         chosen.append(negatives[0])
-    return tuple(Reason(REASON_CODES[name], params, round(c, 4)) for c, name, params in chosen)
+    return tuple(Reason(code, params, round(c, 4)) for c, code, params in chosen)
 
 
 def rank(
