@@ -448,6 +448,16 @@ def make_decisions(
     return World(records, contexts, {c.id: c for c in catalogue_list}, catalogue, text, shown)
 
 
+def make_rule_world(n_decisions: int, rule: OfficerRule, seed: int = 0, **options: Any) -> World:
+    """The generator of the tests and the docs: ``rule``'s decisions, 12 pledges per contract drawn from 60
+    candidates it could have been shown, EUR 2,000 to 60,000 still owed per contract (so that a good share of
+    the needs overshoot it). ``options`` override any of these ``make_decisions`` settings.
+    """
+    settings: dict[str, Any] = {"per_contract": 12, "n_shown": 60, "obligation_eur": (2_000, 60_000)}
+    settings.update(options)
+    return make_decisions(n_decisions, seed, rule=rule, **settings)
+
+
 __all__ = [
     "COMPANY_SECTORS",
     "RULE_A",
@@ -458,5 +468,6 @@ __all__ = [
     "make_candidates",
     "make_context",
     "make_decisions",
+    "make_rule_world",
     "officer_rule",
 ]
