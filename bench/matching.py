@@ -20,7 +20,7 @@ catalogue, features, scoring, and the top 10 with their reasons. Two retrieval p
 The catalogue (``CandidateSet`` with TF-IDF rows) is built once per process, like the search index; its
 build time is reported separately.
 
-Learning (``--learning``, also part of the full run): on decisions from the stated officer rules A and B
+Learning (``--learning``, a run of its own, written to ``results/matching-learning.json``): on decisions from the stated officer rules A and B
 (``matching.synthetic``), NDCG@10 of the model, the prior and random after 50 ... 1,000 decisions
 (``matching.learning_curve`` over every shown candidate), per seed and averaged; the gate's own evaluation
 (``evaluate_rankings``, GroupKFold over the first 300 decisions); and the pledge-list evaluation

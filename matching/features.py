@@ -279,13 +279,11 @@ def one_hot_columns(X: np.ndarray, names: Sequence[str], codes: np.ndarray, feat
     first = _COL[features[0]]
     prefix = features[0].split("_", 1)[0] + "_"
     slot_of = {name: j for j, name in enumerate(features)}
-    lookup = np.array([slot_of.get(prefix + name, -1) for name in names] or [-1], dtype=np.int64)
     X[:, first : first + len(features)] = 0.0
-    if X.shape[0] == 0:
-        return
-    slot = lookup[codes]
-    rows = np.flatnonzero(slot >= 0)
-    X[rows, first + slot[rows]] = 1.0
+    for code, name in enumerate(names):
+        slot = slot_of.get(prefix + name)
+        if slot is not None and X.shape[0]:
+            X[:, first + slot] = codes == code  # one comparison per column: contiguous writes
 
 
 def compute_feature_batch(
