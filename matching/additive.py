@@ -47,31 +47,47 @@ class AdditiveScorer:
                 for j, br in enumerate(self.breaks)
             ]
 
+    def _term(self, j: int, x: np.ndarray) -> np.ndarray:
+        """g_j on the column ``x`` (step-function models)."""
+        assert self.values is not None
+        br, val = self.raw_breaks[j], self.values[j]
+        if br.size == 0:
+            return np.full(x.shape[0], val[0])
+        if br.size <= 16:  # a few comparisons beat a binary search on unsorted input
+            idx = np.zeros(x.shape[0], dtype=np.intp)
+            for b in br:
+                idx += x > b
+        else:
+            idx = np.searchsorted(br, x, side="left")
+        out: np.ndarray = val[idx]
+        return out
+
     def terms(self, X: np.ndarray) -> np.ndarray:
         """g_j(x_j) for every row and feature."""
         if self.slopes is not None:
             terms: np.ndarray = self.standardise(X) * self.slopes
             return terms
-        assert self.values is not None
         X = np.asarray(X, dtype=np.float64)
         out = np.empty((X.shape[1], X.shape[0]), dtype=np.float64).T
-        for j, (br, val) in enumerate(zip(self.raw_breaks, self.values, strict=True)):
-            if br.size == 0:
-                out[:, j] = val[0]
-                continue
-            x = X[:, j]
-            if br.size <= 16:  # a few comparisons beat a binary search on unsorted input
-                idx = np.zeros(x.shape[0], dtype=np.intp)
-                for b in br:
-                    idx += x > b
-            else:
-                idx = np.searchsorted(br, x, side="left")
-            out[:, j] = val[idx]
+        for j in range(X.shape[1]):
+            out[:, j] = self._term(j, X[:, j])
         return out
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        out: np.ndarray = self.base + self.terms(X).sum(axis=1)
-        return out
+        """base + sum_j g_j(x_j), summed column by column (no n x features temporary)."""
+        X = np.asarray(X, dtype=np.float64)
+        z = np.full(X.shape[0], self.base, dtype=np.float64)
+        if self.slopes is not None:
+            for j in range(X.shape[1]):
+                z += (X[:, j] - self.mean[j]) / self.scale[j] * self.slopes[j]
+            return z
+        assert self.values is not None
+        for j in range(X.shape[1]):
+            if self.raw_breaks[j].size == 0:
+                z += self.values[j][0]
+            else:
+                z += self._term(j, X[:, j])
+        return z
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """g_j(x_j) - g_j(training mean), in log-odds."""

@@ -78,7 +78,10 @@ def contributions(X: np.ndarray) -> np.ndarray:
 
 def decision_function(X: np.ndarray) -> np.ndarray:
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    return BIAS + (X - NEUTRAL_VECTOR) @ WEIGHT_VECTOR
+    out: np.ndarray = X @ WEIGHT_VECTOR + (
+        BIAS - float(NEUTRAL_VECTOR @ WEIGHT_VECTOR)
+    )  # no n x features temporary
+    return out
 
 
 def score(X: np.ndarray) -> np.ndarray:
