@@ -2,7 +2,9 @@
 
 Model choice (``make_pipeline``):
 - fewer than ``MIN_HGB_LABELS`` (2000) decisions: StandardScaler + LogisticRegression. Few labels, so a
-  linear model with L2 regularisation; its coefficients are easy to read.
+  linear model with strong L2 regularisation (``LOGISTIC_C``; the one-hot columns kept on their 0/1 scale, so
+  penalised ~9x more), its log-odds scale refitted afterwards; its coefficients are easy to read
+  (``LearnedModel.effects``).
 - from 2000 decisions: StandardScaler + HistGradientBoostingClassifier with monotone constraints only where
   the direction is known (``features.MONOTONIC``: theme fits up, overshoot down; none elsewhere, so it can
   learn that size lowers the chance as the logistic model does) and ``interaction_cst="no_interactions"``:
