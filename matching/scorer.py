@@ -1,14 +1,48 @@
 """Ranking: features -> scores -> the top ``limit`` candidates with their reasons.
 
 - Scorer choice: the learned model only when one is given *and* its card shows it beat the prior on held-out
-  NDCG@10 (``LearnedModel.beats_prior``); otherwise the prior.
+  decisions with confidence (``LearnedModel.beats_prior``: the lower bound of the bootstrap interval of its
+  NDCG@10 gain over the prior is above 0); otherwise the prior.
 - Determinism: scores are rounded to 1e-12 for ordering and ties are broken by candidate id, so the ranking
   does not depend on the order candidates arrive in.
 - Reasons are not separate rules: they are the features with the largest contributions to this candidate's
-  score (the prior's or the model's, in log-odds). Up to three positive ones above ``MIN_POSITIVE`` (at least
+  score (the prior's or the model's, in log-odds). Features that share a code (the one-hot columns of the need
+  kind, of the route) are added up into one reason. Up to three positive ones above ``MIN_POSITIVE`` (at least
   the two strongest positive ones above ``MIN_ANY``), plus the most negative one when it is below
   ``MAX_NEGATIVE``. A feature whose value is unknown (no coordinates, no earlier decisions, no priority
-  themes) is never quoted.
+  themes, no sector) is never quoted.
+
+Reason codes and their params (``Reason(code, params, contribution)``; a positive contribution raised the
+score, a negative one lowered it; the marketplace writes the sentences, ``Reason.text`` is an English default):
+
+| code                 | feature(s)            | params                                                         |
+|----------------------|-----------------------|----------------------------------------------------------------|
+| priority_theme       | priority_theme_fit    | theme (THEMES code), government (name), score (0-100)          |
+| company_interest     | company_interest_fit  | theme, score                                                   |
+| text_fit             | text_fit              | pct (cosine x 100)                                             |
+| distance             | closeness             | km                                                             |
+| fills_share          | size_ratio            | pct (share of the remaining obligation it fills, at most 100),  |
+|                      |                       | ratio (open value / remaining, uncapped, 1 decimal), value_cents|
+| overshoot            | overshoot             | pct (open value as % of the remaining, uncapped, e.g. 250),    |
+|                      |                       | ratio (e.g. 2.5), value_cents                                  |
+| route_preference     | route_preference      | route (ROUTES code), rank (1-based or None), government        |
+| search_relevance     | search_relevance      | pct                                                            |
+| approval_rate        | approval_rate         | approved, n, pct, government: this government's earlier        |
+|                      |                       | decisions on pledges to this initiative                        |
+| company_kind_rate    | company_kind_rate     | approved, n, pct, kind (NEED_KINDS code): this company's own   |
+|                      |                       | earlier pledges of this kind                                   |
+| sector_kind_rate     | sector_kind_rate      | approved, n, pct, kind, sector (SBI letter): pledges of this   |
+|                      |                       | kind from companies in the company's sector                    |
+| company_route_rate   | company_route_rate    | approved, n, pct, route: this company's own earlier pledges by |
+|                      |                       | this route                                                     |
+| sector_route_rate    | sector_route_rate     | approved, n, pct, route, sector                                |
+| need_kind            | kind_* (one-hots)     | kind: officers approve pledges of this kind more (or less)     |
+|                      |                       | often than others, all else equal (learned models only)        |
+| route_kind           | route_* (one-hots)    | route: the same for the candidate's route                      |
+
+The counts in approved/n are the raw decisions before the cut-off (all governments for the four *_rate
+codes, this government for approval_rate); the score uses the shrunk rate. A rate reason is quoted only when
+n > 0, and a sector reason only when the company has a sector.
 """
 
 from __future__ import annotations
