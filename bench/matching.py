@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.matching            # full run, writes bench/results/matching.json
     .venv/bin/python -m bench.matching --quick    # smaller repeats, for a smoke test
+    .venv/bin/python -m bench.matching --learning # only the learning curves on the synthetic rules
 
 Recommendation latency covers one request end to end: candidate retrieval, taking the rows from the
 catalogue, features, scoring, and the top 10 with their reasons. Two retrieval paths are measured:
@@ -17,7 +18,14 @@ catalogue, features, scoring, and the top 10 with their reasons. Two retrieval p
   their scores, and those are ranked. Measured when search/fts5.py is importable.
 
 The catalogue (``CandidateSet`` with TF-IDF rows) is built once per process, like the search index; its
-build time is reported separately. Benchmarks print tables and assert nothing.
+build time is reported separately.
+
+Learning (``--learning``, a run of its own, written to ``results/matching-learning.json``): on decisions from the stated officer rules A and B
+(``matching.synthetic``), NDCG@10 of the model, the prior and random after 50 ... 1,000 decisions
+(``matching.learning_curve`` over every shown candidate), per seed and averaged; the gate's own evaluation
+(``evaluate_rankings``, GroupKFold over the first 300 decisions); and the pledge-list evaluation
+``srx evaluate`` computes, beside the all-candidates one, on the same decisions. Benchmarks print tables and
+assert nothing.
 """
 
 from __future__ import annotations
@@ -38,9 +46,19 @@ from typing import Any
 
 import numpy as np
 
-from matching import ApprovalStats, CandidateSet, PlanOption, Recommender, plan, train
+from matching import (
+    ApprovalStats,
+    CandidateSet,
+    PlanOption,
+    Recommender,
+    evaluate,
+    evaluate_rankings,
+    learning_curve,
+    plan,
+    train,
+)
 from matching.model import library_versions
-from matching.synthetic import make_candidates, make_context, make_decisions
+from matching.synthetic import RULE_A, RULE_B, make_candidates, make_context, make_decisions, make_rule_world
 
 RESULTS = Path(__file__).resolve().parent / "results" / "matching.json"
 GOVERNMENT = "amsterdam"
@@ -288,14 +306,102 @@ def bench_planner(n: int, repeats: int, seed: int = 0) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Learning on the synthetic officer rules
+
+
+def bench_learning(seeds: list[int], total: int = 1500) -> dict[str, Any]:
+    """Learning curves (all shown candidates, graded gains) on rules A and B, per seed and averaged."""
+    out: dict[str, Any] = {"total_decisions": total, "seeds": seeds, "rules": {}}
+    for rule in (RULE_A, RULE_B):
+        per_seed = []
+        for seed in seeds:
+            world = make_rule_world(total, rule, seed=seed)
+            curve = learning_curve(world.records, world.shown)
+            head = sorted(world.records, key=lambda r: r.decided_at)[:300]
+            gate = evaluate_rankings(head, world.shown)
+            pledges = evaluate(world.records[:600])
+            shown = evaluate_rankings(world.records[:600], world.shown)
+            per_seed.append(
+                {
+                    "seed": seed,
+                    "curve": curve,
+                    "gate_300": {k: gate[k] for k in ("learned", "prior", "random", "gain", "beats_prior")},
+                    "pledges_600": {k: pledges[k] for k in ("learned", "prior", "gain")},
+                    "shown_600": {k: shown[k] for k in ("learned", "prior", "gain")},
+                }
+            )
+        sizes = sorted({row["n_decisions"] for s in per_seed for row in s["curve"]})
+        mean = []
+        for n in sizes:
+            rows = [row for s in per_seed for row in s["curve"] if row["n_decisions"] == n]
+            gains = [row["gain"] for row in rows]
+            mean.append(
+                {
+                    "n_decisions": n,
+                    "learned": round(statistics.mean(r["learned"] for r in rows), 3),
+                    "prior": round(statistics.mean(r["prior"] for r in rows), 3),
+                    "random": round(statistics.mean(r["random"] for r in rows), 3),
+                    "gain_mean": round(statistics.mean(gains), 3),
+                    "gain_min": round(min(gains), 3),
+                    "gain_max": round(max(gains), 3),
+                    "seeds_beating_prior": sum(1 for r in rows if r["beats_prior"]),
+                    "seeds": len(rows),
+                }
+            )
+        out["rules"][rule.name] = {"rule": rule.describe(), "mean": mean, "per_seed": per_seed}
+    return out
+
+
+def print_learning(result: dict[str, Any]) -> None:
+    for name, r in result["rules"].items():
+        print(f"\n{r['rule']}")
+        print(
+            "| after N decisions | model | prior | random | gain: mean (min..max) | seeds whose lower bound > 0 |"
+        )
+        print("|---:|---:|---:|---:|---|---:|")
+        for row in r["mean"]:
+            print(
+                f"| {row['n_decisions']:,} | {row['learned']} | {row['prior']} | {row['random']} | "
+                f"{row['gain_mean']:+.3f} ({row['gain_min']:+.3f}..{row['gain_max']:+.3f}) | "
+                f"{row['seeds_beating_prior']} of {row['seeds']} |"
+            )
+        print(f"{name}, per seed at 300 decisions: model [interval] / prior [interval], gain [interval]")
+        for s in r["per_seed"]:
+            row = next((x for x in s["curve"] if x["n_decisions"] == 300), None)
+            g = s["gate_300"]["gain"]
+            p6, s6 = s["pledges_600"], s["shown_600"]
+            if row is not None:
+                print(
+                    f"  seed {s['seed']}: curve {row['learned']:.3f} [{row['learned_interval'][0]:.3f}, "
+                    f"{row['learned_interval'][1]:.3f}] / {row['prior']:.3f} [{row['prior_interval'][0]:.3f}, "
+                    f"{row['prior_interval'][1]:.3f}], gain {row['gain']:+.3f} [{row['low']:+.3f}, {row['high']:+.3f}]"
+                    f"; gate (CV over the first 300) {g['ndcg@10']:+.3f} [{g['low']:+.3f}, {g['high']:+.3f}]"
+                    f"; 600 decisions: pledge lists {p6['gain']['ndcg@10']:+.3f} "
+                    f"[{p6['gain']['low']:+.3f}, {p6['gain']['high']:+.3f}] vs all shown "
+                    f"{s6['gain']['ndcg@10']:+.3f} [{s6['gain']['low']:+.3f}, {s6['gain']['high']:+.3f}]"
+                )
+
+
+# ---------------------------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats and no 100k training")
     ap.add_argument("--no-search", action="store_true", help="skip the FTS5 retrieval path")
+    ap.add_argument("--learning", action="store_true", help="only the learning curves on the synthetic rules")
+    ap.add_argument("--seeds", default="1,2,3,4,5,6,7,8", help="seeds of the learning worlds")
     ap.add_argument("--output", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
+    seeds = [int(x) for x in args.seeds.split(",") if x.strip()]
+    if args.learning:
+        learning = bench_learning(seeds)
+        print_learning(learning)
+        path = args.output.with_name("matching-learning.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(learning, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwrote {path}")
+        return 0
 
     repeats = {1_000: 40, 10_000: 30, 100_000: 20} if not args.quick else {1_000: 10, 10_000: 8, 100_000: 5}
     train_sizes = [1_000, 10_000, 100_000] if not args.quick else [1_000, 10_000]

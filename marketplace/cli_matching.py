@@ -401,10 +401,22 @@ def train_command(kind: str, out: Path | None) -> None:
     )
     for line in metrics_table(card.get("metrics", {})):
         click.echo(line)
+    gain = ev.get("gain") or {}
+    if gain:
+        click.echo(
+            f"NDCG@10 gain over the prior: {gain['ndcg@10']:+.3f}, {gain['level']:.0%} interval "
+            f"[{gain['low']:+.3f}, {gain['high']:+.3f}] (bootstrap over companies)."
+        )
     if model.beats_prior:
-        verdict = "The model beats the prior on held-out decisions: the app will use it."
+        verdict = (
+            "The model beats the prior on held-out decisions (the interval's lower bound is above 0): "
+            "the app will use it."
+        )
     else:
-        verdict = "The model does not beat the prior on held-out decisions: the app keeps using the prior."
+        verdict = (
+            "The model does not beat the prior on held-out decisions with confidence (the interval's "
+            "lower bound is not above 0): the app keeps using the prior."
+        )
     click.echo(verdict)
     click.echo(f"Wrote {path} and {card_path}.")
     configured = Path(current_app.config["MODEL_PATH"])
@@ -415,10 +427,15 @@ def train_command(kind: str, out: Path | None) -> None:
 @click.command("evaluate")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True)
+@click.option(
+    "--curve",
+    is_flag=True,
+    help="Also show NDCG@10 after 50, 100, 200, 300, 500 and 1,000 decisions (the learning curve).",
+)
 @with_appcontext
-def evaluate_command(as_json: bool, kind: str) -> None:
+def evaluate_command(as_json: bool, kind: str, curve: bool) -> None:
     """Held-out ranking quality (GroupKFold by company) of the learned model, the prior and random order."""
-    from matching import evaluate
+    from matching import evaluate, learning_curve
 
     data = load_training_data(get_session(), progress=_progress)
     problems = data.problems()
@@ -440,8 +457,12 @@ def evaluate_command(as_json: bool, kind: str) -> None:
         "model": result["learned"],
         "prior": result["prior"],
         "random": result["random"],
+        "gain": result.get("gain"),
         "beats_prior": result["beats_prior"],
     }
+    if curve:
+        _progress("Learning curve ...")
+        out["curve"] = learning_curve(data.ts, kind=kind)
     if as_json:
         click.echo(json.dumps(_clean(out), indent=2, sort_keys=True))
         return
@@ -456,7 +477,38 @@ def evaluate_command(as_json: bool, kind: str) -> None:
     )
     for line in metrics_table(result):
         click.echo(line)
-    click.echo("The model beats the prior." if out["beats_prior"] else "The model does not beat the prior.")
+    gain = out["gain"] or {}
+    if gain:
+        click.echo(
+            f"NDCG@10 gain over the prior: {gain['ndcg@10']:+.3f}, {gain['level']:.0%} interval "
+            f"[{gain['low']:+.3f}, {gain['high']:+.3f}] (bootstrap over {out['n_companies']} companies, "
+            f"{gain['n_boot']} resamples), from {out['n_decisions']} decisions in {out['n_queries']} "
+            "contract lists."
+        )
+    click.echo(
+        "The model beats the prior (the interval's lower bound is above 0)."
+        if out["beats_prior"]
+        else "The model does not beat the prior with confidence (the interval's lower bound is not above 0)."
+    )
+    if curve:
+        rows = out["curve"]
+        click.echo("")
+        click.echo(
+            "Learning curve: fitted on the first N decisions, scored on the contracts that start later "
+            "(companies it has not seen)."
+        )
+        if not rows:
+            click.echo(
+                "  too few decisions for any point (the first is at 50, and later contracts are needed)."
+            )
+        else:
+            click.echo(f"{'N':>6}{'model':>9}{'prior':>9}{'random':>9}   gain [95% interval]   scored")
+            for r in rows:
+                click.echo(
+                    f"{r['n_decisions']:>6}{_fmt(r['learned']):>9}{_fmt(r['prior']):>9}"
+                    f"{_fmt(r['random']):>9}   {r['gain']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]"
+                    f"   {r['n_scored_decisions']} decisions, {r['n_queries']} lists"
+                )
 
 
 @click.command("recommend")

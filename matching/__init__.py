@@ -1,36 +1,54 @@
 """SRX matching: pure recommendation library. Plain dataclasses in, numbers out.
 
-Never imports Flask, SQLModel, SQLAlchemy or ``marketplace``; the marketplace builds the dataclasses from its
-database and calls ``rank`` / ``plan`` / ``train``.
+Never imports Flask, SQLModel, SQLAlchemy or ``marketplace``. The marketplace (``marketplace/recommend.py``
+and ``marketplace/cli_matching.py``) builds the dataclasses from its database and calls the functions below;
+this is how it uses the library today::
 
-Typical use from the marketplace::
+    from matching import (ApprovalStats, Candidate, ContractContext, DecisionRecord, ModelMismatch,
+                          PlanOption, build_training_set, evaluate, load_model, plan, rank, save_model, train)
 
-    from matching import (ApprovalStats, CandidateSet, ModelMismatch, Recommender, load_model, plan,
-                          train, save_model)
-    from matching.planner import options_from_recommendations
-
-    # once per process (and again when the outbox says needs changed, or a new model was written)
-    catalogue = CandidateSet.from_candidates(all_open_candidates, index_text=True)
+    # per request (the contract page, the API, `srx recommend`, the officer's insight panel)
+    ctx = ContractContext(...)                          # the contract, its government and the company
+    candidates = [Candidate(...) for hit in search_hits]  # eligible open needs and social firms, with scores
+    history = ApprovalStats(decision_records)            # officer decisions, DecisionRecord per row
     try:
-        model = load_model("instance/model.skops")        # None -> the prior
-    except (FileNotFoundError, ModelMismatch):
-        model = None
-    recommender = Recommender(model=model, history=ApprovalStats(decision_records), catalogue=catalogue)
+        model = load_model(app.config["MODEL_PATH"])     # instance/model/scorer.skops + scorer.json (card)
+    except (FileNotFoundError, ModelMismatch):          # no file, or a file this code must not use
+        model = None                                     # -> the prior ranks
+    recs = rank(ctx, candidates, history, model, limit=10)  # Recommendation: score, features, reasons
+    options = [PlanOption(r.candidate.id, r.candidate.unit_value_cents, r.candidate.open_units, r.score,
+                          r.candidate.route) for r in recs]
+    bundle = plan(ctx.remaining_cents, options, route_order=ctx.route_order)
 
-    # per request: ids + scores from search (or every eligible id), then rank and plan
-    recs = recommender.rank(ctx, ids=[h.document.id for h in hits], search_scores=[h.score for h in hits])
-    bundle = plan(ctx.remaining_cents, options_from_recommendations(recs), route_order=ctx.route_order)
+    # offline (`srx train`, `srx evaluate [--curve]`)
+    ts = build_training_set(decision_records, resolve)  # stored features, or resolve(record) -> (ctx, cand)
+    result = evaluate(ts)                               # GroupKFold by company: model vs prior vs random,
+                                                        # bootstrap interval over companies, the gate
+    curve = learning_curve(ts)                          # NDCG@10 after 50, 100, ... 1,000 decisions
+    model, card = train(ts)                             # the same evaluation, then a fit on every decision
+    save_model(model, "instance/model/scorer.skops")    # writes scorer.json, the model card, beside it
 
-    # offline (`srx train`)
-    model, card = train(decision_records)                  # GroupKFold evaluation + final fit
-    save_model(model, "instance/model.skops")              # + instance/model.json, the model card
+    # when the candidates each contract could have been shown can be enumerated (plain data, by reference):
+    shown = {ref: ShownCandidates(ctx, candidates, gains=None) for ref, ...}   # or a callable ref -> ...
+    result = evaluate_rankings(decision_records, shown, resolve)  # ranks all of them, graded gains
+    model, card = train(decision_records, resolve, shown=shown)   # and gates on that evaluation
 
-``rank(ctx, candidates, history, model=None, limit=10)`` also takes a plain list of Candidate objects.
+``rank`` uses the model only when its card shows it beat the prior on held-out decisions (the lower bound of
+the bootstrap interval of its NDCG@10 gain is above 0); otherwise the prior (``matching.prior``). The
+company's sector (``ContractContext.company_sector``, ``DecisionRecord.company_sector``: an SBI section from
+``SECTORS``) and the pledged need's kind (``DecisionRecord.need_kind``) feed the history features; left empty
+they fall back to everyone's rates. For many requests against one catalogue, ``Recommender`` and
+``CandidateSet.from_candidates(..., index_text=True)`` keep the columns and the TF-IDF index between
+requests (``bench/matching.py`` measures that path); the marketplace does not use them yet.
 """
 
+from .curve import CURVE_SIZES, learning_curve
+from .evaluation import ShownCandidates, bootstrap_interval, evaluate_rankings
 from .features import (
     FEATURE_NAMES,
     FEATURE_NEUTRAL,
+    FEATURE_SET,
+    MONOTONIC,
     ApprovalStats,
     CandidateSet,
     compute_feature_batch,
@@ -41,8 +59,10 @@ from .planner import Plan, PlanItem, PlanOption, plan
 from .prior import PRIOR
 from .prior import WEIGHTS as PRIOR_WEIGHTS
 from .scorer import Recommender, choose_scorer, rank
+from .sectors import SECTORS, Sector, normalise_sector, sector_label
 from .training import build_training_set, evaluate, train
 from .types import (
+    NEED_KINDS,
     ROUTES,
     THEMES,
     Candidate,
@@ -53,11 +73,16 @@ from .types import (
 )
 
 __all__ = [
+    "CURVE_SIZES",
     "FEATURE_NAMES",
     "FEATURE_NEUTRAL",
+    "FEATURE_SET",
+    "MONOTONIC",
+    "NEED_KINDS",
     "PRIOR",
     "PRIOR_WEIGHTS",
     "ROUTES",
+    "SECTORS",
     "THEMES",
     "ApprovalStats",
     "Candidate",
@@ -72,14 +97,21 @@ __all__ = [
     "Reason",
     "Recommendation",
     "Recommender",
+    "Sector",
+    "ShownCandidates",
+    "bootstrap_interval",
     "build_training_set",
     "choose_scorer",
     "compute_feature_batch",
     "compute_features",
     "evaluate",
+    "evaluate_rankings",
+    "learning_curve",
     "load_model",
+    "normalise_sector",
     "plan",
     "rank",
     "save_model",
+    "sector_label",
     "train",
 ]

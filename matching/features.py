@@ -1,20 +1,36 @@
 """Pair features: one row of numbers per (contract, candidate) pair.
 
-Every feature lies in [0, 1] and higher always means "better for this contract", so every model may treat
-them as monotone. ``FEATURE_NAMES`` fixes the column order; a trained model stores it in its card and refuses
-to load against a different order.
+``FEATURE_NAMES`` fixes the column order; a trained model stores it in its card and refuses to load against a
+different order. Not every feature is "higher is better": ``MONOTONIC`` records the direction where it is
+known (+1 up, -1 down) and 0 where the model must find it; the monotone boosting model is constrained exactly
+so, and the prior's weights have the same signs.
 
-| feature                | meaning                                                                     |
-|------------------------|-----------------------------------------------------------------------------|
-| priority_theme_fit     | handprint on the government's priority themes: 0.7 x best + 0.3 x mean       |
-| company_interest_fit   | the same against the company's interests                                    |
-| text_fit               | TF-IDF cosine between the company profile and the candidate's title + text   |
-| closeness              | exp(-km / 20) from the company site (haversine); 0.5 when a site is unknown  |
-| fills_share            | open value / remaining obligation, capped at 1                              |
-| route_preference       | 1 - rank / len(route_order) of the candidate's route; 0 when not listed      |
-| search_relevance       | search score / best search score in the candidate set                       |
-| approval_rate          | (approved + a) / (n + a + b) of this government's earlier decisions on the    |
-|                        | initiative, counting only decisions strictly before the cut-off time         |
+| feature                | dir | meaning                                                                   |
+|------------------------|-----|---------------------------------------------------------------------------|
+| priority_theme_fit     |  +  | handprint on the government's priority themes: 0.7 x best + 0.3 x mean     |
+| company_interest_fit   |  +  | the same against the company's interests                                  |
+| text_fit               |     | TF-IDF cosine between the company profile and the candidate's title + text |
+| closeness              |     | exp(-km / 20) from the company site (haversine); 0.5 when a site is unknown|
+| size_ratio             |     | log2(1 + r), r = open value / remaining obligation; uncapped (1 at r = 1)  |
+| overshoot              |  -  | log2(max(1, r)): 0 while the need fits what is owed, 1 at twice it, ...    |
+| route_preference       |     | 1 - rank / len(route_order) of the candidate's route; 0 when not listed    |
+| search_relevance       |     | search score / best search score in the candidate set                     |
+| approval_rate          |     | (approved + a) / (n + a + b) of this government's earlier decisions on the  |
+|                        |     | initiative                                                                |
+| company_kind_rate      |     | this company's earlier decisions on needs of this kind, shrunk to ...     |
+| sector_kind_rate       |     | ... its sector's on this kind, shrunk to everyone's (matching.history)     |
+| company_route_rate     |     | the same two by the candidate's route                                     |
+| sector_route_rate      |     |                                                                           |
+| kind_<k>               |     | one-hot of the need kind (NEED_KINDS); all 0 for an unknown kind           |
+| route_<r>              |     | one-hot of the candidate's route (ROUTES)                                 |
+
+All history features (approval_rate and the four *_rate features) count only decisions strictly before the
+cut-off: ``ctx.as_of`` live, the decision's own ``decided_at`` in training (``matching.training``). Every
+feature is finite; all but size_ratio and overshoot lie in [0, 1], and those two are >= 0.
+
+The sector-by-kind rates are how the model sees what kind of contribution suits a company: officers approve
+some kinds far more often from companies of some sectors, and no other feature carries that. The one-hots give
+the model each kind's and route's own effect, so the rates need to carry only the interaction.
 
 ``FEATURE_NEUTRAL`` holds the value that carries no information for each feature. It is used when an input is
 missing (no coordinates, empty profile, no search query, ...) and it is the reference point of the prior's
@@ -23,172 +39,99 @@ contributions, so a feature at its neutral value neither raises nor lowers a sco
 Speed: building the per-candidate columns (theme scores, coordinates, TF-IDF rows) is the only Python loop.
 ``CandidateSet.from_candidates`` does it once for a catalogue; ``CandidateSet.select`` then takes the rows a
 search returned (ids + scores) with numpy indexing, so a 100k-candidate request costs a few milliseconds of
-vector work. ``compute_features(ctx, list_of_candidates, history)`` still works on a plain list and builds the
+vector work. The history rates are looked up once per distinct kind and route (a dozen look-ups), not per
+candidate. ``compute_features(ctx, list_of_candidates, history)`` still works on a plain list and builds the
 columns on the fly.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .types import ROUTES, THEMES, Candidate, ContractContext, DecisionRecord
+from .candidates import TAGGED_THEME_SCORE, THEME_COL, CandidateSet, as_candidate_set
+from .history import APPROVAL_PRIOR_A, APPROVAL_PRIOR_B, ApprovalStats, GroupRates, as_stats, smoothed_rate
+from .text import STOP_WORDS, TEXT_NEUTRAL, candidate_document, make_vectorizer, text_fit
+from .types import NEED_KINDS, ROUTES, THEMES, Candidate, ContractContext, DecisionRecord
+
+KIND_FEATURES: tuple[str, ...] = tuple(f"kind_{k}" for k in NEED_KINDS)
+ROUTE_FEATURES: tuple[str, ...] = tuple(f"route_{r}" for r in ROUTES)
+RATE_FEATURES: tuple[str, ...] = (
+    "company_kind_rate",
+    "sector_kind_rate",
+    "company_route_rate",
+    "sector_route_rate",
+)
+HISTORY_FEATURES: tuple[str, ...] = ("approval_rate", *RATE_FEATURES)
 
 FEATURE_NAMES: tuple[str, ...] = (
     "priority_theme_fit",
     "company_interest_fit",
     "text_fit",
     "closeness",
-    "fills_share",
+    "size_ratio",
+    "overshoot",
     "route_preference",
     "search_relevance",
     "approval_rate",
+    *RATE_FEATURES,
+    *KIND_FEATURES,
+    *ROUTE_FEATURES,
 )
 N_FEATURES = len(FEATURE_NAMES)
 FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)}
+# Recorded in the model card; a model trained on another feature set is refused (ModelMismatch).
+FEATURE_SET = "srx-features/2"
 
 FEATURE_NEUTRAL: Mapping[str, float] = {
     "priority_theme_fit": 0.25,
     "company_interest_fit": 0.25,
-    "text_fit": 0.05,
+    "text_fit": TEXT_NEUTRAL,
     "closeness": 0.5,  # exp(-km/20) = 0.5 at about 14 km
-    "fills_share": 0.1,
+    "size_ratio": math.log2(1.1),  # a need worth a tenth of what is owed
+    "overshoot": 0.0,  # fits within what is owed
     "route_preference": 0.5,
     "search_relevance": 0.5,
     "approval_rate": 0.5,  # the Beta(a, b) prior mean with a == b
+    **{name: 0.5 for name in RATE_FEATURES},  # the base rate before any decision
+    **{name: 0.0 for name in (*KIND_FEATURES, *ROUTE_FEATURES)},
 }
 NEUTRAL_VECTOR = np.array([FEATURE_NEUTRAL[n] for n in FEATURE_NAMES], dtype=np.float64)
 
-# Every feature is "higher is better": the constraint handed to monotone models.
-MONOTONIC = {name: 1 for name in FEATURE_NAMES}
+# The direction of a feature's effect where it is known: +1 higher is better, -1 lower is better, 0 let the
+# data say. The constraint handed to the monotone boosting model, and the sign of the prior's weights.
+MONOTONIC: Mapping[str, int] = {
+    name: (1 if name in ("priority_theme_fit", "company_interest_fit") else -1 if name == "overshoot" else 0)
+    for name in FEATURE_NAMES
+}
 
-# Reason code per feature (the marketplace translates codes).
+# Reason code per feature (the marketplace translates codes). One-hot columns of one group share a code: their
+# contributions are added up into one reason about the candidate's kind (or route).
 REASON_CODES: Mapping[str, str] = {
     "priority_theme_fit": "priority_theme",
     "company_interest_fit": "company_interest",
     "text_fit": "text_fit",
     "closeness": "distance",
-    "fills_share": "fills_share",
+    "size_ratio": "fills_share",
+    "overshoot": "overshoot",
     "route_preference": "route_preference",
     "search_relevance": "search_relevance",
     "approval_rate": "approval_rate",
+    **{name: name for name in RATE_FEATURES},
+    **{name: "need_kind" for name in KIND_FEATURES},
+    **{name: "route_kind" for name in ROUTE_FEATURES},
 }
 
 DISTANCE_SCALE_KM = 20.0
-TAGGED_THEME_SCORE = 50  # a theme the need is tagged with counts at least this much
 BEST_WEIGHT = 0.7  # theme fit = BEST_WEIGHT * best + (1 - BEST_WEIGHT) * mean over the target themes
-APPROVAL_PRIOR_A = 2.0
-APPROVAL_PRIOR_B = 2.0
 EARTH_RADIUS_KM = 6371.0088
-
-_THEME_COL = {t: i for i, t in enumerate(THEMES)}
-
-# A short Dutch + English stop list: profile and need texts are mostly Dutch.
-STOP_WORDS: frozenset[str] = frozenset(
-    [
-        "aan",
-        "al",
-        "alle",
-        "als",
-        "bij",
-        "dan",
-        "dat",
-        "de",
-        "deze",
-        "die",
-        "dit",
-        "door",
-        "een",
-        "en",
-        "er",
-        "had",
-        "heeft",
-        "het",
-        "hier",
-        "hij",
-        "hun",
-        "ik",
-        "in",
-        "is",
-        "je",
-        "kan",
-        "kunnen",
-        "maar",
-        "met",
-        "meer",
-        "naar",
-        "niet",
-        "nog",
-        "of",
-        "om",
-        "onder",
-        "ons",
-        "onze",
-        "ook",
-        "op",
-        "over",
-        "te",
-        "tegen",
-        "tot",
-        "u",
-        "uit",
-        "van",
-        "veel",
-        "voor",
-        "was",
-        "wat",
-        "we",
-        "wel",
-        "werd",
-        "wij",
-        "wordt",
-        "worden",
-        "zal",
-        "zich",
-        "zij",
-        "zijn",
-        "zo",
-        "zoals",
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "our",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "was",
-        "we",
-        "with",
-        "you",
-        "your",
-    ]
-)
+NEUTRAL_SHARE = 0.1  # r when nothing remains to be owed (the size features carry no information then)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -203,11 +146,11 @@ def theme_scores(candidate: Candidate) -> np.ndarray:
     """
     row = np.zeros(len(THEMES), dtype=np.float64)
     for theme, score in candidate.handprint.items():
-        col = _THEME_COL.get(theme)
+        col = THEME_COL.get(theme)
         if col is not None:
             row[col] = max(row[col], min(100.0, max(0.0, float(score))))
     for theme in candidate.themes:
-        col = _THEME_COL.get(theme)
+        col = THEME_COL.get(theme)
         if col is not None:
             row[col] = max(row[col], TAGGED_THEME_SCORE)
     return row / 100.0
@@ -218,19 +161,21 @@ def theme_fit(scores: np.ndarray, targets: Iterable[str], neutral: float = 0.25)
 
     ``scores`` is one row (6,) or a matrix (n, 6). Non-decreasing in every theme score.
     """
-    cols = sorted({_THEME_COL[t] for t in targets if t in _THEME_COL})
+    cols = sorted({THEME_COL[t] for t in targets if t in THEME_COL})
     scores = np.asarray(scores, dtype=np.float64)
     if not cols:
         return np.full(scores.shape[:-1], neutral) if scores.ndim > 1 else neutral
     sub = scores[..., cols]
-    return BEST_WEIGHT * sub.max(axis=-1) + (1.0 - BEST_WEIGHT) * sub.mean(axis=-1)
+    fit: np.ndarray = BEST_WEIGHT * sub.max(axis=-1) + (1.0 - BEST_WEIGHT) * sub.mean(axis=-1)
+    return fit
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
     """Great-circle distance in km; vectorised, NaN where a coordinate is missing."""
     lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lat1, lon1, lat2, lon2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return km
 
 
 def closeness(km: Any) -> np.ndarray:
@@ -241,11 +186,24 @@ def closeness(km: Any) -> np.ndarray:
 
 
 def fills_share(open_value_cents: Any, remaining_cents: int) -> np.ndarray:
-    """Share of the remaining obligation that the candidate's open capacity would fill, capped at 1."""
+    """r: the candidate's open value / the remaining obligation, uncapped; ``NEUTRAL_SHARE`` when nothing remains."""
     open_value = np.maximum(np.asarray(open_value_cents, dtype=np.float64), 0.0)
     if remaining_cents <= 0:
-        return np.full(open_value.shape, FEATURE_NEUTRAL["fills_share"])
-    return np.minimum(open_value / float(remaining_cents), 1.0)
+        return np.full(open_value.shape, NEUTRAL_SHARE)
+    share: np.ndarray = open_value / float(remaining_cents)
+    return share
+
+
+def size_ratio(share: Any) -> np.ndarray:
+    """log2(1 + r): 0 for a tiny need, 1 for one worth exactly what is owed, 2 at three times it; uncapped."""
+    out: np.ndarray = np.log2(1.0 + np.maximum(np.asarray(share, dtype=np.float64), 0.0))
+    return out
+
+
+def overshoot(share: Any) -> np.ndarray:
+    """log2(max(1, r)): 0 while the need fits what is owed, then +1 per doubling beyond it."""
+    out: np.ndarray = np.log2(np.maximum(np.asarray(share, dtype=np.float64), 1.0))
+    return out
 
 
 def route_preference(route: str, route_order: Sequence[str]) -> float:
@@ -271,385 +229,13 @@ def normalise_search(scores: Any) -> np.ndarray:
     return s / hi
 
 
-def smoothed_rate(approved: Any, n: Any, a: float = APPROVAL_PRIOR_A, b: float = APPROVAL_PRIOR_B) -> Any:
-    """Posterior mean of a Beta(a, b) prior after ``approved`` approvals in ``n`` decisions."""
-    return (np.asarray(approved, dtype=np.float64) + a) / (np.asarray(n, dtype=np.float64) + a + b)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Approval history
-
-
-class ApprovalStats:
-    """Officer decisions indexed per (government, initiative) for O(log n) "rate before time t" look-ups.
-
-    ``counts(gov, slug, before)`` counts only decisions with ``decided_at < before`` (strictly), so a
-    training row never sees its own decision or any later one, and a live request at ``ctx.as_of`` sees only
-    the past. Keep ``decided_at`` values consistently naive or consistently aware.
-    """
-
-    def __init__(
-        self,
-        history: Iterable[DecisionRecord] = (),
-        *,
-        a: float = APPROVAL_PRIOR_A,
-        b: float = APPROVAL_PRIOR_B,
-    ) -> None:
-        self.a = float(a)
-        self.b = float(b)
-        grouped: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
-        n = 0
-        for rec in history:
-            grouped[(rec.government, rec.initiative_slug)].append((rec.decided_at, 1 if rec.approved else 0))
-            n += 1
-        self.n_records = n
-        self._times: dict[tuple[str, str], list[datetime]] = {}
-        self._cum: dict[tuple[str, str], list[int]] = {}
-        self._by_gov: dict[str, list[str]] = defaultdict(list)
-        for key, rows in grouped.items():
-            rows.sort(key=lambda r: r[0])
-            self._times[key] = [r[0] for r in rows]
-            cum = [0]
-            for _, ok in rows:
-                cum.append(cum[-1] + ok)
-            self._cum[key] = cum
-            self._by_gov[key[0]].append(key[1])
-
-    def __len__(self) -> int:
-        return self.n_records
-
-    def counts(self, government: str, initiative_slug: str, before: datetime) -> tuple[int, int]:
-        """(approved, decided) for decisions strictly before ``before``."""
-        key = (government, initiative_slug)
-        times = self._times.get(key)
-        if not times:
-            return 0, 0
-        k = bisect.bisect_left(times, before)
-        return self._cum[key][k], k
-
-    def rate(self, government: str, initiative_slug: str, before: datetime) -> float:
-        approved, n = self.counts(government, initiative_slug, before)
-        return float(smoothed_rate(approved, n, self.a, self.b))
-
-    def counts_by_code(
-        self, government: str, slug_code: Mapping[str, int], n_codes: int, before: datetime
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(approved, decided) arrays indexed by initiative code, counting decisions before ``before``.
-
-        Loops over the initiatives this government has decided on (not over the candidates), so its cost
-        does not grow with the candidate set.
-        """
-        approved = np.zeros(n_codes, dtype=np.float64)
-        n = np.zeros(n_codes, dtype=np.float64)
-        for slug in self._by_gov.get(government, ()):
-            code = slug_code.get(slug)
-            if code is not None and code < n_codes:
-                approved[code], n[code] = self.counts(government, slug, before)
-        return approved, n
-
-    def rates(
-        self, government: str, slugs: Sequence[str], before: datetime
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rate, approved, n) arrays aligned with ``slugs`` (typically the unique slugs of a candidate set)."""
-        approved = np.zeros(len(slugs), dtype=np.float64)
-        n = np.zeros(len(slugs), dtype=np.float64)
-        if self._by_gov.get(government):
-            for i, slug in enumerate(slugs):
-                approved[i], n[i] = self.counts(government, slug, before)
-        return smoothed_rate(approved, n, self.a, self.b), approved, n
-
-
-def as_stats(history: ApprovalStats | Iterable[DecisionRecord] | None) -> ApprovalStats:
-    if isinstance(history, ApprovalStats):
-        return history
-    return ApprovalStats(history or ())
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Text
-
-
-def candidate_document(candidate: Candidate) -> str:
-    return f"{candidate.title}\n{candidate.text}"
-
-
-def make_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(
-        lowercase=True,
-        strip_accents="unicode",
-        sublinear_tf=True,
-        stop_words=sorted(STOP_WORDS),
-        token_pattern=r"(?u)\b\w\w+\b",
-        dtype=np.float32,
-    )
-
-
-def text_fit(profile: str, documents: Sequence[str], vectorizer: TfidfVectorizer | None = None) -> np.ndarray:
-    """TF-IDF cosine similarity between the profile and each document.
-
-    Without a fitted ``vectorizer``, one is fitted on the documents plus the profile. Returns the neutral
-    value for every document when the profile (or the vocabulary) is empty.
-    """
-    n = len(documents)
-    neutral = FEATURE_NEUTRAL["text_fit"]
-    if not profile or not profile.strip() or n == 0:
-        return np.full(n, neutral)
-    if vectorizer is None:
-        vectorizer = make_vectorizer()
-        try:
-            vectorizer.fit([*documents, profile])
-        except ValueError:  # empty vocabulary
-            return np.full(n, neutral)
-    matrix = vectorizer.transform(documents)
-    return _cosine(matrix, vectorizer.transform([profile]))
-
-
-def _cosine(matrix: sparse.csr_matrix, query: sparse.csr_matrix) -> np.ndarray:
-    # rows are L2-normalised by TfidfVectorizer, so a dot product is the cosine
-    if query.nnz == 0:
-        return np.zeros(matrix.shape[0])
-    dense = np.asarray(query.todense(), dtype=matrix.dtype).ravel()
-    return np.clip((matrix @ dense).astype(np.float64), 0.0, 1.0)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Columnar candidate set
-
-
-class _Source:
-    """What a catalogue and every selection from it share: the objects, ids, index and TF-IDF rows."""
-
-    def __init__(self, candidates: list[Candidate]) -> None:
-        self.candidates = candidates
-        self.ids = np.array([c.id for c in candidates], dtype=str) if candidates else np.array([], dtype=str)
-        self._row_of: dict[str, int] | None = None
-        self.vectorizer: TfidfVectorizer | None = None
-        self.text_matrix: sparse.csr_matrix | None = None
-
-    @property
-    def row_of(self) -> dict[str, int]:
-        if self._row_of is None:
-            self._row_of = {c.id: i for i, c in enumerate(self.candidates)}
-        return self._row_of
-
-
-@dataclass
-class CandidateSet:
-    """Candidates as numpy columns. Build a catalogue once, then ``select``/``take`` per request.
-
-    A selection gathers only the numeric columns; Candidate objects, ids and TF-IDF rows stay in the shared
-    source and are looked up for the rows that need them (the top results), so a 100k-row request builds
-    no Python objects per candidate. With a TF-IDF index (``index_text=True`` or a fitted ``vectorizer``)
-    text fit is one sparse product against the catalogue; without one it is fitted per request on the set
-    plus the profile.
-    """
-
-    source: _Source
-    rows: np.ndarray  # row numbers in source, one per member
-    themes: np.ndarray  # (n, len(THEMES)) theme scores in [0, 1]
-    lat: np.ndarray  # NaN when missing
-    lon: np.ndarray
-    open_value: np.ndarray  # cents
-    route_code: np.ndarray  # index into route_names
-    route_names: list[str]
-    initiative_code: np.ndarray  # index into initiative_slugs
-    initiative_slugs: list[str]
-    slug_code: dict[str, int]
-    search_score: np.ndarray
-    is_catalogue: bool = False  # rows == every source row, in order
-
-    def __len__(self) -> int:
-        return int(self.rows.shape[0])
-
-    # --- building
-
-    @classmethod
-    def from_candidates(
-        cls,
-        candidates: Sequence[Candidate],
-        *,
-        index_text: bool = False,
-        vectorizer: TfidfVectorizer | None = None,
-    ) -> CandidateSet:
-        """Columns for ``candidates``.
-
-        ``index_text=True`` fits a TF-IDF vectorizer on the candidates' texts and keeps their rows (use this
-        for a catalogue that is reused across requests); a fitted ``vectorizer`` is used as is.
-        """
-        cands = list(candidates)
-        n = len(cands)
-        themes = np.zeros((n, len(THEMES)), dtype=np.float64)
-        lat = np.full(n, np.nan)
-        lon = np.full(n, np.nan)
-        open_value = np.zeros(n, dtype=np.float64)
-        search = np.zeros(n, dtype=np.float64)
-        route_of: dict[str, int] = {r: i for i, r in enumerate(ROUTES)}
-        route_code = np.zeros(n, dtype=np.int64)
-        slug_of: dict[str, int] = {}
-        init_code = np.zeros(n, dtype=np.int64)
-        theme_col = _THEME_COL
-        for i, c in enumerate(cands):
-            row = themes[i]
-            for t, sc in c.handprint.items():
-                col = theme_col.get(t)
-                if col is not None:
-                    row[col] = sc
-            for t in c.themes:
-                col = theme_col.get(t)
-                if col is not None and row[col] < TAGGED_THEME_SCORE:
-                    row[col] = TAGGED_THEME_SCORE
-            if c.lat is not None and c.lon is not None:
-                lat[i] = c.lat
-                lon[i] = c.lon
-            open_value[i] = c.open_value_cents
-            search[i] = c.search_score
-            rc = route_of.get(c.route)
-            if rc is None:
-                rc = route_of[c.route] = len(route_of)
-            route_code[i] = rc
-            ic = slug_of.get(c.initiative_slug)
-            if ic is None:
-                ic = slug_of[c.initiative_slug] = len(slug_of)
-            init_code[i] = ic
-        np.clip(themes, 0.0, 100.0, out=themes)
-        themes /= 100.0
-        out = cls(
-            source=_Source(cands),
-            rows=np.arange(n, dtype=np.int64),
-            themes=themes,
-            lat=lat,
-            lon=lon,
-            open_value=open_value,
-            route_code=route_code,
-            route_names=list(route_of),
-            initiative_code=init_code,
-            initiative_slugs=list(slug_of),
-            slug_code=slug_of,
-            search_score=search,
-            is_catalogue=True,
-        )
-        if vectorizer is not None or index_text:
-            out.index_text(vectorizer)
-        return out
-
-    def index_text(self, vectorizer: TfidfVectorizer | None = None) -> None:
-        """Fit (or use) a TF-IDF vectorizer on the source's texts and keep the rows."""
-        src = self.source
-        docs = [candidate_document(c) for c in src.candidates]
-        if vectorizer is None:
-            vectorizer = make_vectorizer()
-            try:
-                vectorizer.fit(docs)
-            except ValueError:  # empty vocabulary
-                src.vectorizer, src.text_matrix = None, None
-                return
-        src.vectorizer = vectorizer
-        src.text_matrix = sparse.csr_matrix(vectorizer.transform(docs))
-
-    # --- members
-
-    @property
-    def candidates(self) -> list[Candidate]:
-        cands = self.source.candidates
-        return [cands[r] for r in self.rows.tolist()]
-
-    def candidate(self, i: int) -> Candidate:
-        return self.source.candidates[int(self.rows[i])]
-
-    @property
-    def ids(self) -> np.ndarray:
-        return self.source.ids[self.rows]
-
-    def ids_at(self, positions: np.ndarray) -> np.ndarray:
-        return self.source.ids[self.rows[positions]]
-
-    @property
-    def has_text_index(self) -> bool:
-        return self.source.text_matrix is not None
-
-    def text_fit(self, profile: str) -> np.ndarray:
-        """TF-IDF cosine of each member with ``profile`` (see ``text_fit``)."""
-        src = self.source
-        if src.text_matrix is None or src.vectorizer is None:
-            return text_fit(profile, [candidate_document(c) for c in self.candidates])
-        if not profile or not profile.strip():
-            return np.full(len(self), FEATURE_NEUTRAL["text_fit"])
-        q = src.vectorizer.transform([profile])
-        if q.nnz == 0:
-            return np.zeros(len(self))
-        dense = np.asarray(q.todense(), dtype=src.text_matrix.dtype).ravel()
-        if len(self) * 4 >= src.text_matrix.shape[0]:
-            # one sparse matrix-vector product over the catalogue and a gather beat slicing the matrix
-            full = src.text_matrix @ dense
-            return np.clip(full[self.rows].astype(np.float64), 0.0, 1.0)
-        return np.clip((src.text_matrix[self.rows] @ dense).astype(np.float64), 0.0, 1.0)
-
-    # --- selecting
-
-    def take(self, positions: Any, search_scores: Any = None) -> CandidateSet:
-        """Members at ``positions`` (in that order), optionally with new search scores.
-
-        The fastest per-request path when the caller keeps row numbers (e.g. database row -> position).
-        """
-        pos = np.asarray(positions, dtype=np.int64)
-        search = (
-            self.search_score[pos] if search_scores is None else np.asarray(search_scores, dtype=np.float64)
-        )
-        if search.shape != pos.shape:
-            raise ValueError("search_scores must align with the selected rows")
-        return CandidateSet(
-            source=self.source,
-            rows=self.rows[pos],
-            themes=self.themes[pos],
-            lat=self.lat[pos],
-            lon=self.lon[pos],
-            open_value=self.open_value[pos],
-            route_code=self.route_code[pos],
-            route_names=self.route_names,
-            initiative_code=self.initiative_code[pos],
-            initiative_slugs=self.initiative_slugs,
-            slug_code=self.slug_code,
-            search_score=search,
-        )
-
-    def positions_of(self, ids: Sequence[str], *, strict: bool = True) -> np.ndarray:
-        """Positions of ``ids`` in this set (a catalogue: positions == rows). Unknown ids raise or are skipped."""
-        row_of = self.source.row_of if self.is_catalogue else {c.id: i for i, c in enumerate(self.candidates)}
-        if strict:
-            try:
-                return np.fromiter((row_of[i] for i in ids), dtype=np.int64, count=len(ids))
-            except KeyError as exc:
-                raise KeyError(f"candidate {exc.args[0]!r} is not in this CandidateSet; rebuild it") from None
-        return np.fromiter((row_of[i] for i in ids if i in row_of), dtype=np.int64)
-
-    def select(self, ids: Sequence[str], search_scores: Any = None, *, strict: bool = True) -> CandidateSet:
-        """The candidates a search returned, by id, with that search's scores.
-
-        No Candidate objects are built, only numpy indexing. With ``strict=False`` ids missing from the
-        catalogue are skipped (with their scores).
-        """
-        if strict:
-            return self.take(self.positions_of(ids), search_scores)
-        known = self.source.row_of if self.is_catalogue else {c.id for c in self.candidates}
-        keep = [k for k, i in enumerate(ids) if i in known]
-        positions = self.positions_of([ids[k] for k in keep])
-        scores = None if search_scores is None else np.asarray(search_scores, dtype=np.float64)[keep]
-        return self.take(positions, scores)
-
-
-def as_candidate_set(candidates: CandidateSet | Sequence[Candidate]) -> CandidateSet:
-    if isinstance(candidates, CandidateSet):
-        return candidates
-    return CandidateSet.from_candidates(candidates)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # The feature matrix
 
 
 @dataclass
 class FeatureBatch:
-    """The feature matrix plus the raw values the reasons quote (km, best theme, approval counts)."""
+    """The feature matrix plus the raw values the reasons quote (km, best theme, shares, decision counts)."""
 
     X: np.ndarray  # (n, N_FEATURES), column-major so each feature is contiguous
     km: np.ndarray  # NaN when unknown
@@ -658,6 +244,9 @@ class FeatureBatch:
     themes: np.ndarray  # the candidates' theme scores (n, len(THEMES))
     priority_cols: tuple[int, ...]
     interest_cols: tuple[int, ...]
+    share: np.ndarray | None = None  # r = open value / remaining obligation (uncapped)
+    kind_rates: GroupRates | None = None  # aligned with kind_names (gather with kind_code)
+    route_rates: GroupRates | None = None  # aligned with route_names (gather with route_code)
 
     def row(self, i: int) -> dict[str, float]:
         return {name: float(self.X[i, j]) for j, name in enumerate(FEATURE_NAMES)}
@@ -676,7 +265,25 @@ class FeatureBatch:
 
 
 def _theme_cols(targets: Iterable[str]) -> tuple[int, ...]:
-    return tuple(sorted({_THEME_COL[t] for t in targets if t in _THEME_COL}))
+    return tuple(sorted({THEME_COL[t] for t in targets if t in THEME_COL}))
+
+
+_COL = FEATURE_INDEX
+
+
+def one_hot_columns(X: np.ndarray, names: Sequence[str], codes: np.ndarray, features: Sequence[str]) -> None:
+    """Set the one-hot columns ``features`` ("kind_<name>" or "route_<name>") of X from ``codes`` into ``names``.
+
+    A name without a column (an unknown kind) leaves its row all 0.
+    """
+    first = _COL[features[0]]
+    prefix = features[0].split("_", 1)[0] + "_"
+    slot_of = {name: j for j, name in enumerate(features)}
+    X[:, first : first + len(features)] = 0.0
+    for code, name in enumerate(names):
+        slot = slot_of.get(prefix + name)
+        if slot is not None and X.shape[0]:
+            X[:, first + slot] = codes == code  # one comparison per column: contiguous writes
 
 
 def compute_feature_batch(
@@ -686,36 +293,54 @@ def compute_feature_batch(
     *,
     vectorizer: TfidfVectorizer | None = None,
 ) -> FeatureBatch:
-    """Features for every candidate against ``ctx``; approval rates use decisions before ``ctx.as_of``."""
+    """Features for every candidate against ``ctx``; history features use decisions before ``ctx.as_of``."""
     cs = as_candidate_set(candidates)
     stats = as_stats(history)
     n = len(cs)
     X = np.empty((N_FEATURES, n), dtype=np.float64).T  # column-major: contiguous columns
 
-    X[:, 0] = theme_fit(cs.themes, ctx.priority_themes, FEATURE_NEUTRAL["priority_theme_fit"])
-    X[:, 1] = theme_fit(cs.themes, ctx.company_interests, FEATURE_NEUTRAL["company_interest_fit"])
+    X[:, _COL["priority_theme_fit"]] = theme_fit(
+        cs.themes, ctx.priority_themes, FEATURE_NEUTRAL["priority_theme_fit"]
+    )
+    X[:, _COL["company_interest_fit"]] = theme_fit(
+        cs.themes, ctx.company_interests, FEATURE_NEUTRAL["company_interest_fit"]
+    )
 
     if vectorizer is None:
-        X[:, 2] = cs.text_fit(ctx.company_profile)
+        X[:, _COL["text_fit"]] = cs.text_fit(ctx.company_profile)
     else:
-        X[:, 2] = text_fit(ctx.company_profile, [candidate_document(c) for c in cs.candidates], vectorizer)
+        docs = [candidate_document(c) for c in cs.candidates]
+        X[:, _COL["text_fit"]] = text_fit(ctx.company_profile, docs, vectorizer)
 
     if ctx.lat is None or ctx.lon is None:
         km = np.full(n, np.nan)
     else:
         km = haversine_km(ctx.lat, ctx.lon, cs.lat, cs.lon)
-    X[:, 3] = closeness(km)
+    X[:, _COL["closeness"]] = closeness(km)
 
-    X[:, 4] = fills_share(cs.open_value, ctx.remaining_cents)
+    share = fills_share(cs.open_value, ctx.remaining_cents)
+    X[:, _COL["size_ratio"]] = size_ratio(share)
+    X[:, _COL["overshoot"]] = overshoot(share)
 
     route_pref = np.array([route_preference(r, ctx.route_order) for r in cs.route_names], dtype=np.float64)
-    X[:, 5] = route_pref[cs.route_code] if n else 0.0
+    X[:, _COL["route_preference"]] = route_pref[cs.route_code] if n else 0.0
 
-    X[:, 6] = normalise_search(cs.search_score)
+    X[:, _COL["search_relevance"]] = normalise_search(cs.search_score)
 
     appr_c, n_c = stats.counts_by_code(ctx.government, cs.slug_code, len(cs.initiative_slugs), ctx.as_of)
     approvals, decisions = appr_c[cs.initiative_code], n_c[cs.initiative_code]
-    X[:, 7] = smoothed_rate(approvals, decisions, stats.a, stats.b)
+    X[:, _COL["approval_rate"]] = smoothed_rate(approvals, decisions, stats.a, stats.b)
+
+    sector = ctx.company_sector
+    kind_rates = stats.group_rates(ctx.company_key, sector, "kind", cs.kind_names, ctx.as_of)
+    route_rates = stats.group_rates(ctx.company_key, sector, "route", cs.route_names, ctx.as_of)
+    X[:, _COL["company_kind_rate"]] = kind_rates.company[cs.kind_code]
+    X[:, _COL["sector_kind_rate"]] = kind_rates.sector[cs.kind_code]
+    X[:, _COL["company_route_rate"]] = route_rates.company[cs.route_code]
+    X[:, _COL["sector_route_rate"]] = route_rates.sector[cs.route_code]
+
+    one_hot_columns(X, cs.kind_names, cs.kind_code, KIND_FEATURES)
+    one_hot_columns(X, cs.route_names, cs.route_code, ROUTE_FEATURES)
 
     return FeatureBatch(
         X=X,
@@ -725,6 +350,9 @@ def compute_feature_batch(
         themes=cs.themes,
         priority_cols=_theme_cols(ctx.priority_themes),
         interest_cols=_theme_cols(ctx.company_interests),
+        share=share,
+        kind_rates=kind_rates,
+        route_rates=route_rates,
     )
 
 
@@ -739,12 +367,104 @@ def compute_features(
     return compute_feature_batch(ctx, candidates, history, vectorizer=vectorizer).X
 
 
+def history_values(
+    stats: ApprovalStats,
+    *,
+    government: str,
+    initiative_slug: str,
+    company_key: str,
+    company_sector: str,
+    need_kind: str,
+    route: str,
+    before: datetime,
+) -> dict[str, float]:
+    """The five history features of one decided pair, from decisions strictly before ``before``.
+
+    The same formulas as ``compute_feature_batch``; training recomputes these for every row rather than
+    trusting stored values, so no row sees its own or a later decision.
+    """
+    kinds = stats.group_rates(company_key, company_sector, "kind", [need_kind], before)
+    routes = stats.group_rates(company_key, company_sector, "route", [route], before)
+    return {
+        "approval_rate": stats.rate(government, initiative_slug, before),
+        "company_kind_rate": float(kinds.company[0]),
+        "sector_kind_rate": float(kinds.sector[0]),
+        "company_route_rate": float(routes.company[0]),
+        "sector_route_rate": float(routes.sector[0]),
+    }
+
+
+def category_values(need_kind: str, route: str) -> dict[str, float]:
+    """The kind and route one-hots of one pair (all 0 for an unknown kind or route)."""
+    out = {name: 0.0 for name in (*KIND_FEATURES, *ROUTE_FEATURES)}
+    for name in (f"kind_{need_kind}", f"route_{route}"):
+        if name in out:
+            out[name] = 1.0
+    return out
+
+
 def features_dict(row: np.ndarray) -> dict[str, float]:
     return {name: float(row[j]) for j, name in enumerate(FEATURE_NAMES)}
 
 
 def vector_from_mapping(values: Mapping[str, float]) -> np.ndarray:
-    """A stored feature mapping back to a row in FEATURE_NAMES order; missing names get their neutral value."""
-    return np.array(
+    """A stored feature mapping back to a row in FEATURE_NAMES order; missing names get their neutral value.
+
+    Decisions stored before the size features existed carry ``fills_share`` (r capped at 1) instead: it gives
+    size_ratio = log2(1 + r) and, below 1, overshoot = 0 (at 1 the true overshoot is unknown: neutral 0 too).
+    """
+    row = np.array(
         [float(values.get(name, FEATURE_NEUTRAL[name])) for name in FEATURE_NAMES], dtype=np.float64
     )
+    old = values.get("fills_share")
+    if old is not None and "size_ratio" not in values:
+        row[_COL["size_ratio"]] = float(size_ratio(float(old)))
+    return row
+
+
+__all__ = [
+    # re-exported from the modules the features are built from
+    "APPROVAL_PRIOR_A",
+    "APPROVAL_PRIOR_B",
+    "STOP_WORDS",
+    "TAGGED_THEME_SCORE",
+    "ApprovalStats",
+    "GroupRates",
+    "CandidateSet",
+    "as_candidate_set",
+    "as_stats",
+    "candidate_document",
+    "make_vectorizer",
+    "smoothed_rate",
+    "text_fit",
+    # defined here
+    "FEATURE_INDEX",
+    "FEATURE_NAMES",
+    "FEATURE_NEUTRAL",
+    "MONOTONIC",
+    "N_FEATURES",
+    "NEUTRAL_VECTOR",
+    "REASON_CODES",
+    "FeatureBatch",
+    "FEATURE_SET",
+    "HISTORY_FEATURES",
+    "KIND_FEATURES",
+    "RATE_FEATURES",
+    "ROUTE_FEATURES",
+    "category_values",
+    "closeness",
+    "compute_feature_batch",
+    "compute_features",
+    "features_dict",
+    "fills_share",
+    "haversine_km",
+    "history_values",
+    "one_hot_columns",
+    "overshoot",
+    "size_ratio",
+    "normalise_search",
+    "route_preference",
+    "theme_fit",
+    "theme_scores",
+    "vector_from_mapping",
+]

@@ -1,24 +1,60 @@
 """Ranking: features -> scores -> the top ``limit`` candidates with their reasons.
 
 - Scorer choice: the learned model only when one is given *and* its card shows it beat the prior on held-out
-  NDCG@10 (``LearnedModel.beats_prior``); otherwise the prior.
+  decisions with confidence (``LearnedModel.beats_prior``: the lower bound of the bootstrap interval of its
+  NDCG@10 gain over the prior is above 0); otherwise the prior.
 - Determinism: scores are rounded to 1e-12 for ordering and ties are broken by candidate id, so the ranking
   does not depend on the order candidates arrive in.
 - Reasons are not separate rules: they are the features with the largest contributions to this candidate's
-  score (the prior's or the model's, in log-odds). Up to three positive ones above ``MIN_POSITIVE`` (at least
+  score (the prior's or the model's, in log-odds). Features that share a code (the one-hot columns of the need
+  kind, of the route) are added up into one reason. Up to three positive ones above ``MIN_POSITIVE`` (at least
   the two strongest positive ones above ``MIN_ANY``), plus the most negative one when it is below
   ``MAX_NEGATIVE``. A feature whose value is unknown (no coordinates, no earlier decisions, no priority
-  themes) is never quoted.
+  themes, no sector) is never quoted.
+
+Reason codes and their params (``Reason(code, params, contribution)``; a positive contribution raised the
+score, a negative one lowered it; the marketplace writes the sentences, ``Reason.text`` is an English default):
+
+| code                 | feature(s)            | params                                                         |
+|----------------------|-----------------------|----------------------------------------------------------------|
+| priority_theme       | priority_theme_fit    | theme (THEMES code), government (name), score (0-100)          |
+| company_interest     | company_interest_fit  | theme, score                                                   |
+| text_fit             | text_fit              | pct (cosine x 100)                                             |
+| distance             | closeness             | km                                                             |
+| fills_share          | size_ratio            | pct (share of the remaining obligation it fills, at most 100),  |
+|                      |                       | ratio (open value / remaining, uncapped, 1 decimal), value_cents|
+| overshoot            | overshoot             | pct (open value as % of the remaining, uncapped, e.g. 250),    |
+|                      |                       | ratio (e.g. 2.5), value_cents                                  |
+| route_preference     | route_preference      | route (ROUTES code), rank (1-based or None), government        |
+| search_relevance     | search_relevance      | pct                                                            |
+| approval_rate        | approval_rate         | approved, n, pct, government: this government's earlier        |
+|                      |                       | decisions on pledges to this initiative                        |
+| company_kind_rate    | company_kind_rate     | approved, n, pct, kind (NEED_KINDS code): this company's own   |
+|                      |                       | earlier pledges of this kind                                   |
+| sector_kind_rate     | sector_kind_rate      | approved, n, pct, kind, sector (SBI letter): pledges of this   |
+|                      |                       | kind from companies in the company's sector                    |
+| company_route_rate   | company_route_rate    | approved, n, pct, route: this company's own earlier pledges by |
+|                      |                       | this route                                                     |
+| sector_route_rate    | sector_route_rate     | approved, n, pct, route, sector                                |
+| need_kind            | kind_* (one-hots)     | kind: officers approve pledges of this kind more (or less)     |
+|                      |                       | often than others, all else equal (learned models only)        |
+| route_kind           | route_* (one-hots)    | route: the same for the candidate's route                      |
+
+The counts in approved/n are the raw decisions before the cut-off (all governments for the four *_rate
+codes, this government for approval_rate); the score uses the shrunk rate. A rate reason is quoted only when
+n > 0, and a sector reason only when the company has a sector.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .features import (
+    FEATURE_INDEX,
     FEATURE_NAMES,
     REASON_CODES,
     ApprovalStats,
@@ -28,6 +64,7 @@ from .features import (
     as_stats,
     compute_feature_batch,
 )
+from .history import GroupRates
 from .prior import PRIOR
 from .types import THEMES, Candidate, ContractContext, DecisionRecord, Reason, Recommendation
 
@@ -79,45 +116,61 @@ def top_indices(
     return out if limit is None else out[:limit]
 
 
+def _counts_params(rates: GroupRates | None, code: int, level: str) -> tuple[int, int] | None:
+    if rates is None:
+        return None
+    n = int((rates.company_n if level == "company" else rates.sector_n)[code])
+    if n == 0:
+        return None
+    approved = int((rates.company_approved if level == "company" else rates.sector_approved)[code])
+    return approved, n
+
+
 def _reason_params(
-    feature: str, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
-) -> dict | None:
-    x = float(batch.X[i, FEATURE_NAMES.index(feature)])
-    if feature == "priority_theme_fit":
+    code: str, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
+) -> dict[str, Any] | None:
+    """The params of reason ``code`` for row ``i``; None when the value behind it is unknown (never quoted)."""
+    if code == "priority_theme":
         t = batch.best_priority_theme(i)
         if t < 0:
             return None
         return {"theme": THEMES[t], "government": ctx.government_name, "score": round(cs.themes[i, t] * 100)}
-    if feature == "company_interest_fit":
+    if code == "company_interest":
         t = batch.best_interest_theme(i)
         if t < 0:
             return None
         return {"theme": THEMES[t], "score": round(cs.themes[i, t] * 100)}
-    if feature == "text_fit":
+    if code == "text_fit":
         if not ctx.company_profile.strip():
             return None
-        return {"pct": round(x * 100)}
-    if feature == "closeness":
+        return {"pct": round(float(batch.X[i, FEATURE_INDEX["text_fit"]]) * 100)}
+    if code == "distance":
         km = float(batch.km[i])
         if np.isnan(km):
             return None
         return {"km": round(km, 1) if km < 10 else round(km)}
-    if feature == "fills_share":
-        if ctx.remaining_cents <= 0:
+    if code in ("fills_share", "overshoot"):
+        if ctx.remaining_cents <= 0 or batch.share is None:
             return None
-        return {"pct": round(x * 100), "value_cents": int(cs.open_value[i])}
-    if feature == "route_preference":
+        r = float(batch.share[i])
+        pct = round(100 * r)
+        return {
+            "pct": min(100, pct) if code == "fills_share" else pct,
+            "ratio": round(r, 1) if r < 10 else round(r),
+            "value_cents": int(cs.open_value[i]),
+        }
+    if code == "route_preference":
         route = cs.route_names[int(cs.route_code[i])]
         if not ctx.route_order:
             return None
         rank = list(ctx.route_order).index(route) + 1 if route in ctx.route_order else None
         return {"route": route, "rank": rank, "government": ctx.government_name}
-    if feature == "search_relevance":
+    if code == "search_relevance":
         s = cs.search_score
         if s.size == 0 or float(s.max()) <= 0 or float(s.max()) == float(s.min()):
             return None
-        return {"pct": round(x * 100)}
-    if feature == "approval_rate":
+        return {"pct": round(float(batch.X[i, FEATURE_INDEX["search_relevance"]]) * 100)}
+    if code == "approval_rate":
         n = int(batch.decisions[i])
         if n == 0:
             return None
@@ -128,22 +181,54 @@ def _reason_params(
             "pct": round(100 * approved / n),
             "government": ctx.government_name,
         }
+    if code in ("company_kind_rate", "sector_kind_rate", "company_route_rate", "sector_route_rate"):
+        by_kind = "_kind_" in code
+        level = code.split("_", 1)[0]
+        if level == "sector" and not ctx.company_sector:
+            return None
+        rates = batch.kind_rates if by_kind else batch.route_rates
+        k = int((cs.kind_code if by_kind else cs.route_code)[i])
+        counts = _counts_params(rates, k, level)
+        if counts is None:
+            return None
+        approved, n = counts
+        params: dict[str, Any] = {"approved": approved, "n": n, "pct": round(100 * approved / n)}
+        if by_kind:
+            params["kind"] = cs.kind_names[k]
+        else:
+            params["route"] = cs.route_names[k]
+        if level == "sector":
+            params["sector"] = ctx.company_sector
+        return params
+    if code == "need_kind":
+        kind = cs.kind_names[int(cs.kind_code[i])]
+        return {"kind": kind} if f"kind_{kind}" in FEATURE_INDEX else None
+    if code == "route_kind":
+        route = cs.route_names[int(cs.route_code[i])]
+        return {"route": route} if f"route_{route}" in FEATURE_INDEX else None
     return None
 
 
 def build_reasons(
     contrib: np.ndarray, i: int, ctx: ContractContext, cs: CandidateSet, batch: FeatureBatch
 ) -> tuple[Reason, ...]:
-    """Reasons for row ``i`` from its per-feature contributions (see module docstring)."""
-    items = []
+    """Reasons for row ``i`` from its per-feature contributions (see module docstring).
+
+    Features that share a reason code (the one-hot columns of the kind, of the route) count as one: their
+    contributions are added up.
+    """
+    by_code: dict[str, float] = {}
     for j, name in enumerate(FEATURE_NAMES):
-        c = float(contrib[j])
+        code = REASON_CODES[name]
+        by_code[code] = by_code.get(code, 0.0) + float(contrib[j])
+    items = []
+    for code, c in by_code.items():
         if c == 0.0:
             continue
-        params = _reason_params(name, i, ctx, cs, batch)
+        params = _reason_params(code, i, ctx, cs, batch)
         if params is None:
             continue
-        items.append((c, name, params))
+        items.append((c, code, params))
     positives = sorted((t for t in items if t[0] > 0), key=lambda t: (-t[0], t[1]))
     chosen = [
         t
@@ -153,7 +238,7 @@ def build_reasons(
     negatives = sorted((t for t in items if t[0] <= MAX_NEGATIVE), key=lambda t: (t[0], t[1]))
     if negatives:
         chosen.append(negatives[0])
-    return tuple(Reason(REASON_CODES[name], params, round(c, 4)) for c, name, params in chosen)
+    return tuple(Reason(code, params, round(c, 4)) for c, code, params in chosen)
 
 
 def rank(
@@ -163,7 +248,7 @@ def rank(
     model: Scorer | None = None,
     limit: int | None = 10,
     *,
-    vectorizer=None,
+    vectorizer: TfidfVectorizer | None = None,
 ) -> list[Recommendation]:
     """The best ``limit`` candidates for ``ctx``, best first, each with score, features and reasons.
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .sectors import sector_label
+
 THEMES: tuple[str, ...] = (
     "werk",
     "armoedebestrijding",
@@ -21,6 +23,15 @@ THEMES: tuple[str, ...] = (
 )
 ROUTES: tuple[str, ...] = ("paid_work", "labour_participation", "social_domain", "social_enterprise")
 NEED_KINDS: tuple[str, ...] = ("money", "hours", "expertise", "goods", "internship", "job", "purchase")
+NEED_KIND_LABELS_EN: Mapping[str, str] = {
+    "money": "money",
+    "hours": "hours",
+    "expertise": "expertise",
+    "goods": "goods",
+    "internship": "internship",
+    "job": "job",
+    "purchase": "purchase",
+}
 
 THEME_LABELS_EN: Mapping[str, str] = {
     "werk": "work",
@@ -55,6 +66,7 @@ class ContractContext:
     obligation_cents: int
     remaining_cents: int
     as_of: datetime  # "now" for the approval-rate cut-off
+    company_sector: str = ""  # SBI section code of the company (matching.sectors.SECTORS), "" when unknown
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,16 @@ class DecisionRecord:
     route: str
     approved: bool
     features: Mapping[str, float] | None = None  # features shown at decision time, when stored
+    need_kind: str = ""  # the pledged need's kind (NEED_KINDS; "purchase" for a social firm), "" when unknown
+    company_sector: str = ""  # the company's SBI section code at decision time, "" when unknown
+    # Graded gain for evaluation when the data has one (e.g. 2 approved and delivered, 1 approved, 0 rejected;
+    # or a known approval chance in synthetic data). None: 1 when approved, else 0.
+    gain: float | None = None
+
+    @property
+    def relevance(self) -> float:
+        """The gain evaluation uses for this decision: ``gain`` when set, else 1 approved / 0 rejected."""
+        return float(self.gain) if self.gain is not None else (1.0 if self.approved else 0.0)
 
 
 # English defaults for Reason.text; the marketplace translates (code, params) itself.
@@ -104,6 +126,15 @@ _POSITIVE_TEXT: Mapping[str, str] = {
     "route_preference": "{route_label} is a preferred route of {government}",
     "search_relevance": "Strong match for your search ({pct}%)",
     "approval_rate": "{government} approved {approved} of {n} earlier pledges to this initiative",
+    "overshoot": "Fits within what you still owe",
+    "company_kind_rate": "Officers approved {approved} of {n} of your earlier {kind_label} pledges",
+    "sector_kind_rate": "Officers approved {approved} of {n} {kind_label} pledges from companies in your sector"
+    " ({sector_label})",
+    "company_route_rate": "Officers approved {approved} of {n} of your earlier pledges by way of {route_text}",
+    "sector_route_rate": "Officers approved {approved} of {n} pledges by way of {route_text} from companies"
+    " in your sector ({sector_label})",
+    "need_kind": "Officers often approve {kind_label} pledges",
+    "route_kind": "Officers often approve contributions by way of {route_text}",
 }
 _NEGATIVE_TEXT: Mapping[str, str] = {
     "priority_theme": "Does not serve a priority theme of {government}",
@@ -114,6 +145,16 @@ _NEGATIVE_TEXT: Mapping[str, str] = {
     "route_preference": "{route_label} is a less preferred route of {government}",
     "search_relevance": "Weak match for your search ({pct}%)",
     "approval_rate": "{government} approved only {approved} of {n} earlier pledges to this initiative",
+    "overshoot": "Worth {ratio} times what you still owe: officers turn down pledges far above it",
+    "company_kind_rate": "Officers approved only {approved} of {n} of your earlier {kind_label} pledges",
+    "sector_kind_rate": "Officers approved only {approved} of {n} {kind_label} pledges from companies in your"
+    " sector ({sector_label})",
+    "company_route_rate": "Officers approved only {approved} of {n} of your earlier pledges by way of"
+    " {route_text}",
+    "sector_route_rate": "Officers approved only {approved} of {n} pledges by way of {route_text} from"
+    " companies in your sector ({sector_label})",
+    "need_kind": "Officers seldom approve {kind_label} pledges",
+    "route_kind": "Officers seldom approve contributions by way of {route_text}",
 }
 
 
@@ -145,12 +186,20 @@ class Reason:
             "pct": "?",
             "approved": "?",
             "n": "?",
+            "ratio": "?",
+            "kind": "?",
+            "sector": "",
         }
         values.update(self.params)
         theme = values.get("theme")
         values.setdefault("theme_label", THEME_LABELS_EN.get(str(theme), str(theme)))
         route = values.get("route")
-        values.setdefault("route_label", ROUTE_LABELS_EN.get(str(route), str(route)).capitalize())
+        route_text = ROUTE_LABELS_EN.get(str(route), str(route))
+        values.setdefault("route_label", route_text.capitalize())
+        values.setdefault("route_text", route_text)
+        kind = values.get("kind")
+        values.setdefault("kind_label", NEED_KIND_LABELS_EN.get(str(kind), str(kind)))
+        values.setdefault("sector_label", sector_label(str(values.get("sector", "")), "en") or "unknown")
         try:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):

@@ -15,11 +15,15 @@ from hypothesis import strategies as st
 from matching import FEATURE_NAMES, FEATURE_NEUTRAL, ApprovalStats, CandidateSet, compute_features
 from matching.features import (
     FEATURE_INDEX,
+    KIND_FEATURES,
+    ROUTE_FEATURES,
     closeness,
     fills_share,
     haversine_km,
     normalise_search,
+    overshoot,
     route_preference,
+    size_ratio,
     smoothed_rate,
 )
 from matching.synthetic import make_candidates, make_context
@@ -56,9 +60,21 @@ def test_closeness_is_bounded_decreasing_and_neutral_when_unknown():
     assert c[4] == FEATURE_NEUTRAL["closeness"]
 
 
-def test_fills_share_is_capped_and_neutral_when_nothing_remains():
-    assert list(fills_share([50, 100, 400], 200)) == [0.25, 0.5, 1.0]
-    assert fills_share([50], 0)[0] == FEATURE_NEUTRAL["fills_share"]
+def test_size_is_uncapped_and_log_scaled_with_a_separate_overshoot():
+    # Changed by the issue: fills_share used to stop at 1, so needs of EUR 25k and EUR 40k against EUR 20k
+    # still owed looked the same. The share r is now uncapped, the size feature is log2(1 + r) and the part
+    # beyond what is owed is its own feature.
+    assert list(fills_share([50, 100, 400], 200)) == [0.25, 0.5, 2.0]
+    share = fills_share([2_500_000, 4_000_000], 2_000_000)
+    assert list(share) == [1.25, 2.0]
+    assert size_ratio(share)[1] > size_ratio(share)[0] > 1.0
+    assert overshoot(share)[1] == pytest.approx(1.0) and 0 < overshoot(share)[0] < 1
+    assert list(overshoot([0.1, 0.5, 1.0])) == [0.0, 0.0, 0.0]  # a need that fits overshoots nothing
+    assert size_ratio([1.0])[0] == pytest.approx(1.0) and size_ratio([3.0])[0] == pytest.approx(2.0)
+    # nothing remains to be owed: the size features carry no information
+    nothing = fills_share([50], 0)
+    assert size_ratio(nothing)[0] == pytest.approx(FEATURE_NEUTRAL["size_ratio"])
+    assert overshoot(nothing)[0] == FEATURE_NEUTRAL["overshoot"]
 
 
 def test_route_preference_follows_the_governments_ladder():
@@ -94,10 +110,20 @@ def test_text_fit_prefers_candidates_that_talk_about_the_profile():
 @SETTINGS
 @given(contexts(), candidate_lists)
 def test_features_are_finite_and_in_unit_interval(ctx, cands):
+    # Changed by the issue: size_ratio and overshoot are uncapped (>= 0); every other feature stays in [0, 1].
     X = compute_features(ctx, cands)
     assert X.shape == (len(cands), len(FEATURE_NAMES))
     assert np.isfinite(X).all()
-    assert (X >= 0).all() and (X <= 1).all()
+    unbounded = [col("size_ratio"), col("overshoot")]
+    bounded = [j for j in range(len(FEATURE_NAMES)) if j not in unbounded]
+    assert (X[:, bounded] >= 0).all() and (X[:, bounded] <= 1).all()
+    assert (X[:, unbounded] >= 0).all()
+    for group in (KIND_FEATURES, ROUTE_FEATURES):
+        hot = X[:, [col(n) for n in group]]
+        assert set(np.unique(hot)) <= {0.0, 1.0} and (hot.sum(axis=1) <= 1).all()
+    kinds = X[:, [col(n) for n in KIND_FEATURES]]
+    for i, cand in enumerate(cands):
+        assert kinds[i, KIND_FEATURES.index(f"kind_{cand.kind}")] == 1.0
 
 
 @SETTINGS

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from matching import (
     FEATURE_NAMES,
+    FEATURE_SET,
     LearnedModel,
     ModelMismatch,
     evaluate,
@@ -215,3 +216,39 @@ def test_calibrated_model_round_trips_through_the_allow_list(tmp_path, world_sma
     X = np.random.default_rng(3).random((10, len(FEATURE_NAMES)))
     assert np.allclose(loaded.score(X), model.score(X))
     assert loaded.contributions(X).shape == X.shape
+
+
+OLD_FEATURE_NAMES = [
+    "priority_theme_fit",
+    "company_interest_fit",
+    "text_fit",
+    "closeness",
+    "fills_share",
+    "route_preference",
+    "search_relevance",
+    "approval_rate",
+]
+
+
+def test_a_model_file_from_the_old_feature_set_is_refused(tmp_path, trained_lr, world_small):
+    """A model trained before the new features (their order in its card) must not be used: the marketplace then
+    falls back to the prior (tests/views/test_recommendations.py)."""
+    model, _ = trained_lr
+    path = tmp_path / "model.skops"
+    save_model(model, path)
+    cpath = card_path_for(path)
+    card = json.loads(cpath.read_text())
+    assert card["feature_set"] == FEATURE_SET and card["feature_names"] == list(FEATURE_NAMES)
+    assert card["monotonic"] == {"priority_theme_fit": 1, "company_interest_fit": 1, "overshoot": -1}
+    old = {k: v for k, v in card.items() if k != "feature_set"}
+    old["feature_names"] = OLD_FEATURE_NAMES
+    cpath.write_text(json.dumps(old))
+    with pytest.raises(ModelMismatch, match="features"):
+        load_model(path)
+    # an old 8-column pipeline, even under a card that names today's features, is refused too
+    X8 = build_training_set(world_small.records).X[:, :8]
+    y = build_training_set(world_small.records).y
+    eight = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())]).fit(X8, y)
+    save_model(LearnedModel(eight, {}), tmp_path / "eight.skops")
+    with pytest.raises(ModelMismatch, match="expects 8 features"):
+        load_model(tmp_path / "eight.skops")

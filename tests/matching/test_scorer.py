@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matching import FEATURE_NAMES, PRIOR_WEIGHTS, compute_features, rank
-from matching.features import FEATURE_NEUTRAL, REASON_CODES
+from matching.features import FEATURE_NEUTRAL, KIND_FEATURES, MONOTONIC, REASON_CODES, ROUTE_FEATURES
 from matching.prior import BIAS
 from matching.prior import score as prior_score
 from matching.scorer import choose_scorer
@@ -79,7 +79,9 @@ def test_reasons_are_the_largest_contributions_and_add_up_to_the_score(ctx, cand
         assert [r.contribution for r in positives] == sorted(
             (r.contribution for r in positives), reverse=True
         )
-        by_code = {REASON_CODES[name]: value for name, value in rec.contributions.items()}
+        by_code: dict[str, float] = {}  # one-hot columns of a group share a code: their contributions add up
+        for name, value in rec.contributions.items():
+            by_code[REASON_CODES[name]] = by_code.get(REASON_CODES[name], 0.0) + value
         for reason in rec.reasons:
             assert math.isclose(reason.contribution, by_code[reason.code], abs_tol=1e-4)
             assert reason.text and "{" not in reason.text
@@ -126,6 +128,9 @@ def test_reason_text_has_an_english_default_for_every_code():
         "route": "paid_work",
         "approved": 3,
         "n": 4,
+        "kind": "hours",
+        "sector": "F",
+        "ratio": 2.5,
     }
     for code in REASON_CODES.values():
         for sign in (1.0, -1.0):
@@ -134,11 +139,32 @@ def test_reason_text_has_an_english_default_for_every_code():
     assert Reason("made_up", {}, 1.0).text == "made up"
 
 
-def test_prior_weights_are_documented_positive_and_complete():
+def test_prior_weights_are_complete_and_follow_the_known_directions():
+    # Changed by the issue: not every feature is "higher is better". The prior's weights follow the directions
+    # that are known (theme fits up, overshoot down) and weigh 0 what it has no opinion about.
     assert set(PRIOR_WEIGHTS) == set(FEATURE_NAMES) == set(FEATURE_NEUTRAL)
-    assert all(w > 0 for w in PRIOR_WEIGHTS.values())
+    for name in FEATURE_NAMES:
+        if MONOTONIC[name]:
+            assert np.sign(PRIOR_WEIGHTS[name]) == MONOTONIC[name], name
+    assert PRIOR_WEIGHTS["priority_theme_fit"] > 0 and PRIOR_WEIGHTS["overshoot"] < 0
+    assert all(PRIOR_WEIGHTS[n] == 0 for n in (*KIND_FEATURES, *ROUTE_FEATURES))
+    assert PRIOR_WEIGHTS["sector_kind_rate"] > 0  # the prior knows the new signal
     neutral = np.array([[FEATURE_NEUTRAL[n] for n in FEATURE_NAMES]])
     assert prior_score(neutral)[0] == 0.5
+
+
+def test_prior_turns_down_a_need_far_larger_than_what_is_owed():
+    ctx = replace(make_context(2), remaining_cents=2_000_000)  # EUR 20k still owed
+    base = make_candidates(1, seed=5)[0]
+    sizes = {"fits": 2_000_000, "twice": 4_000_000, "five times": 10_000_000}
+    cands = [replace(base, id=f"need:{k}", open_value_cents=v) for k, v in enumerate(sizes.values())]
+    scores = prior_score(compute_features(ctx, cands))
+    assert scores[0] > scores[1] > scores[2]
+    recs = rank(ctx, cands, limit=None)
+    worst = next(r for r in recs if r.candidate.id == "need:2")
+    over = next(r for r in worst.reasons if r.code == "overshoot")
+    assert over.contribution < 0 and over.params["ratio"] == 5.0 and over.params["pct"] == 500
+    assert "5.0 times" in over.text
 
 
 class _Unproven:
