@@ -58,9 +58,14 @@ def breakdown_line(line: dict[str, Any]) -> str:
             unit=money(p["unit_value_cents"]),
         )
     if kind == "bonus" and line.get("label") and "code" in p:
-        return gettext("Bonus %(label)s: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
-                       label=line["label"], persons=p["persons"], hours=p["hours_per_week"], months=p["months"],
-                       unit=money(p["unit_value_cents"]))
+        return gettext(
+            "Bonus %(label)s: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+            label=line["label"],
+            persons=p["persons"],
+            hours=p["hours_per_week"],
+            months=p["months"],
+            unit=money(p["unit_value_cents"]),
+        )
     if kind == "bonus":
         return gettext(
             "Bonus: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
@@ -108,10 +113,18 @@ def breakdown_line(line: dict[str, Any]) -> str:
     if kind == "at_most":
         unit = gettext("hours") if p.get("unit") == "hour" else gettext("days")
         if p.get("agreed"):
-            return gettext("Value set by the officer (at most %(quantity)s %(unit)s × %(max)s)",
-                           quantity=p["quantity"], unit=unit, max=money(p["max_cents"]))
-        return gettext("At most %(quantity)s %(unit)s × %(max)s; the officer sets the value", quantity=p["quantity"],
-                       unit=unit, max=money(p["max_cents"]))
+            return gettext(
+                "Value set by the officer (at most %(quantity)s %(unit)s × %(max)s)",
+                quantity=p["quantity"],
+                unit=unit,
+                max=money(p["max_cents"]),
+            )
+        return gettext(
+            "At most %(quantity)s %(unit)s × %(max)s; the officer sets the value",
+            quantity=p["quantity"],
+            unit=unit,
+            max=money(p["max_cents"]),
+        )
     if kind == "revised_zero":
         return gettext("Revised: it did not happen")
     if kind == "certificate":
@@ -178,28 +191,64 @@ def obligation_steps(ob: Any) -> list[str]:
     kinds = {"works": gettext("works"), "services": gettext("services"), "supplies": gettext("supplies")}
     for code, p in ob.steps:
         if code == "below_threshold_small":
-            out.append(gettext("Below the threshold of %(threshold)s for %(kind)s: the small-contract rule asks for "
-                               "one social activity.", threshold=money(p["threshold_cents"]),
-                               kind=kinds.get(p["kind"], p["kind"])))
+            out.append(
+                gettext(
+                    "Below the threshold of %(threshold)s for %(kind)s: the small-contract rule asks for "
+                    "one social activity.",
+                    threshold=money(p["threshold_cents"]),
+                    kind=kinds.get(p["kind"], p["kind"]),
+                )
+            )
         elif code == "below_threshold_none":
-            out.append(gettext("Below the threshold of %(threshold)s for %(kind)s: no social return is asked.",
-                               threshold=money(p["threshold_cents"]), kind=kinds.get(p["kind"], p["kind"])))
+            out.append(
+                gettext(
+                    "Below the threshold of %(threshold)s for %(kind)s: no social return is asked.",
+                    threshold=money(p["threshold_cents"]),
+                    kind=kinds.get(p["kind"], p["kind"]),
+                )
+            )
         elif code == "below_min_term":
-            out.append(gettext("Shorter than the minimum term (%(months)s of %(min)s months): no social return is "
-                               "asked.", months=p["months"], min=p["min_months"]))
+            out.append(
+                gettext(
+                    "Shorter than the minimum term (%(months)s of %(min)s months): no social return is "
+                    "asked.",
+                    months=p["months"],
+                    min=p["min_months"],
+                )
+            )
         elif code == "percentage":
-            basis = gettext("labour component") if p["basis"] == "labour_component" else gettext("contract sum")
-            out.append(gettext("%(pct)s of the %(basis)s %(base)s = %(amount)s", pct=percent(p["percentage_bp"]),
-                               basis=basis, base=money(p["base_cents"]), amount=money(p["amount_cents"])))
+            basis = (
+                gettext("labour component") if p["basis"] == "labour_component" else gettext("contract sum")
+            )
+            out.append(
+                gettext(
+                    "%(pct)s of the %(basis)s %(base)s = %(amount)s",
+                    pct=percent(p["percentage_bp"]),
+                    basis=basis,
+                    base=money(p["base_cents"]),
+                    amount=money(p["amount_cents"]),
+                )
+            )
         elif code == "low_labour_share":
-            out.append(gettext("The labour component is %(share)s of the sum, under %(limit)s: %(pct)s applies.",
-                               share=percent(p["share_bp"]), limit=percent(p["limit_bp"]),
-                               pct=percent(p["percentage_bp"])))
+            out.append(
+                gettext(
+                    "The labour component is %(share)s of the sum, under %(limit)s: %(pct)s applies.",
+                    share=percent(p["share_bp"]),
+                    limit=percent(p["limit_bp"]),
+                    pct=percent(p["percentage_bp"]),
+                )
+            )
         elif code == "fixed_amount":
             out.append(gettext("A fixed amount of %(amount)s.", amount=money(p["amount_cents"])))
         elif code == "annual_minimum":
-            out.append(gettext("At least %(per_year)s a contract year, %(years)s years: %(amount)s.",
-                               per_year=money(p["per_year_cents"]), years=p["years"], amount=money(p["amount_cents"])))
+            out.append(
+                gettext(
+                    "At least %(per_year)s a contract year, %(years)s years: %(amount)s.",
+                    per_year=money(p["per_year_cents"]),
+                    years=p["years"],
+                    amount=money(p["amount_cents"]),
+                )
+            )
         elif code == "cap":
             out.append(gettext("Capped at %(cap)s.", cap=money(p["cap_cents"])))
     if not ob.computable:
@@ -210,8 +259,10 @@ def obligation_steps(ob: Any) -> list[str]:
 def incomplete_reason(ob: Any) -> str:
     """Why an obligation cannot be computed, and who completes it."""
     if ob.missing == "labour_component_cents":
-        return gettext("The obligation cannot be computed: the policy counts the labour component, and the "
-                       "contract has none. The officer completes the contract; until then nothing can be pledged.")
+        return gettext(
+            "The obligation cannot be computed: the policy counts the labour component, and the "
+            "contract has none. The officer completes the contract; until then nothing can be pledged."
+        )
     return gettext("The obligation cannot be computed: the policy's fixed amount is missing.")
 
 
@@ -240,9 +291,11 @@ def conditions_text(block: Any) -> str:
     parts = []
     if c.get("min_age"):
         parts.append(gettext("%(age)s or older", age=c["min_age"]))
-    names = {"permanent_contract": gettext("permanent contract"),
-             "statushouder_or_language": gettext("statushouder or language gap"),
-             "after_vso_pro_internship": gettext("after a VSO/PrO internship of 6 months"),
-             "occupational_disability": gettext("occupational disability")}
+    names = {
+        "permanent_contract": gettext("permanent contract"),
+        "statushouder_or_language": gettext("statushouder or language gap"),
+        "after_vso_pro_internship": gettext("after a VSO/PrO internship of 6 months"),
+        "occupational_disability": gettext("occupational disability"),
+    }
     parts += [names.get(flag, flag) for flag in c.get("requires") or ()]
     return "; ".join(parts)

@@ -108,26 +108,52 @@ PSO_LEVELS = {
 }
 REPORT_PERIODS = {"quarterly": _l("Quarterly"), "half_yearly": _l("Half-yearly")}
 CONTRACT_KINDS = {"works": _l("Works"), "services": _l("Services"), "supplies": _l("Supplies")}
-SMART_PLAN_STATUSES = {"submitted": _l("Submitted"), "approved": _l("Approved"),
-                       "changes_requested": _l("Changes requested")}
-PROOF_KINDS = {"uwv_doelgroepregister": _l("UWV target-group register"),
-               "benefit_letter": _l("Benefit letter from the municipality or UWV"), "school": _l("School statement"),
-               "wsp_statement": _l("Statement of the WSP")}
-EMPLOYMENTS = {"permanent": _l("Permanent contract"), "temporary": _l("Temporary contract"),
-               "internship": _l("Internship"), "work_learning": _l("Work-learning place")}
+SMART_PLAN_STATUSES = {
+    "submitted": _l("Submitted"),
+    "approved": _l("Approved"),
+    "changes_requested": _l("Changes requested"),
+}
+PROOF_KINDS = {
+    "uwv_doelgroepregister": _l("UWV target-group register"),
+    "benefit_letter": _l("Benefit letter from the municipality or UWV"),
+    "school": _l("School statement"),
+    "wsp_statement": _l("Statement of the WSP"),
+}
+EMPLOYMENTS = {
+    "permanent": _l("Permanent contract"),
+    "temporary": _l("Temporary contract"),
+    "internship": _l("Internship"),
+    "work_learning": _l("Work-learning place"),
+}
 AGE_BANDS = {"under_50": _l("Under 50"), "50_54": _l("50 to 54"), "55_plus": _l("55 or older")}
-PERSON_FLAGS = {"statushouder_or_language": _l("Statushouder, or a language gap"),
-                "after_vso_pro_internship": _l("Hired after a VSO/PrO internship of at least 6 months"),
-                "occupational_disability": _l("Occupational disability (incl. IPS)"),
-                "permanent_contract": _l("Permanent contract")}
-RECOGNITION_BASES = {"pso_30plus": _l("PSO 30+ certificate"), "government_list": _l("On the government's list"),
-                     "social_firm_criteria": _l("Meets the social-firm criteria"),
-                     "sw_company": _l("SW-bedrijf (sheltered work)")}
-RECOGNITION_STATUSES = {"pending": _l("Waiting for the officer"), "recognised": _l("Recognised"),
-                        "refused": _l("Not recognised")}
-REVISION_KINDS = {"ended_early": _l("The placement ended early"), "invoiced_lower": _l("Invoiced lower"),
-                  "did_not_happen": _l("Did not happen"), "other": _l("Other")}
-REVISION_STATUSES = {"proposed": _l("Waiting for the officer"), "approved": _l("Approved"), "rejected": _l("Rejected")}
+PERSON_FLAGS = {
+    "statushouder_or_language": _l("Statushouder, or a language gap"),
+    "after_vso_pro_internship": _l("Hired after a VSO/PrO internship of at least 6 months"),
+    "occupational_disability": _l("Occupational disability (incl. IPS)"),
+    "permanent_contract": _l("Permanent contract"),
+}
+RECOGNITION_BASES = {
+    "pso_30plus": _l("PSO 30+ certificate"),
+    "government_list": _l("On the government's list"),
+    "social_firm_criteria": _l("Meets the social-firm criteria"),
+    "sw_company": _l("SW-bedrijf (sheltered work)"),
+}
+RECOGNITION_STATUSES = {
+    "pending": _l("Waiting for the officer"),
+    "recognised": _l("Recognised"),
+    "refused": _l("Not recognised"),
+}
+REVISION_KINDS = {
+    "ended_early": _l("The placement ended early"),
+    "invoiced_lower": _l("Invoiced lower"),
+    "did_not_happen": _l("Did not happen"),
+    "other": _l("Other"),
+}
+REVISION_STATUSES = {
+    "proposed": _l("Waiting for the officer"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
 AUDIT_ACTIONS = {
     "match.pledged": _l("pledged"),
     "match.pledged_from_plan": _l("pledged as part of a plan"),

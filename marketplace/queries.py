@@ -4,9 +4,9 @@ Lists load their related rows in batches (no N+1): totals come from one grouped 
 """
 
 from collections import defaultdict
-from datetime import date
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func
@@ -189,15 +189,32 @@ def match_rows(session: Session, matches: Sequence[Match]) -> list[MatchRow]:
     suppliers = _by_id(session, Supplier, (m.supplier_id for m in matches))
     certificates = _by_id(session, Certificate, (m.certificate_id for m in matches))
     person_blocks = [m.id for m in matches if blocks[m.block_id].unit in ("fte_year", "internship_year")]
-    placements = {p.match_id: p for p in session.exec(select(Placement).where(
-        col(Placement.match_id).in_(person_blocks))).all()} if person_blocks else {}
+    placements = (
+        {
+            p.match_id: p
+            for p in session.exec(select(Placement).where(col(Placement.match_id).in_(person_blocks))).all()
+        }
+        if person_blocks
+        else {}
+    )
     out = []
     for m in matches:
         c = contracts[m.contract_id]
-        out.append(MatchRow(
-            m, c, companies[c.company_id], govs[c.government_id], blocks[m.block_id], inits.get(m.initiative_id or -1),
-            needs.get(m.need_id or -1), tables.get(m.table_id), suppliers.get(m.supplier_id or -1),
-            placements.get(m.id or -1), certificates.get(m.certificate_id or -1)))
+        out.append(
+            MatchRow(
+                m,
+                c,
+                companies[c.company_id],
+                govs[c.government_id],
+                blocks[m.block_id],
+                inits.get(m.initiative_id or -1),
+                needs.get(m.need_id or -1),
+                tables.get(m.table_id),
+                suppliers.get(m.supplier_id or -1),
+                placements.get(m.id or -1),
+                certificates.get(m.certificate_id or -1),
+            )
+        )
     return out
 
 
@@ -416,8 +433,13 @@ def routes_used(rows: Sequence[MatchRow]) -> set[str]:
 
 
 def smart_plans_of(session: Session, contract_id: int) -> tuple[list[SmartPlan], dict[int, Initiative]]:
-    plans = list(session.exec(select(SmartPlan).where(SmartPlan.contract_id == contract_id)
-                              .order_by(col(SmartPlan.created_at).desc(), col(SmartPlan.id).desc())).all())
+    plans = list(
+        session.exec(
+            select(SmartPlan)
+            .where(SmartPlan.contract_id == contract_id)
+            .order_by(col(SmartPlan.created_at).desc(), col(SmartPlan.id).desc())
+        ).all()
+    )
     return plans, _by_id(session, Initiative, (p.initiative_id for p in plans))
 
 
@@ -428,9 +450,12 @@ def approved_smart_plans(session: Session, contract_id: int) -> list[tuple[Smart
 
 def placements_of(session: Session, contract_id: int) -> list[MatchRow]:
     """The register of placed people of a contract: its person-block matches with their placements."""
-    matches = session.exec(select(Match).join(Placement, col(Placement.match_id) == Match.id)
-                           .where(Match.contract_id == contract_id)
-                           .order_by(col(Placement.start_date), col(Match.id))).all()
+    matches = session.exec(
+        select(Match)
+        .join(Placement, col(Placement.match_id) == Match.id)
+        .where(Match.contract_id == contract_id)
+        .order_by(col(Placement.start_date), col(Match.id))
+    ).all()
     return match_rows(session, matches)
 
 
@@ -443,8 +468,10 @@ def ladder_gaps(session: Session, rows: Sequence[MatchRow]) -> dict[int, list[st
     used: dict[int, set[str]] = defaultdict(set)
     if ids:
         for contract_id, route in session.exec(
-            select(Match.contract_id, BuildingBlock.route).join(BuildingBlock, col(BuildingBlock.id) == Match.block_id)
-            .where(col(Match.contract_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES)).distinct()
+            select(Match.contract_id, BuildingBlock.route)
+            .join(BuildingBlock, col(BuildingBlock.id) == Match.block_id)
+            .where(col(Match.contract_id).in_(ids), col(Match.status).in_(HOLDING_STATUSES))
+            .distinct()
         ).all():
             used[contract_id].add(route)
     out: dict[int, list[str]] = {}
@@ -466,12 +493,24 @@ def supplier_recognitions(session: Session, government_id: int) -> list[Supplier
     """The government's suppliers outside the catalogue, pending first, with how many pledges name them."""
     from .models import SupplierRecognition
 
-    recs = session.exec(select(SupplierRecognition).where(SupplierRecognition.government_id == government_id)
-                        .order_by(col(SupplierRecognition.status).desc(), col(SupplierRecognition.id))).all()
+    recs = session.exec(
+        select(SupplierRecognition)
+        .where(SupplierRecognition.government_id == government_id)
+        .order_by(col(SupplierRecognition.status).desc(), col(SupplierRecognition.id))
+    ).all()
     suppliers = _by_id(session, Supplier, (r.supplier_id for r in recs))
-    counts = dict(session.exec(select(Match.supplier_id, func.count()).join(Contract, col(Contract.id) == Match.contract_id)
-                               .where(Contract.government_id == government_id, col(Match.supplier_id).is_not(None))
-                               .group_by(col(Match.supplier_id))).all()) if recs else {}
+    counts = (
+        dict(
+            session.exec(
+                select(Match.supplier_id, func.count())
+                .join(Contract, col(Contract.id) == Match.contract_id)
+                .where(Contract.government_id == government_id, col(Match.supplier_id).is_not(None))
+                .group_by(col(Match.supplier_id))
+            ).all()
+        )
+        if recs
+        else {}
+    )
     return [SupplierRow(r, suppliers[r.supplier_id], int(counts.get(r.supplier_id, 0))) for r in recs]
 
 
@@ -479,17 +518,31 @@ def officer_work(session: Session, government_id: int, *, shown: int = 10) -> di
     """What else waits for the officer besides pledges: SMART plans, revisions, suppliers (three queries)."""
     from .models import Revision, SupplierRecognition
 
-    plans = session.exec(select(SmartPlan).join(Contract, col(Contract.id) == SmartPlan.contract_id)
-                         .where(Contract.government_id == government_id, SmartPlan.status == "submitted")
-                         .order_by(col(SmartPlan.created_at))).all()
-    revisions = session.exec(select(Revision).join(Match, col(Match.id) == Revision.match_id)
-                             .join(Contract, col(Contract.id) == Match.contract_id)
-                             .where(Contract.government_id == government_id, Revision.status == "proposed")
-                             .order_by(col(Revision.created_at))).all()
-    suppliers = session.exec(select(func.count()).select_from(SupplierRecognition).where(
-        SupplierRecognition.government_id == government_id, SupplierRecognition.status == "pending")).one()
-    return {"smart_plans": len(plans), "plan_list": plans[:shown], "revisions": len(revisions),
-            "revision_list": revisions[:shown], "suppliers": int(suppliers)}
+    plans = session.exec(
+        select(SmartPlan)
+        .join(Contract, col(Contract.id) == SmartPlan.contract_id)
+        .where(Contract.government_id == government_id, SmartPlan.status == "submitted")
+        .order_by(col(SmartPlan.created_at))
+    ).all()
+    revisions = session.exec(
+        select(Revision)
+        .join(Match, col(Match.id) == Revision.match_id)
+        .join(Contract, col(Contract.id) == Match.contract_id)
+        .where(Contract.government_id == government_id, Revision.status == "proposed")
+        .order_by(col(Revision.created_at))
+    ).all()
+    suppliers = session.exec(
+        select(func.count())
+        .select_from(SupplierRecognition)
+        .where(SupplierRecognition.government_id == government_id, SupplierRecognition.status == "pending")
+    ).one()
+    return {
+        "smart_plans": len(plans),
+        "plan_list": plans[:shown],
+        "revisions": len(revisions),
+        "revision_list": revisions[:shown],
+        "suppliers": int(suppliers),
+    }
 
 
 def current_policies(session: Session, government_ids: Iterable[int], day: date) -> dict[int, Policy]:
@@ -499,8 +552,10 @@ def current_policies(session: Session, government_ids: Iterable[int], day: date)
     ids = list(government_ids)
     out: dict[int, Policy] = {}
     if ids:
-        for version in session.exec(select(PolicyVersion).where(col(PolicyVersion.government_id).in_(ids),
-                                                                PolicyVersion.effective_from <= day)
-                                    .order_by(col(PolicyVersion.effective_from), col(PolicyVersion.version))).all():
+        for version in session.exec(
+            select(PolicyVersion)
+            .where(col(PolicyVersion.government_id).in_(ids), PolicyVersion.effective_from <= day)
+            .order_by(col(PolicyVersion.effective_from), col(PolicyVersion.version))
+        ).all():
             out[version.government_id] = Policy.from_dict(version.policy)  # the newest one wins
     return out

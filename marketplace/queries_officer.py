@@ -18,10 +18,10 @@ from .models import (
     Government,
     Initiative,
     Match,
+    PolicyVersion,
     User,
     ValuationTable,
 )
-from .models import PolicyVersion
 from .models._base import utcnow
 from .policy import Policy
 from .queries import Page, _by_id, current_policies, paginate
@@ -142,16 +142,27 @@ def governments_overview(session: Session) -> list[GovernmentRow]:
     officers = _count_by(session, User.government_id, User.role == "officer")
     policies = current_policies(session, [g.id or 0 for g in govs], utcnow().date())
     return [
-        GovernmentRow(g, latest.get(g.id or 0), n_tables[g.id or 0], contracts.get(g.id, 0), officers.get(g.id, 0),
-                      policies.get(g.id or 0))
+        GovernmentRow(
+            g,
+            latest.get(g.id or 0),
+            n_tables[g.id or 0],
+            contracts.get(g.id, 0),
+            officers.get(g.id, 0),
+            policies.get(g.id or 0),
+        )
         for g in govs
     ]
 
 
 def policy_versions(session: Session, government_id: int) -> list[PolicyVersion]:
     """The government's policy versions, newest first."""
-    return list(session.exec(select(PolicyVersion).where(PolicyVersion.government_id == government_id)
-                             .order_by(col(PolicyVersion.version).desc())).all())
+    return list(
+        session.exec(
+            select(PolicyVersion)
+            .where(PolicyVersion.government_id == government_id)
+            .order_by(col(PolicyVersion.version).desc())
+        ).all()
+    )
 
 
 def tables_with_blocks(

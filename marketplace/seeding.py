@@ -5,31 +5,40 @@ folder with one bad entry stores nothing.
 """
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session, select
+from flask import current_app
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from .models import (
+    AuditEvent,
     BuildingBlock,
     Company,
+    Contract,
+    Decision,
     Eligibility,
     Government,
     HandprintScore,
     Initiative,
+    Match,
     Need,
     PolicyVersion,
     User,
     ValuationTable,
 )
+from .models._base import utcnow
 from .policy import Policy
-from .services import approvals, deliveries, pledges
+from .services import approvals, certificates, deliveries, pledges, revisions, smart_plans, suppliers
 from .services.auth import hash_password
 from .services.contracts import ContractInput, register_contract
 from .services.errors import ServiceError
+from .services.placements import PlacementInput, person_key
 from .services.policies import check_policy
+from .services.suppliers import SupplierInput
 
 
 class SeedError(Exception):
@@ -86,33 +95,60 @@ def _load_governments(session: Session, rows: list[dict[str, Any]]) -> dict[str,
     """Governments with their policy versions (`policies`, or one `policy` in force from 2000) and tables."""
     out: dict[str, Government] = {}
     for row in rows:
-        gov = Government(slug=row["slug"], name=row["name"], kind=row.get("kind", "municipality"),
-                         municipality=row.get("municipality", ""), lat=row.get("lat"), lon=row.get("lon"),
-                         notes=row.get("notes") or (row.get("policy") or {}).get("notes") or "")
+        gov = Government(
+            slug=row["slug"],
+            name=row["name"],
+            kind=row.get("kind", "municipality"),
+            municipality=row.get("municipality", ""),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
+            notes=row.get("notes") or (row.get("policy") or {}).get("notes") or "",
+        )
         session.add(gov)
         session.flush()
         versions = row.get("policies") or [{"effective_from": "2000-01-01", **(row.get("policy") or {})}]
         for number, prow in enumerate(versions, start=1):
             fields = {k: val for k, val in prow.items() if k not in ("effective_from", "notes", "note")}
             policy = check_policy(Policy.from_dict(fields))
-            session.add(PolicyVersion(government_id=gov.id or 0, version=number,
-                                      effective_from=_required_date(prow["effective_from"]),
-                                      policy=policy.as_dict(), note=prow.get("note") or "demo seed"))
+            session.add(
+                PolicyVersion(
+                    government_id=gov.id or 0,
+                    version=number,
+                    effective_from=_required_date(prow["effective_from"]),
+                    policy=policy.as_dict(),
+                    note=prow.get("note") or "demo seed",
+                )
+            )
         for trow in row.get("tables", []):
             table = ValuationTable(
-                government_id=gov.id or 0, version=trow["version"], name=trow["name"],
-                effective_from=_required_date(trow["effective_from"]), effective_to=_date(trow.get("effective_to")),
-                source=trow.get("source") or "", assumption=trow.get("assumption"),
-                group_caps=dict(trow.get("group_caps") or {}))
+                government_id=gov.id or 0,
+                version=trow["version"],
+                name=trow["name"],
+                effective_from=_required_date(trow["effective_from"]),
+                effective_to=_date(trow.get("effective_to")),
+                source=trow.get("source") or "",
+                assumption=trow.get("assumption"),
+                group_caps=dict(trow.get("group_caps") or {}),
+            )
             session.add(table)
             session.flush()
-            for brow in trow.get("blocks", []):
-                session.add(BuildingBlock(
-                    table_id=table.id or 0, code=brow["code"], route=brow["route"], label=brow["label"],
-                    label_en=brow.get("label_en") or "", unit=brow["unit"], value_cents=brow.get("value_cents"),
-                    percentage_bp=brow.get("percentage_bp"), max_months=brow.get("max_months"),
-                    target_group=brow.get("target_group"), at_most=bool(brow.get("at_most")),
-                    conditions=dict(brow.get("conditions") or {})))
+            for brow in [*trow.get("blocks", []), *trow.get("extra_blocks", [])]:
+                session.add(
+                    BuildingBlock(
+                        table_id=table.id or 0,
+                        code=brow["code"],
+                        route=brow["route"],
+                        label=brow["label"],
+                        label_en=brow.get("label_en") or "",
+                        unit=brow["unit"],
+                        value_cents=brow.get("value_cents"),
+                        percentage_bp=brow.get("percentage_bp"),
+                        max_months=brow.get("max_months"),
+                        target_group=brow.get("target_group"),
+                        at_most=bool(brow.get("at_most")),
+                        conditions=dict(brow.get("conditions") or {}),
+                    )
+                )
         out[gov.slug] = gov
     session.flush()
     return out
@@ -259,6 +295,106 @@ def _actor(users: list[User], role: str, **org: int | None) -> User:
     return stand_in
 
 
+def _placement(m: dict[str, Any], secret: str) -> PlacementInput:
+    p = m["placement"]
+    return PlacementInput(
+        person_key=person_key(str(p["reference"]), secret),
+        target_group=p["target_group"],
+        proof_kind=p.get("proof_kind", "benefit_letter"),
+        employment=p.get("employment", "temporary"),
+        start_date=_required_date(p["start_date"]),
+        end_date=_required_date(p["end_date"]),
+        hours_per_week=int(p.get("hours_per_week", 36)),
+        age_band=p.get("age_band", "under_50"),
+        statushouder_or_language=bool(p.get("statushouder_or_language")),
+        after_vso_pro_internship=bool(p.get("after_vso_pro_internship")),
+        occupational_disability=bool(p.get("occupational_disability")),
+    )
+
+
+def _load_certificates(session: Session, row: dict[str, Any], company_user: User) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for cert in row.get("certificates", []):
+        made = certificates.add_certificate(
+            session,
+            actor=company_user,
+            data=certificates.CertificateInput(
+                level=cert["level"],
+                issued_on=_date(cert["issued_on"]),
+                valid_until=_date(cert["valid_until"]),
+                number=str(cert.get("number", "")),
+            ),
+        )
+        out[made.level] = made.id or 0
+    return out
+
+
+def _load_smart_plans(
+    session: Session,
+    c: dict[str, Any],
+    contract: Contract,
+    inits: dict[str, Initiative],
+    company_user: User,
+    officer: User,
+) -> dict[int, int]:
+    """The contract's SMART plans; returns the approved plan per initiative id."""
+    approved: dict[int, int] = {}
+    for plan in c.get("smart_plans", []):
+        ini = inits[plan["initiative"]]
+        made = smart_plans.submit_smart_plan(
+            session,
+            actor=company_user,
+            data=smart_plans.SmartPlanInput(
+                contract_id=contract.id or 0,
+                initiative_id=ini.id or 0,
+                goal=plan["goal"],
+                target_group=plan["target_group"],
+                roots=plan["roots"],
+                participants=plan["participants"],
+            ),
+        )
+        status = plan.get("status", "submitted")
+        if status in ("approved", "changes_requested"):
+            smart_plans.decide_smart_plan(
+                session,
+                actor=officer,
+                plan_id=made.id or 0,
+                approve=status == "approved",
+                reason=plan.get("reason") or "",
+            )
+        if status == "approved":
+            approved[ini.id or 0] = made.id or 0
+    return approved
+
+
+def _pledge_day(contract: Contract, position: int, m: dict[str, Any], today: date) -> date:
+    """When a seeded pledge was made: as the seed says, or spread over the contract's first months."""
+    if m.get("on"):
+        return _required_date(m["on"])
+    day = contract.award_date + timedelta(days=10 + 23 * position)
+    return min(day, contract.end_date, today)
+
+
+def _backdate(session: Session, match: Match, day: date) -> None:
+    """Put a seeded pledge and its history at the day it was made (events a week apart), not at seeding time."""
+    at = datetime.combine(day, time(9, 30), tzinfo=UTC)
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "match", AuditEvent.entity_id == match.id)
+        .order_by(col(AuditEvent.id))
+    ).all()
+    for n, event in enumerate(events):
+        event.at = at + timedelta(days=7 * n, hours=n)
+        session.add(event)
+    last = events[-1].at if events else at
+    session.execute(update(Match).where(col(Match.id) == match.id).values(created_at=at, updated_at=last))
+    if match.status == "delivered":
+        session.execute(update(Match).where(col(Match.id) == match.id).values(delivered_at=last))
+    for decision in session.exec(select(Decision).where(Decision.match_id == match.id)).all():
+        decision.decided_at = at + timedelta(days=7)
+        session.add(decision)
+
+
 def _load_contracts(
     session: Session,
     rows: list[dict[str, Any]],
@@ -269,8 +405,12 @@ def _load_contracts(
     users: list[User],
 ) -> tuple[int, int]:
     n_contracts = n_matches = 0
+    secret = current_app.config["PERSON_KEY_SECRET"]
+    today = utcnow().date()
     for row in rows:
         company = companies[row["slug"]]
+        company_user = _actor(users, "company", company_id=company.id)
+        certs = _load_certificates(session, row, company_user)
         for c in row.get("contracts", []):
             gov = govs.get(c["government"])
             if gov is None:
@@ -283,14 +423,18 @@ def _load_contracts(
                 end_date=_date(c["end_date"]),
                 company_id=company.id,
                 labour_component_cents=c.get("labour_component_cents"),
+                kind=c.get("kind", "services"),
             )
             try:
                 contract = register_contract(session, actor=None, government=gov, data=data)
             except ServiceError as exc:
                 raise SeedError(f"contract {c.get('reference')}: {exc}") from exc
             n_contracts += 1
-            company_user = _actor(users, "company", company_id=company.id)
             officer = _actor(users, "officer", government_id=gov.id)
+            try:
+                plans = _load_smart_plans(session, c, contract, inits, company_user, officer)
+            except (ServiceError, KeyError) as exc:
+                raise SeedError(f"contract {contract.reference}, SMART plans: {exc}") from exc
             for i, m in enumerate(c.get("matches", [])):
                 where = f"contract {contract.reference}, match {i + 1}"
                 need = needs.get(m["need"]) if m.get("need") else None
@@ -299,25 +443,73 @@ def _load_contracts(
                 initiative = inits.get(m["initiative"]) if m.get("initiative") else None
                 if m.get("initiative") and initiative is None:
                     raise SeedError(f"{where}: unknown initiative '{m['initiative']}'")
+                supplier = None
+                if m.get("supplier"):
+                    sup = m["supplier"]
+                    supplier = SupplierInput(
+                        kvk=str(sup["kvk"]),
+                        name=sup["name"],
+                        kind=sup["kind"],
+                        basis=sup["basis"],
+                        evidence=sup.get("evidence", ""),
+                    )
                 req = pledges.PledgeRequest(
                     contract_id=contract.id or 0,
                     block_code=m["block"],
                     quantity=m.get("quantity"),
                     need_id=need.id if need else None,
                     initiative_id=initiative.id if initiative and not need else None,
-                    hours_per_week=m.get("hours_per_week"),
-                    months=m.get("months"),
                     weeks=m.get("weeks"),
-                    bonuses=tuple(m.get("bonuses") or ()),
                     note=m.get("note") or "",
+                    placement=_placement(m, secret) if m.get("placement") else None,
+                    certificate_id=certs.get(m["certificate"]) if m.get("certificate") else None,
+                    supplier=supplier,
+                    smart_plan_id=plans.get(initiative.id or 0) if initiative else None,
                 )
                 try:
-                    match = pledges.create_pledge(session, actor=company_user, req=req)
+                    day = _pledge_day(contract, i, m, today)
+                    match = pledges.create_pledge(session, actor=company_user, req=req, today=day)
+                    if m.get("recognised") and match.supplier_id:
+                        recognition = suppliers.recognition_for(session, gov.id or 0, match.supplier_id)
+                        assert recognition is not None
+                        suppliers.decide_recognition(
+                            session,
+                            actor=officer,
+                            recognition_id=recognition.id or 0,
+                            recognise=True,
+                            note="",
+                        )
                     _advance(session, match.id or 0, m, company_user, officer, users)
+                    if m.get("revision"):
+                        _revise(session, match, m["revision"], company_user, officer)
+                    _backdate(session, match, day)
                 except ServiceError as exc:
                     raise SeedError(f"{where}: {exc}") from exc
                 n_matches += 1
     return n_contracts, n_matches
+
+
+def _revise(session: Session, match: Match, r: dict[str, Any], company_user: User, officer: User) -> None:
+    revision = revisions.propose_revision(
+        session,
+        actor=company_user,
+        data=revisions.RevisionInput(
+            match_id=match.id or 0,
+            kind=r["kind"],
+            reason=r["reason"],
+            new_end_date=_date(r.get("new_end_date")),
+            new_quantity=r.get("new_quantity"),
+            new_value_cents=r.get("new_value_cents"),
+        ),
+    )
+    if r.get("status", "proposed") in ("approved", "rejected"):
+        revisions.decide_revision(
+            session,
+            actor=officer,
+            revision_id=revision.id or 0,
+            approve=r["status"] == "approved",
+            reason=r.get("decision_reason") or "",
+        )
 
 
 def _advance(

@@ -233,13 +233,20 @@ def _check_person(block: Block, person: Person) -> None:
 
 
 def month_cap(block: Block, target_group: str | None, group_caps: dict[str, int | None]) -> int | None:
-    """The most months a candidate counts: the block's own cap, and the table's cap for the target group
-    ("*" for groups the table does not name; a group named with no number counts without limit)."""
-    caps = [block.max_months] if block.max_months else []
-    group = group_caps[target_group] if target_group in group_caps else group_caps.get("*")
-    if group:
-        caps.append(int(group))
-    return min(caps) if caps else None
+    """The most months a candidate counts.
+
+    The block's own cap (Haaglanden's BBL: 24 or 36 months) is the specific rule and takes the place of the
+    table's general cap ("*", 12 months there). A cap the table names for the target group still applies
+    beside it; a group named without a number counts without limit.
+    """
+    if target_group in group_caps:
+        named = group_caps[target_group]
+        caps = [c for c in (block.max_months, named) if c]
+        return min(caps) if caps else None
+    if block.max_months:
+        return block.max_months
+    default = group_caps.get("*")
+    return int(default) if default else None
 
 
 def _value_fte(

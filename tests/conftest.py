@@ -181,20 +181,41 @@ class World:
 
 
 # The tests' policy: 5% from EUR 125,000, one social activity below it, PSO trede 2 fulfils it all.
-TEST_POLICY = Policy(percentage_bp=500, threshold_cents=12_500_000, pso_discount_bp={"trede_2": 10_000},
-                     priority_themes=("armoedebestrijding",))
+TEST_POLICY = Policy(
+    percentage_bp=500,
+    threshold_cents=12_500_000,
+    pso_discount_bp={"trede_2": 10_000},
+    priority_themes=("armoedebestrijding",),
+)
 
 BLOCK_CONDITIONS = {"bonus_50plus": {"min_age": 50}}
 PERSON_SECRET = "test-person-secret"
 
 
-def placement(reference: str = "P-001", *, target_group: str = "participatiewet", start: date = date(2025, 4, 1),
-              end: date = date(2026, 3, 31), hours: int = 36, age_band: str = "under_50",
-              employment: str = "temporary", proof: str = "benefit_letter", **flags: bool) -> PlacementInput:
+def placement(
+    reference: str = "P-001",
+    *,
+    target_group: str = "participatiewet",
+    start: date = date(2025, 4, 1),
+    end: date = date(2026, 3, 31),
+    hours: int = 36,
+    age_band: str = "under_50",
+    employment: str = "temporary",
+    proof: str = "benefit_letter",
+    **flags: bool,
+) -> PlacementInput:
     """A placement of one person (default: Participatiewet, full time, 12 months from April 2025)."""
-    return PlacementInput(person_key=person_key(reference, PERSON_SECRET), target_group=target_group,
-                          proof_kind=proof, employment=employment, start_date=start, end_date=end,
-                          hours_per_week=hours, age_band=age_band, **flags)
+    return PlacementInput(
+        person_key=person_key(reference, PERSON_SECRET),
+        target_group=target_group,
+        proof_kind=proof,
+        employment=employment,
+        start_date=start,
+        end_date=end,
+        hours_per_week=hours,
+        age_band=age_band,
+        **flags,
+    )
 
 
 UTRECHT_BLOCKS = [
@@ -234,8 +255,11 @@ def add_government(
     session.add(gov)
     session.flush()
     policy = policy or replace(TEST_POLICY, threshold_cents=threshold_cents)
-    session.add(PolicyVersion(government_id=gov.id or 0, version=1, effective_from=date(2000, 1, 1),
-                              policy=policy.as_dict()))
+    session.add(
+        PolicyVersion(
+            government_id=gov.id or 0, version=1, effective_from=date(2000, 1, 1), policy=policy.as_dict()
+        )
+    )
     table = ValuationTable(
         government_id=gov.id or 0,
         version=1,

@@ -115,8 +115,14 @@ def create_government(session: Session, *, actor: User | None, data: GovernmentI
         entity_id=gov.id or 0,
         after=snapshot(gov, ("slug", "name", "kind", "municipality")),
     )
-    add_policy_version(session, actor=actor, government_id=gov.id or 0, effective_from=data.policy_from,
-                       policy=data.policy, note="first policy")
+    add_policy_version(
+        session,
+        actor=actor,
+        government_id=gov.id or 0,
+        effective_from=data.policy_from,
+        policy=data.policy,
+        note="first policy",
+    )
     return gov
 
 
@@ -148,7 +154,9 @@ def _block(row: BlockInput, table_id: int) -> BuildingBlock:
         value_cents=value,
         percentage_bp=pct if unit == BlockUnit.EURO_SPENT else None,
         max_months=v.integer(row.max_months, "blocks", low=1, high=120, required=False),
-        target_group=row.target_group or None, at_most=row.at_most, conditions=conditions,
+        target_group=row.target_group or None,
+        at_most=row.at_most,
+        conditions=conditions,
         label_en=v.text(row.label_en, "blocks", max_len=200),
     )
 

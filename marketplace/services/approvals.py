@@ -133,8 +133,11 @@ def _agreed_value(match: Match, block: BuildingBlock | None, agreed: int | None)
     if agreed < 0 or agreed > MAX_CENTS:
         raise ServiceError(N_("Enter an amount between 0 and one billion euro."), field="agreed_value")
     if block.at_most and agreed > match.value_cents:
-        raise ServiceError(N_("This contribution is worth at most %(max)s; set a value up to that."),
-                           field="agreed_value", max=f"EUR {match.value_cents / 100:,.2f}")
+        raise ServiceError(
+            N_("This contribution is worth at most %(max)s; set a value up to that."),
+            field="agreed_value",
+            max=f"EUR {match.value_cents / 100:,.2f}",
+        )
     lines = [dict(line) for line in match.breakdown]
     for line in lines:
         if line.get("kind") in ("agreement", "at_most"):
@@ -151,8 +154,13 @@ def _check_supplier(session: Session, match: Match, contract: Contract) -> None:
 
     recognition = recognition_for(session, contract.government_id, match.supplier_id)
     if recognition is None or recognition.status != RecognitionStatus.RECOGNISED:
-        raise ServiceError(N_("Recognise the supplier first: a purchase counts only from a recognised social firm or "
-                              "SW-bedrijf."), field="supplier")
+        raise ServiceError(
+            N_(
+                "Recognise the supplier first: a purchase counts only from a recognised social firm or "
+                "SW-bedrijf."
+            ),
+            field="supplier",
+        )
 
 
 def decide(

@@ -39,21 +39,40 @@ def add_certificate(session: Session, *, actor: User, data: CertificateInput) ->
     if actor.role != "company" or actor.company_id is None:
         raise NotFound(N_("This company does not exist."))
     level, number, issued, until = _clean(data)
-    cert = session.exec(select(Certificate).where(Certificate.company_id == actor.company_id,
-                                                  Certificate.level == level)).first()
+    cert = session.exec(
+        select(Certificate).where(Certificate.company_id == actor.company_id, Certificate.level == level)
+    ).first()
     before = snapshot(cert, FIELDS) if cert else None
     if cert is None:
-        cert = Certificate(company_id=actor.company_id, level=level, number=number, issued_on=issued,
-                           valid_until=until, created_by_id=actor.id)
+        cert = Certificate(
+            company_id=actor.company_id,
+            level=level,
+            number=number,
+            issued_on=issued,
+            valid_until=until,
+            created_by_id=actor.id,
+        )
     else:
         cert.number, cert.issued_on, cert.valid_until = number, issued, until
     session.add(cert)
     session.flush()
-    record(session, actor=actor, action="certificate.renewed" if before else "certificate.added",
-           entity_type="certificate", entity_id=cert.id or 0, before=before, after=snapshot(cert, FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="certificate.renewed" if before else "certificate.added",
+        entity_type="certificate",
+        entity_id=cert.id or 0,
+        before=before,
+        after=snapshot(cert, FIELDS),
+    )
     return cert
 
 
 def certificates_of(session: Session, company_id: int) -> list[Certificate]:
-    return list(session.exec(select(Certificate).where(Certificate.company_id == company_id)
-                             .order_by(Certificate.valid_until.desc())).all())  # type: ignore[attr-defined]
+    return list(
+        session.exec(
+            select(Certificate)
+            .where(Certificate.company_id == company_id)
+            .order_by(Certificate.valid_until.desc())
+        ).all()
+    )  # type: ignore[attr-defined]

@@ -12,8 +12,18 @@ from .audit import record, snapshot
 from .errors import N_, Conflict, NotFound, ServiceError
 from .policies import policy_in_force
 
-CONTRACT_FIELDS = ("reference", "title", "kind", "sum_cents", "labour_component_cents", "award_date", "end_date",
-                   "table_id", "policy_version", "policy")
+CONTRACT_FIELDS = (
+    "reference",
+    "title",
+    "kind",
+    "sum_cents",
+    "labour_component_cents",
+    "award_date",
+    "end_date",
+    "table_id",
+    "policy_version",
+    "policy",
+)
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,11 @@ def register_contract(
     kind = v.choice(data.kind, "kind", CONTRACT_KINDS)
     policy = policy_in_force(session, government.id or 0, award)
     if policy is None:
-        raise ServiceError(N_("No policy of %(government)s was in force on the award date."), field="award_date",
-                           government=government.name)
+        raise ServiceError(
+            N_("No policy of %(government)s was in force on the award date."),
+            field="award_date",
+            government=government.name,
+        )
     table = table_in_force(session, government.id or 0, award)
     if table is None:
         raise ServiceError(
@@ -74,13 +87,20 @@ def register_contract(
             government=government.name,
         )
     contract = Contract(
-        reference=reference, government_id=government.id or 0, company_id=company.id or 0, kind=kind,
+        reference=reference,
+        government_id=government.id or 0,
+        company_id=company.id or 0,
+        kind=kind,
         title=v.text(data.title, "title", max_len=300, required=True),
         sum_cents=v.integer(data.sum_cents, "sum_cents", low=1, high=MAX_CENTS) or 0,
-        labour_component_cents=v.integer(data.labour_component_cents, "labour_component_cents", low=0,
-                                         high=MAX_CENTS, required=False),
-        award_date=award, end_date=end, table_id=table.id or 0,
-        policy=dict(policy.policy), policy_version=policy.version,
+        labour_component_cents=v.integer(
+            data.labour_component_cents, "labour_component_cents", low=0, high=MAX_CENTS, required=False
+        ),
+        award_date=award,
+        end_date=end,
+        table_id=table.id or 0,
+        policy=dict(policy.policy),
+        policy_version=policy.version,
     )
     _check_labour(contract)
     session.add(contract)
@@ -98,8 +118,9 @@ def register_contract(
 
 def _check_labour(contract: Contract) -> None:
     if contract.labour_component_cents is not None and contract.labour_component_cents > contract.sum_cents:
-        raise ServiceError(N_("The labour component cannot be more than the contract sum."),
-                           field="labour_component_cents")
+        raise ServiceError(
+            N_("The labour component cannot be more than the contract sum."), field="labour_component_cents"
+        )
 
 
 @dataclass(frozen=True)
@@ -119,15 +140,25 @@ def complete_contract(session: Session, *, actor: User, data: CompletionInput) -
     if contract is None or actor.role != "officer" or contract.government_id != actor.government_id:
         raise NotFound(N_("This contract does not exist."))
     if data.seen_version is not None and data.seen_version != contract.version:
-        raise Conflict(N_("Someone else changed this contract in the meantime. Reload the page and try again."))
+        raise Conflict(
+            N_("Someone else changed this contract in the meantime. Reload the page and try again.")
+        )
     before = snapshot(contract, CONTRACT_FIELDS)
-    contract.labour_component_cents = v.integer(data.labour_component_cents, "labour_component_cents", low=0,
-                                                high=MAX_CENTS)
+    contract.labour_component_cents = v.integer(
+        data.labour_component_cents, "labour_component_cents", low=0, high=MAX_CENTS
+    )
     _check_labour(contract)
     if not contract_obligation(contract).computable:
         raise ServiceError(N_("The obligation still cannot be computed."), field="labour_component_cents")
     contract.version += 1
     session.add(contract)
-    record(session, actor=actor, action="contract.completed", entity_type="contract", entity_id=contract.id or 0,
-           before=before, after=snapshot(contract, CONTRACT_FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="contract.completed",
+        entity_type="contract",
+        entity_id=contract.id or 0,
+        before=before,
+        after=snapshot(contract, CONTRACT_FIELDS),
+    )
     return contract

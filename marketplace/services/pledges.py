@@ -401,7 +401,12 @@ def _pso_once(session: Session, contract: Contract, excluding: int | None = None
 
 
 def create_pledge(
-    session: Session, *, actor: User, req: PledgeRequest, action: str = "match.pledged", today: date | None = None
+    session: Session,
+    *,
+    actor: User,
+    req: PledgeRequest,
+    action: str = "match.pledged",
+    today: date | None = None,
 ) -> Match:
     """Add a proposed match; its value is frozen now from the contract's table version.
 

@@ -15,9 +15,11 @@ from .errors import N_, Forbidden, NotFound, ServiceError
 
 def policy_in_force(session: Session, government_id: int, day: date) -> PolicyVersion | None:
     """The newest version that took effect on or before `day`."""
-    return session.exec(select(PolicyVersion).where(PolicyVersion.government_id == government_id,
-                                                    PolicyVersion.effective_from <= day)
-                        .order_by(col(PolicyVersion.effective_from).desc(), col(PolicyVersion.version).desc())).first()
+    return session.exec(
+        select(PolicyVersion)
+        .where(PolicyVersion.government_id == government_id, PolicyVersion.effective_from <= day)
+        .order_by(col(PolicyVersion.effective_from).desc(), col(PolicyVersion.version).desc())
+    ).first()
 
 
 def current_policy(session: Session, government_id: int, today: date) -> Policy:
@@ -38,8 +40,10 @@ def check_policy(p: Policy) -> Policy:
     if p.basis == Basis.FIXED_AMOUNT:
         v.integer(p.fixed_amount_cents, "fixed_amount_cents", low=0, high=MAX_CENTS)
     if (p.low_labour_share_bp is None) != (p.low_labour_percentage_bp is None):
-        raise ServiceError(N_("Give both the labour share and the lower percentage, or neither."),
-                           field="low_labour_share_bp")
+        raise ServiceError(
+            N_("Give both the labour share and the lower percentage, or neither."),
+            field="low_labour_share_bp",
+        )
     v.integer(p.low_labour_share_bp, "low_labour_share_bp", low=1, high=10_000, required=False)
     v.integer(p.low_labour_percentage_bp, "low_labour_percentage_bp", low=0, high=10_000, required=False)
     v.integer(p.annual_minimum_cents, "annual_minimum_cents", low=0, high=MAX_CENTS, required=False)
@@ -63,8 +67,15 @@ def check_policy(p: Policy) -> Policy:
     return p
 
 
-def add_policy_version(session: Session, *, actor: User | None, government_id: int, effective_from: date | None,
-                       policy: Policy, note: str = "") -> PolicyVersion:
+def add_policy_version(
+    session: Session,
+    *,
+    actor: User | None,
+    government_id: int,
+    effective_from: date | None,
+    policy: Policy,
+    note: str = "",
+) -> PolicyVersion:
     """A new version of the government's policy from `effective_from`; contracts awarded earlier keep theirs."""
     if actor is not None and actor.role != "admin":
         raise Forbidden(N_("You may not do this."))
@@ -77,11 +88,22 @@ def add_policy_version(session: Session, *, actor: User | None, government_id: i
     versions = session.exec(select(PolicyVersion).where(PolicyVersion.government_id == government_id)).all()
     if any(pv.effective_from > start for pv in versions):
         raise ServiceError(N_("A new version must start after the latest one."), field="effective_from")
-    version = PolicyVersion(government_id=government_id, version=max((pv.version for pv in versions), default=0) + 1,
-                            effective_from=start, policy=policy.as_dict(), note=v.text(note, "note", max_len=2000),
-                            created_by_id=actor.id if actor else None)
+    version = PolicyVersion(
+        government_id=government_id,
+        version=max((pv.version for pv in versions), default=0) + 1,
+        effective_from=start,
+        policy=policy.as_dict(),
+        note=v.text(note, "note", max_len=2000),
+        created_by_id=actor.id if actor else None,
+    )
     session.add(version)
     session.flush()
-    record(session, actor=actor, action="policy.version_added", entity_type="government", entity_id=government_id,
-           after={"version": version.version, "effective_from": start.isoformat(), "policy": version.policy})
+    record(
+        session,
+        actor=actor,
+        action="policy.version_added",
+        entity_type="government",
+        entity_id=government_id,
+        after={"version": version.version, "effective_from": start.isoformat(), "policy": version.policy},
+    )
     return version

@@ -38,26 +38,49 @@ def submit_smart_plan(session: Session, *, actor: User, data: SmartPlanInput) ->
     if initiative is None or not is_eligible(session, contract.government_id, initiative.id or 0):
         raise ServiceError(N_("Choose an initiative that counts for this contract."), field="initiative_id")
     plan = SmartPlan(
-        contract_id=contract.id or 0, initiative_id=initiative.id or 0, created_by_id=actor.id,
+        contract_id=contract.id or 0,
+        initiative_id=initiative.id or 0,
+        created_by_id=actor.id,
         goal=v.text(data.goal, "goal", max_len=2000, required=True),
         target_group=v.text(data.target_group, "target_group", max_len=1000, required=True),
         roots=v.text(data.roots, "roots", max_len=2000, required=True),
-        participants=v.text(data.participants, "participants", max_len=2000, required=True))
+        participants=v.text(data.participants, "participants", max_len=2000, required=True),
+    )
     session.add(plan)
     session.flush()
-    record(session, actor=actor, action="smart_plan.submitted", entity_type="smart_plan", entity_id=plan.id or 0,
-           after=snapshot(plan, FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="smart_plan.submitted",
+        entity_type="smart_plan",
+        entity_id=plan.id or 0,
+        after=snapshot(plan, FIELDS),
+    )
     return plan
 
 
-def decide_smart_plan(session: Session, *, actor: User, plan_id: int, approve: bool, reason: str = "",
-                      seen_version: int | None = None) -> SmartPlan:
+def decide_smart_plan(
+    session: Session,
+    *,
+    actor: User,
+    plan_id: int,
+    approve: bool,
+    reason: str = "",
+    seen_version: int | None = None,
+) -> SmartPlan:
     """The officer approves a submitted plan, or sends it back with what to change."""
     plan = session.get(SmartPlan, plan_id)
     contract = session.get(Contract, plan.contract_id) if plan else None
-    if plan is None or contract is None or actor.role != "officer" or contract.government_id != actor.government_id:
+    if (
+        plan is None
+        or contract is None
+        or actor.role != "officer"
+        or contract.government_id != actor.government_id
+    ):
         raise NotFound(N_("This plan does not exist."))
-    if plan.status != SmartPlanStatus.SUBMITTED or (seen_version is not None and seen_version != plan.version):
+    if plan.status != SmartPlanStatus.SUBMITTED or (
+        seen_version is not None and seen_version != plan.version
+    ):
         raise Conflict(N_("This plan changed since you opened it. Look at it again before you decide."))
     reason = v.text(reason, "reason", max_len=2000, required=not approve)
     before = snapshot(plan, FIELDS)
@@ -65,9 +88,16 @@ def decide_smart_plan(session: Session, *, actor: User, plan_id: int, approve: b
     plan.officer_reason, plan.decided_by_id, plan.decided_at = reason, actor.id, utcnow()
     plan.version += 1
     session.add(plan)
-    record(session, actor=actor, action="smart_plan.approved" if approve else "smart_plan.changes_requested",
-           entity_type="smart_plan", entity_id=plan.id or 0, before=before, after=snapshot(plan, FIELDS),
-           reason=reason)
+    record(
+        session,
+        actor=actor,
+        action="smart_plan.approved" if approve else "smart_plan.changes_requested",
+        entity_type="smart_plan",
+        entity_id=plan.id or 0,
+        before=before,
+        after=snapshot(plan, FIELDS),
+        reason=reason,
+    )
     return plan
 
 
@@ -86,6 +116,13 @@ def resubmit_smart_plan(session: Session, *, actor: User, plan_id: int, data: Sm
     plan.participants = v.text(data.participants, "participants", max_len=2000, required=True)
     plan.status, plan.version = SmartPlanStatus.SUBMITTED, plan.version + 1
     session.add(plan)
-    record(session, actor=actor, action="smart_plan.resubmitted", entity_type="smart_plan", entity_id=plan.id or 0,
-           before=before, after=snapshot(plan, FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="smart_plan.resubmitted",
+        entity_type="smart_plan",
+        entity_id=plan.id or 0,
+        before=before,
+        after=snapshot(plan, FIELDS),
+    )
     return plan

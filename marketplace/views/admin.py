@@ -119,20 +119,34 @@ def policy_from_form(form: PolicyForm) -> Policy:
         if names:
             regions[route] = names
     return Policy(
-        percentage_bp=form.percentage.data or 0, basis=form.basis.data or "contract_sum",
-        fixed_amount_cents=form.fixed_amount.data, threshold_cents=form.threshold.data or 0,
-        thresholds_by_kind={k: form[f"threshold_{k}"].data for k in ("works", "services", "supplies")
-                            if form[f"threshold_{k}"].data is not None},
-        min_term_months=form.min_term_months.data, cap_cents=form.cap.data,
-        low_labour_share_bp=form.low_labour_share.data, low_labour_percentage_bp=form.low_labour_percentage.data,
-        annual_minimum_cents=form.annual_minimum.data, small_contract_rule=form.small_contract_rule.data or "none",
+        percentage_bp=form.percentage.data or 0,
+        basis=form.basis.data or "contract_sum",
+        fixed_amount_cents=form.fixed_amount.data,
+        threshold_cents=form.threshold.data or 0,
+        thresholds_by_kind={
+            k: form[f"threshold_{k}"].data
+            for k in ("works", "services", "supplies")
+            if form[f"threshold_{k}"].data is not None
+        },
+        min_term_months=form.min_term_months.data,
+        cap_cents=form.cap.data,
+        low_labour_share_bp=form.low_labour_share.data,
+        low_labour_percentage_bp=form.low_labour_percentage.data,
+        annual_minimum_cents=form.annual_minimum.data,
+        small_contract_rule=form.small_contract_rule.data or "none",
         small_activity_min_cents=form.small_activity_min.data or 0,
         small_activity_routes=tuple(form.small_activity_routes.data or ()),
-        pso_discount_bp={lvl: form[f"pso_{lvl}"].data for lvl in PSO_LEVELS if form[f"pso_{lvl}"].data is not None},
-        route_order=tuple(form[f"route_{i}"].data or "" for i in range(1, 5)), route_regions=regions,
-        smart_plan_routes=tuple(form.smart_plan_routes.data or ()), priority_themes=tuple(form.priority_themes.data or ()),
-        plan_deadline_days=form.plan_deadline_days.data or 7, report_period=form.report_period.data or "quarterly",
-        recovery_days=form.recovery_days.data or 90)
+        pso_discount_bp={
+            lvl: form[f"pso_{lvl}"].data for lvl in PSO_LEVELS if form[f"pso_{lvl}"].data is not None
+        },
+        route_order=tuple(form[f"route_{i}"].data or "" for i in range(1, 5)),
+        route_regions=regions,
+        smart_plan_routes=tuple(form.smart_plan_routes.data or ()),
+        priority_themes=tuple(form.priority_themes.data or ()),
+        plan_deadline_days=form.plan_deadline_days.data or 7,
+        report_period=form.report_period.data or "quarterly",
+        recovery_days=form.recovery_days.data or 90,
+    )
 
 
 def _euro_text(cents: int | None) -> str:
@@ -143,21 +157,33 @@ def _euro_text(cents: int | None) -> str:
 
 def fill_policy_form(form: PolicyForm, p: Policy) -> None:
     """Show a policy in the form (as a starting point for its next version)."""
-    parsed = {"percentage": p.percentage_bp, "fixed_amount": p.fixed_amount_cents, "threshold": p.threshold_cents,
-              "cap": p.cap_cents, "low_labour_share": p.low_labour_share_bp,
-              "low_labour_percentage": p.low_labour_percentage_bp, "annual_minimum": p.annual_minimum_cents,
-              "small_activity_min": p.small_activity_min_cents or None,
-              **{f"threshold_{k}": v for k, v in p.thresholds_by_kind.items()},
-              **{f"pso_{k}": v for k, v in p.pso_discount_bp.items()}}
+    parsed = {
+        "percentage": p.percentage_bp,
+        "fixed_amount": p.fixed_amount_cents,
+        "threshold": p.threshold_cents,
+        "cap": p.cap_cents,
+        "low_labour_share": p.low_labour_share_bp,
+        "low_labour_percentage": p.low_labour_percentage_bp,
+        "annual_minimum": p.annual_minimum_cents,
+        "small_activity_min": p.small_activity_min_cents or None,
+        **{f"threshold_{k}": v for k, v in p.thresholds_by_kind.items()},
+        **{f"pso_{k}": v for k, v in p.pso_discount_bp.items()},
+    }
     for name, cents in parsed.items():
         form[name].raw_text = _euro_text(cents)
     form.basis.data, form.small_contract_rule.data = p.basis, p.small_contract_rule
-    form.min_term_months.data, form.small_activity_routes.data = p.min_term_months, list(p.small_activity_routes)
+    form.min_term_months.data, form.small_activity_routes.data = (
+        p.min_term_months,
+        list(p.small_activity_routes),
+    )
     for i, route in enumerate(p.route_order[:4], start=1):
         form[f"route_{i}"].data = route
     for route, names in p.route_regions.items():
         form[f"regions_{route}"].data = ", ".join(names)
-    form.smart_plan_routes.data, form.priority_themes.data = list(p.smart_plan_routes), list(p.priority_themes)
+    form.smart_plan_routes.data, form.priority_themes.data = (
+        list(p.smart_plan_routes),
+        list(p.priority_themes),
+    )
     form.plan_deadline_days.data, form.report_period.data = p.plan_deadline_days, p.report_period
     form.recovery_days.data = p.recovery_days
 
@@ -231,10 +257,14 @@ def new_government():  # type: ignore[no-untyped-def]
                 kind=form.kind.data or "",
                 municipality=form.municipality.data or "",
                 notes=form.notes.data or "",
-                policy=Policy(percentage_bp=form.percentage.data or 0, threshold_cents=form.threshold.data or 0,
-                              cap_cents=form.cap.data, basis=form.basis.data or "contract_sum",
-                              small_contract_rule=form.small_contract_rule.data or "one_social_activity",
-                              priority_themes=tuple(form.priority_themes.data or ())),
+                policy=Policy(
+                    percentage_bp=form.percentage.data or 0,
+                    threshold_cents=form.threshold.data or 0,
+                    cap_cents=form.cap.data,
+                    basis=form.basis.data or "contract_sum",
+                    small_contract_rule=form.small_contract_rule.data or "one_social_activity",
+                    priority_themes=tuple(form.priority_themes.data or ()),
+                ),
             ),
         )
     except ServiceError as exc:
@@ -257,13 +287,23 @@ def _government_or_404(government_id: int) -> Government:
 @access("admin")
 def government(government_id: int):  # type: ignore[no-untyped-def]
     gov = _government_or_404(government_id)
-    return render_template("admin/government.html", government=gov, versions=policy_versions(get_session(), government_id),
-                           tables=tables_with_blocks(get_session(), government_id))
+    return render_template(
+        "admin/government.html",
+        government=gov,
+        versions=policy_versions(get_session(), government_id),
+        tables=tables_with_blocks(get_session(), government_id),
+    )
 
 
 def _render_policy_form(gov: Government, form: PolicyForm, status: int = 200) -> Any:
-    return render_template("admin/policy_form.html", government=gov, values=form.values(), errors=form.all_errors,
-                           pso_levels=PSO_LEVELS, routes=ROUTES), status
+    return render_template(
+        "admin/policy_form.html",
+        government=gov,
+        values=form.values(),
+        errors=form.all_errors,
+        pso_levels=PSO_LEVELS,
+        routes=ROUTES,
+    ), status
 
 
 @bp.route("/governments/<int:government_id>/policies/new", methods=["GET", "POST"])
@@ -279,25 +319,44 @@ def new_policy(government_id: int):  # type: ignore[no-untyped-def]
     if not form.validate():
         return _render_policy_form(gov, form, 400)
     try:
-        version = policies_service.add_policy_version(get_session(), actor=me(), government_id=government_id,
-                                                      effective_from=form.effective_from.data,
-                                                      policy=policy_from_form(form), note=form.note.data or "")
+        version = policies_service.add_policy_version(
+            get_session(),
+            actor=me(),
+            government_id=government_id,
+            effective_from=form.effective_from.data,
+            policy=policy_from_form(form),
+            note=form.note.data or "",
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         form.add_service_error(exc, POLICY_FIELDS)
         return _render_policy_form(gov, form, 400)
-    flash(gettext("Policy version %(version)s of %(name)s stored; it applies to contracts awarded from %(date)s.",
-                  version=version.version, name=gov.name, date=version.effective_from.isoformat()), "info")
+    flash(
+        gettext(
+            "Policy version %(version)s of %(name)s stored; it applies to contracts awarded from %(date)s.",
+            version=version.version,
+            name=gov.name,
+            date=version.effective_from.isoformat(),
+        ),
+        "info",
+    )
     return redirect(url_for("admin.government", government_id=government_id))
 
 
 # Service field -> form field of the policy form.
-POLICY_FIELDS = {"percentage_bp": "percentage", "threshold_cents": "threshold", "cap_cents": "cap",
-                 "fixed_amount_cents": "fixed_amount", "low_labour_share_bp": "low_labour_share",
-                 "low_labour_percentage_bp": "low_labour_percentage", "annual_minimum_cents": "annual_minimum",
-                 "small_activity_min_cents": "small_activity_min", "route_order": "route_1",
-                 "route_regions": "regions_social_domain"}
+POLICY_FIELDS = {
+    "percentage_bp": "percentage",
+    "threshold_cents": "threshold",
+    "cap_cents": "cap",
+    "fixed_amount_cents": "fixed_amount",
+    "low_labour_share_bp": "low_labour_share",
+    "low_labour_percentage_bp": "low_labour_percentage",
+    "annual_minimum_cents": "annual_minimum",
+    "small_activity_min_cents": "small_activity_min",
+    "route_order": "route_1",
+    "route_regions": "regions_social_domain",
+}
 
 
 # --- valuation tables ------------------------------------------------------------------------------------

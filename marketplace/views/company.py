@@ -127,12 +127,18 @@ def _placement_input(values: dict[str, Any]) -> PlacementInput | None:
     except ServiceError:
         key = ""  # the service names the field
     return PlacementInput(
-        person_key=key, target_group=str(values.get("target_group", "")), proof_kind=str(values.get("proof_kind", "")),
-        employment=str(values.get("employment", "")), start_date=start or date.min, end_date=end or date.min,
-        hours_per_week=to_int(values.get("hours_per_week")) or 0, age_band=str(values.get("age_band", "under_50")),
+        person_key=key,
+        target_group=str(values.get("target_group", "")),
+        proof_kind=str(values.get("proof_kind", "")),
+        employment=str(values.get("employment", "")),
+        start_date=start or date.min,
+        end_date=end or date.min,
+        hours_per_week=to_int(values.get("hours_per_week")) or 0,
+        age_band=str(values.get("age_band", "under_50")),
         statushouder_or_language=bool(values.get("statushouder_or_language")),
         after_vso_pro_internship=bool(values.get("after_vso_pro_internship")),
-        occupational_disability=bool(values.get("occupational_disability")))
+        occupational_disability=bool(values.get("occupational_disability")),
+    )
 
 
 def _day(value: Any) -> date | None:
@@ -142,14 +148,21 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def pledge_request(contract_id: int, values: dict[str, Any], *, submission_key: str | None) -> pledges.PledgeRequest:
+def pledge_request(
+    contract_id: int, values: dict[str, Any], *, submission_key: str | None
+) -> pledges.PledgeRequest:
     """Turn the pledge or placement form into a request; amounts in euro become cents for money blocks."""
     session = get_session()
     code = str(values.get("block", ""))[:60]
     contract = session.get(Contract, contract_id)
-    block_unit = next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None) \
-        if contract else None
-    quantity = euros_to_cents(values.get("amount")) if block_unit in MONEY_UNITS else to_int(values.get("quantity"))
+    block_unit = (
+        next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None)
+        if contract
+        else None
+    )
+    quantity = (
+        euros_to_cents(values.get("amount")) if block_unit in MONEY_UNITS else to_int(values.get("quantity"))
+    )
     if block_unit == "certificate":
         quantity = 1  # a certificate counts once; there is nothing to count
     elif block_unit in PERSON_UNITS:
@@ -159,16 +172,28 @@ def pledge_request(contract_id: int, values: dict[str, Any], *, submission_key: 
     initiative_id = to_id(target[11:]) if target.startswith("initiative:") else None
     supplier = None
     if target == "supplier:new":
-        supplier = SupplierInput(kvk=str(values.get("supplier_kvk", "")), name=str(values.get("supplier_name", "")),
-                                 kind=str(values.get("supplier_kind", "")), basis=str(values.get("supplier_basis", "")),
-                                 evidence=str(values.get("supplier_evidence", "")))
+        supplier = SupplierInput(
+            kvk=str(values.get("supplier_kvk", "")),
+            name=str(values.get("supplier_name", "")),
+            kind=str(values.get("supplier_kind", "")),
+            basis=str(values.get("supplier_basis", "")),
+            evidence=str(values.get("supplier_evidence", "")),
+        )
     return pledges.PledgeRequest(
-        contract_id=contract_id, block_code=code, quantity=quantity, need_id=need_id, initiative_id=initiative_id,
-        weeks=to_int(values.get("weeks")), bonuses=tuple(b for b in values.get("bonuses") or [] if b),
-        note=str(values.get("note", "")), submission_key=submission_key,
+        contract_id=contract_id,
+        block_code=code,
+        quantity=quantity,
+        need_id=need_id,
+        initiative_id=initiative_id,
+        weeks=to_int(values.get("weeks")),
+        bonuses=tuple(b for b in values.get("bonuses") or [] if b),
+        note=str(values.get("note", "")),
+        submission_key=submission_key,
         placement=_placement_input(values) if block_unit in PERSON_UNITS else None,
-        certificate_id=to_id(values.get("certificate")), supplier=supplier,
-        smart_plan_id=to_id(values.get("smart_plan")))
+        certificate_id=to_id(values.get("certificate")),
+        supplier=supplier,
+        smart_plan_id=to_id(values.get("smart_plan")),
+    )
 
 
 def _targets(c: Contract) -> dict[str, Any]:
@@ -197,9 +222,13 @@ def _targets(c: Contract) -> dict[str, Any]:
     caps = open_capacities(session, needs)
     need_options = [(n, inits[n.initiative_id], caps[n.id or 0]) for n in needs if caps[n.id or 0] > 0]
     firms = [i for i in inits.values() if i.kind in SELLER_KINDS]
-    return {"need_options": need_options, "firms": firms,
-            "certificates": certificates.certificates_of(session, c.company_id),
-            "smart_plans": approved_smart_plans(session, c.id or 0), "policy": policy_of(c)}
+    return {
+        "need_options": need_options,
+        "firms": firms,
+        "certificates": certificates.certificates_of(session, c.company_id),
+        "smart_plans": approved_smart_plans(session, c.id or 0),
+        "policy": policy_of(c),
+    }
 
 
 def _render_pledge_form(
@@ -307,8 +336,12 @@ def match(match_id: int):  # type: ignore[no-untyped-def]
     row = match_for_user(session, me(), match_id)
     if row is None:
         abort(404)
-    return render_template("company/match.html", row=row, history=match_history(session, match_id),
-                           revisions=revisions.revisions_of(session, [match_id]).get(match_id, []))
+    return render_template(
+        "company/match.html",
+        row=row,
+        history=match_history(session, match_id),
+        revisions=revisions.revisions_of(session, [match_id]).get(match_id, []),
+    )
 
 
 @bp.route("/matches/<int:match_id>/cancel", methods=["POST"])
@@ -465,18 +498,28 @@ def plan(contract_id: int):  # type: ignore[no-untyped-def]
 @access("company")
 def placements(contract_id: int):  # type: ignore[no-untyped-def]
     c = _own_contract(contract_id)
-    return render_template("company/placements.html", contract=c, rows=placements_of(get_session(), c.id or 0))
+    return render_template(
+        "company/placements.html", contract=c, rows=placements_of(get_session(), c.id or 0)
+    )
 
 
-def _render_placement_form(c: Contract, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+def _render_placement_form(
+    c: Contract, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> Any:
     session = get_session()
     blocks = blocks_of(session, c.table_id)
     targets = _targets(c)
     return render_template(
-        "company/placement.html", contract=c, government=session.get(Government, c.government_id),
-        table=session.get(ValuationTable, c.table_id), person_blocks=[b for b in blocks if b.unit in PERSON_UNITS],
-        bonuses=[b for b in blocks if b.unit == "bonus"], values=values, errors=errors,
-        need_options=[row for row in targets["need_options"] if row[0].unit == "places"]), status
+        "company/placement.html",
+        contract=c,
+        government=session.get(Government, c.government_id),
+        table=session.get(ValuationTable, c.table_id),
+        person_blocks=[b for b in blocks if b.unit in PERSON_UNITS],
+        bonuses=[b for b in blocks if b.unit == "bonus"],
+        values=values,
+        errors=errors,
+        need_options=[row for row in targets["need_options"] if row[0].unit == "places"],
+    ), status
 
 
 @bp.route("/contracts/<int:contract_id>/placement", methods=["GET", "POST"])
@@ -485,9 +528,13 @@ def placement(contract_id: int):  # type: ignore[no-untyped-def]
     """Register one placed person: valued from the dates and hours, bonuses from the person's facts."""
     c = _own_contract(contract_id)
     if request.method == "GET":
-        values: dict[str, Any] = {"submission_key": new_submission_key(), "hours_per_week": 36,
-                                  "employment": "temporary", "age_band": "under_50",
-                                  "start_date": max(c.award_date, utcnow().date()).isoformat()}
+        values: dict[str, Any] = {
+            "submission_key": new_submission_key(),
+            "hours_per_week": 36,
+            "employment": "temporary",
+            "age_band": "under_50",
+            "start_date": max(c.award_date, utcnow().date()).isoformat(),
+        }
         if request.args.get("need", "").isdigit():
             values["target"] = f"need:{request.args['need']}"
         if request.args.get("block"):
@@ -496,15 +543,21 @@ def placement(contract_id: int):  # type: ignore[no-untyped-def]
     values = form_values()
     key = str(values.get("submission_key", ""))[:64] or None
     try:
-        match = pledges.create_pledge(get_session(), actor=me(), req=pledge_request(c.id or 0, values,
-                                                                                   submission_key=key))
+        match = pledges.create_pledge(
+            get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=key)
+        )
     except Conflict as exc:
         flash(error_text(exc), "warning")
         return redirect(url_for("company.contract", contract_id=c.id))
     except ServiceError as exc:
         return _render_placement_form(c, values, errors_of(exc), 400)
-    flash(gettext("Placement registered, valued at %(value)s. The officer will review it.",
-                  value=formatting.money(match.value_cents)), "info")
+    flash(
+        gettext(
+            "Placement registered, valued at %(value)s. The officer will review it.",
+            value=formatting.money(match.value_cents),
+        ),
+        "info",
+    )
     return redirect(url_for("company.placements", contract_id=c.id))
 
 
@@ -524,22 +577,33 @@ def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
         if existing is None or existing.contract_id != c.id:
             abort(404)
     eligible = eligible_initiative_ids(session, c.government_id)
-    initiatives = session.exec(select(Initiative).where(col(Initiative.id).in_(eligible))
-                               .order_by(col(Initiative.name))).all() if eligible else []
+    initiatives = (
+        session.exec(
+            select(Initiative).where(col(Initiative.id).in_(eligible)).order_by(col(Initiative.name))
+        ).all()
+        if eligible
+        else []
+    )
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     if request.method == "GET":
         if existing is not None:
-            values = {name: getattr(existing, name) for name in ("goal", "target_group", "roots", "participants")}
+            values = {
+                name: getattr(existing, name) for name in ("goal", "target_group", "roots", "participants")
+            }
             values["initiative_id"] = existing.initiative_id
         elif request.args.get("initiative", "").isdigit():
             values["initiative_id"] = request.args["initiative"]
     else:
         values = form_values()
         data = smart_plans.SmartPlanInput(
-            contract_id=c.id or 0, initiative_id=to_id(values.get("initiative_id")) or 0,
-            goal=str(values.get("goal", "")), target_group=str(values.get("target_group", "")),
-            roots=str(values.get("roots", "")), participants=str(values.get("participants", "")))
+            contract_id=c.id or 0,
+            initiative_id=to_id(values.get("initiative_id")) or 0,
+            goal=str(values.get("goal", "")),
+            target_group=str(values.get("target_group", "")),
+            roots=str(values.get("roots", "")),
+            participants=str(values.get("participants", "")),
+        )
         try:
             if existing is not None:
                 smart_plans.resubmit_smart_plan(session, actor=me(), plan_id=existing.id or 0, data=data)
@@ -550,12 +614,22 @@ def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
                 abort(404)
             errors = errors_of(exc)
         else:
-            flash(gettext("SMART plan sent to the officer of %(government)s.",
-                          government=session.get(Government, c.government_id).name), "info")  # type: ignore[union-attr]
+            flash(
+                gettext(
+                    "SMART plan sent to the officer of %(government)s.",
+                    government=session.get(Government, c.government_id).name,
+                ),
+                "info",
+            )  # type: ignore[union-attr]
             return redirect(url_for("company.contract", contract_id=c.id, _anchor="smart-plans"))
-    return render_template("company/smart_plan.html", contract=c, plan=existing,
-                           initiative_options=[(i.id, i.name) for i in initiatives], values=values,
-                           errors=errors), (400 if errors else 200)
+    return render_template(
+        "company/smart_plan.html",
+        contract=c,
+        plan=existing,
+        initiative_options=[(i.id, i.name) for i in initiatives],
+        values=values,
+        errors=errors,
+    ), (400 if errors else 200)
 
 
 # --- PSO certificates -------------------------------------------------------------------------------------
@@ -570,9 +644,16 @@ def certificates_page():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         values = form_values()
         try:
-            certificates.add_certificate(session, actor=me(), data=certificates.CertificateInput(
-                level=str(values.get("level", "")), issued_on=_day(values.get("issued_on")),
-                valid_until=_day(values.get("valid_until")), number=str(values.get("number", ""))))
+            certificates.add_certificate(
+                session,
+                actor=me(),
+                data=certificates.CertificateInput(
+                    level=str(values.get("level", "")),
+                    issued_on=_day(values.get("issued_on")),
+                    valid_until=_day(values.get("valid_until")),
+                    number=str(values.get("number", "")),
+                ),
+            )
         except ServiceError as exc:
             errors = errors_of(exc)
             for name in ("issued_on", "valid_until"):
@@ -581,9 +662,12 @@ def certificates_page():  # type: ignore[no-untyped-def]
         else:
             flash(gettext("Certificate saved."), "info")
             return redirect(url_for("company.certificates_page"))
-    return render_template("company/certificates.html", values=values, errors=errors,
-                           certificates=certificates.certificates_of(session, me().company_id or 0)), \
-        (400 if errors else 200)
+    return render_template(
+        "company/certificates.html",
+        values=values,
+        errors=errors,
+        certificates=certificates.certificates_of(session, me().company_id or 0),
+    ), (400 if errors else 200)
 
 
 # --- revisions ------------------------------------------------------------------------------------------
@@ -601,15 +685,28 @@ def revise(match_id: int):  # type: ignore[no-untyped-def]
 
 def _propose_revision(row: Any, back: str) -> Any:
     values = form_values()
-    quantity = euros_to_cents(values.get("new_amount")) if row.block.unit in MONEY_UNITS else \
-        to_int(values.get("new_quantity"))
+    quantity = (
+        euros_to_cents(values.get("new_amount"))
+        if row.block.unit in MONEY_UNITS
+        else to_int(values.get("new_quantity"))
+    )
     try:
-        revisions.propose_revision(get_session(), actor=me(), data=revisions.RevisionInput(
-            match_id=row.match.id or 0, kind=str(values.get("kind", "")), reason=str(values.get("reason", "")),
-            new_end_date=_day(values.get("new_end_date")),
-            new_quantity=quantity if row.block.unit not in ("by_agreement",) and not row.block.at_most else None,
-            new_value_cents=euros_to_cents(values.get("new_value"))
-            if (row.block.unit == "by_agreement" or row.block.at_most) and values.get("new_value") else None))
+        revisions.propose_revision(
+            get_session(),
+            actor=me(),
+            data=revisions.RevisionInput(
+                match_id=row.match.id or 0,
+                kind=str(values.get("kind", "")),
+                reason=str(values.get("reason", "")),
+                new_end_date=_day(values.get("new_end_date")),
+                new_quantity=quantity
+                if row.block.unit not in ("by_agreement",) and not row.block.at_most
+                else None,
+                new_value_cents=euros_to_cents(values.get("new_value"))
+                if (row.block.unit == "by_agreement" or row.block.at_most) and values.get("new_value")
+                else None,
+            ),
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)

@@ -192,7 +192,9 @@ def _render_match(
     session = get_session()
     _with_insight([row])
     totals = contract_totals(session, [row.contract])[row.contract.id or 0]
-    recognition = recognition_for(session, row.contract.government_id, row.supplier.id or 0) if row.supplier else None
+    recognition = (
+        recognition_for(session, row.contract.government_id, row.supplier.id or 0) if row.supplier else None
+    )
     return render_template(
         "officer/match.html",
         row=row,
@@ -294,15 +296,23 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     return _render_contract(_own_contract(contract_id))
 
 
-def _render_contract(c: Contract, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                     status: int = 200) -> Any:
+def _render_contract(
+    c: Contract, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> Any:
     session = get_session()
     matches = matches_for_contract(session, c.id or 0)
     plans, plan_initiatives = smart_plans_of(session, c.id or 0)
     return render_template(
-        "officer/contract.html", row=contract_rows(session, [c])[0], matches=matches, policy=policy_of(c),
-        routes_used=routes_used(matches), smart_plans=plans, plan_initiatives=plan_initiatives,
-        table=session.get(ValuationTable, c.table_id), blocks=blocks_of(session, c.table_id), values=values or {},
+        "officer/contract.html",
+        row=contract_rows(session, [c])[0],
+        matches=matches,
+        policy=policy_of(c),
+        routes_used=routes_used(matches),
+        smart_plans=plans,
+        plan_initiatives=plan_initiatives,
+        table=session.get(ValuationTable, c.table_id),
+        blocks=blocks_of(session, c.table_id),
+        values=values or {},
         errors=errors or {},
     ), status
 
@@ -316,8 +326,15 @@ def complete_contract(contract_id: int):  # type: ignore[no-untyped-def]
     if not form.validate():
         return _render_contract(c, form.values(), form.all_errors, 400)
     try:
-        contracts_service.complete_contract(get_session(), actor=me(), data=contracts_service.CompletionInput(
-            contract_id=c.id or 0, labour_component_cents=form.labour_component.data, seen_version=form.version.data))
+        contracts_service.complete_contract(
+            get_session(),
+            actor=me(),
+            data=contracts_service.CompletionInput(
+                contract_id=c.id or 0,
+                labour_component_cents=form.labour_component.data,
+                seen_version=form.version.data,
+            ),
+        )
     except Conflict as exc:
         flash(error_text(exc), "warning")
         return redirect(url_for("officer.contract", contract_id=c.id))
@@ -326,8 +343,12 @@ def complete_contract(contract_id: int):  # type: ignore[no-untyped-def]
             abort(404)
         form.add_service_error(exc, {"labour_component_cents": "labour_component"})
         return _render_contract(c, form.values(), form.all_errors, 400)
-    flash(gettext("Contract %(reference)s completed: its obligation can be computed now.", reference=c.reference),
-          "info")
+    flash(
+        gettext(
+            "Contract %(reference)s completed: its obligation can be computed now.", reference=c.reference
+        ),
+        "info",
+    )
     return redirect(url_for("officer.contract", contract_id=c.id))
 
 
@@ -343,16 +364,25 @@ def decide_smart_plan(plan_id: int):  # type: ignore[no-untyped-def]
         flash(" ".join(form.all_errors.values()) or gettext("Choose one of the options."), "error")
         return redirect(url_for("officer.contract", contract_id=plan.contract_id, _anchor="smart-plans"))
     try:
-        smart_plans.decide_smart_plan(get_session(), actor=me(), plan_id=plan_id,
-                                      approve=form.decision.data == "approve", reason=form.reason.data or "",
-                                      seen_version=form.version.data)
+        smart_plans.decide_smart_plan(
+            get_session(),
+            actor=me(),
+            plan_id=plan_id,
+            approve=form.decision.data == "approve",
+            reason=form.reason.data or "",
+            seen_version=form.version.data,
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         flash(error_text(exc), "warning" if exc.status == 409 else "error")
     else:
-        flash(gettext("SMART plan approved: the company can pledge its contribution.")
-              if form.decision.data == "approve" else gettext("SMART plan sent back to the company."), "info")
+        flash(
+            gettext("SMART plan approved: the company can pledge its contribution.")
+            if form.decision.data == "approve"
+            else gettext("SMART plan sent back to the company."),
+            "info",
+        )
     return redirect(url_for("officer.contract", contract_id=plan.contract_id, _anchor="smart-plans"))
 
 
@@ -364,21 +394,32 @@ def decide_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
     if recognition is None or recognition.government_id != me().government_id:
         abort(404)
     back = request.form.get("next", "")
-    target = back if back.startswith("/officer/") and not back.startswith("//") else url_for("officer.suppliers")
+    target = (
+        back if back.startswith("/officer/") and not back.startswith("//") else url_for("officer.suppliers")
+    )
     if not form.validate() or form.decision.data not in ("approve", "changes"):
         flash(" ".join(form.all_errors.values()) or gettext("Choose one of the options."), "error")
         return redirect(target)
     try:
-        row = suppliers_service.decide_recognition(get_session(), actor=me(), recognition_id=recognition_id,
-                                                   recognise=form.decision.data == "approve",
-                                                   note=form.reason.data or "", seen_version=form.version.data)
+        row = suppliers_service.decide_recognition(
+            get_session(),
+            actor=me(),
+            recognition_id=recognition_id,
+            recognise=form.decision.data == "approve",
+            note=form.reason.data or "",
+            seen_version=form.version.data,
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         flash(error_text(exc), "error")
         return redirect(target)
-    flash(gettext("Supplier recognised: purchases from it can count.") if row.status == "recognised"
-          else gettext("Supplier not recognised; the company sees your reason."), "info")
+    flash(
+        gettext("Supplier recognised: purchases from it can count.")
+        if row.status == "recognised"
+        else gettext("Supplier not recognised; the company sees your reason."),
+        "info",
+    )
     return redirect(target)
 
 
@@ -386,8 +427,9 @@ def decide_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
 @access("officer")
 def suppliers():  # type: ignore[no-untyped-def]
     gov = _government()
-    return render_template("officer/suppliers.html", government=gov,
-                           rows=supplier_recognitions(get_session(), gov.id or 0))
+    return render_template(
+        "officer/suppliers.html", government=gov, rows=supplier_recognitions(get_session(), gov.id or 0)
+    )
 
 
 @bp.route("/revisions/<int:revision_id>/decide", methods=["POST"])
@@ -402,15 +444,24 @@ def decide_revision(revision_id: int):  # type: ignore[no-untyped-def]
         flash(" ".join(form.all_errors.values()) or gettext("Choose one of the options."), "error")
         return redirect(url_for("officer.match", match_id=revision.match_id, _anchor="revisions"))
     try:
-        revisions.decide_revision(get_session(), actor=me(), revision_id=revision_id,
-                                  approve=form.decision.data == "approve", reason=form.reason.data or "")
+        revisions.decide_revision(
+            get_session(),
+            actor=me(),
+            revision_id=revision_id,
+            approve=form.decision.data == "approve",
+            reason=form.reason.data or "",
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         flash(error_text(exc), "error")
     else:
-        flash(gettext("Revision approved: the contribution counts at its new value from now on.")
-              if form.decision.data == "approve" else gettext("Revision rejected."), "info")
+        flash(
+            gettext("Revision approved: the contribution counts at its new value from now on.")
+            if form.decision.data == "approve"
+            else gettext("Revision rejected."),
+            "info",
+        )
     return redirect(url_for("officer.match", match_id=revision.match_id, _anchor="revisions"))
 
 

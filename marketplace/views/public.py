@@ -14,9 +14,9 @@ from ..catalogue import search_query_from_args
 from ..models import Government, Initiative
 from ..models._base import utcnow
 from ..queries import (
-    current_policies,
     CatalogueFilters,
     catalogue_from_db,
+    current_policies,
     eligible_governments,
     handprint,
     municipalities,

@@ -101,8 +101,12 @@ def test_purchase_counts_only_from_a_social_firm(world: World) -> None:
 
 def test_hiring_without_an_initiative_with_bonus(world: World) -> None:
     # Half a year at 18 h/week of a Participatiewet hire aged 52: (40,000 + 10,000) x 18/36 x 6/12 = 12,500.
-    m = world.pledge(need_id=None, block_code="participatiewet", quantity=None, placement=placement(
-        hours=18, start=date(2025, 4, 1), end=date(2025, 9, 30), age_band="50_54"))
+    m = world.pledge(
+        need_id=None,
+        block_code="participatiewet",
+        quantity=None,
+        placement=placement(hours=18, start=date(2025, 4, 1), end=date(2025, 9, 30), age_band="50_54"),
+    )
     assert m.value_cents == 1_250_000 and m.initiative_id is None
     assert m.bonus_codes == ["bonus_50plus"]
 

@@ -13,8 +13,12 @@ STATUSES = ["proposed", "approved", "rejected", "changes_requested", "delivered"
 AWARD, END = date(2025, 1, 1), date(2026, 12, 31)
 
 
-def facts(sum_cents: int, labour: int | None = None, kind: str = "services", end: date = END) -> ContractFacts:
-    return ContractFacts(sum_cents=sum_cents, kind=kind, award_date=AWARD, end_date=end, labour_component_cents=labour)
+def facts(
+    sum_cents: int, labour: int | None = None, kind: str = "services", end: date = END
+) -> ContractFacts:
+    return ContractFacts(
+        sum_cents=sum_cents, kind=kind, award_date=AWARD, end_date=end, labour_component_cents=labour
+    )
 
 
 def test_two_million_contract_at_five_percent_owes_100000_euro() -> None:
@@ -44,7 +48,9 @@ def test_schiedam_threshold_per_contract_kind() -> None:
 
 def test_rijk_minimum_term_of_six_months() -> None:
     rijk = Policy(percentage_bp=500, threshold_cents=25_000_000, min_term_months=6)
-    assert obligation(rijk, facts(30_000_000, end=date(2025, 5, 31))).state == ObligationState.NONE  # 5 months
+    assert (
+        obligation(rijk, facts(30_000_000, end=date(2025, 5, 31))).state == ObligationState.NONE
+    )  # 5 months
     assert obligation(rijk, facts(30_000_000, end=date(2025, 6, 30))).amount_cents == 1_500_000  # 6 months
 
 
@@ -67,11 +73,17 @@ def test_labour_component_basis() -> None:
 def test_labour_component_basis_without_a_labour_component_cannot_be_computed() -> None:
     policy = Policy(percentage_bp=500, threshold_cents=0, basis="labour_component")
     ob = obligation(policy, facts(200_000_000, labour=None))
-    assert (ob.state, ob.amount_cents, ob.missing) == (ObligationState.INCOMPLETE, 0, "labour_component_cents")
+    assert (ob.state, ob.amount_cents, ob.missing) == (
+        ObligationState.INCOMPLETE,
+        0,
+        "labour_component_cents",
+    )
 
 
 def test_leidschendam_two_percent_when_labour_is_under_thirty_percent() -> None:
-    policy = Policy(percentage_bp=500, threshold_cents=0, low_labour_share_bp=3_000, low_labour_percentage_bp=200)
+    policy = Policy(
+        percentage_bp=500, threshold_cents=0, low_labour_share_bp=3_000, low_labour_percentage_bp=200
+    )
     assert obligation(policy, facts(100_000_000, labour=29_000_000)).amount_cents == 2_000_000  # 2%
     assert obligation(policy, facts(100_000_000, labour=30_000_000)).amount_cents == 5_000_000  # 5%
     assert obligation(policy, facts(100_000_000)).state == ObligationState.INCOMPLETE
@@ -90,18 +102,34 @@ def test_term_months_count_whole_months() -> None:
 
 
 def test_only_approved_and_delivered_count() -> None:
-    t = totals(obligation(FIVE_PERCENT, facts(200_000_000)), [
-        ("approved", 3_000_000), ("delivered", 1_000_000), ("proposed", 500_000), ("rejected", 9_000_000),
-        ("cancelled", 9_000_000), ("changes_requested", 9_000_000)])
+    t = totals(
+        obligation(FIVE_PERCENT, facts(200_000_000)),
+        [
+            ("approved", 3_000_000),
+            ("delivered", 1_000_000),
+            ("proposed", 500_000),
+            ("rejected", 9_000_000),
+            ("cancelled", 9_000_000),
+            ("changes_requested", 9_000_000),
+        ],
+    )
     assert (t.committed_cents, t.realised_cents, t.pending_cents, t.remaining_cents) == (
-        4_000_000, 1_000_000, 500_000, 6_000_000)
+        4_000_000,
+        1_000_000,
+        500_000,
+        6_000_000,
+    )
 
 
-matches = st.lists(st.tuples(st.sampled_from(STATUSES), st.integers(min_value=0, max_value=10**11)), max_size=30)
+matches = st.lists(
+    st.tuples(st.sampled_from(STATUSES), st.integers(min_value=0, max_value=10**11)), max_size=30
+)
 
 
 @given(sum_cents=st.integers(min_value=25_000_000, max_value=10**13), ms=matches)
-def test_remaining_is_never_negative_and_covers_the_obligation(sum_cents: int, ms: list[tuple[str, int]]) -> None:
+def test_remaining_is_never_negative_and_covers_the_obligation(
+    sum_cents: int, ms: list[tuple[str, int]]
+) -> None:
     ob = obligation(FIVE_PERCENT, facts(sum_cents))
     t = totals(ob, ms)
     assert t.remaining_cents >= 0
@@ -132,6 +160,11 @@ def test_obligation_is_exact_integer_cents(sum_cents: int, bp: int, threshold: i
 
 
 def test_policy_round_trips_through_its_frozen_form() -> None:
-    policy = Policy(percentage_bp=200, thresholds_by_kind={"works": 22_500_000}, route_regions={"social_domain": (
-        "Noord",)}, smart_plan_routes=("social_domain",), pso_discount_bp={"trede_2": 10_000})
+    policy = Policy(
+        percentage_bp=200,
+        thresholds_by_kind={"works": 22_500_000},
+        route_regions={"social_domain": ("Noord",)},
+        smart_plan_routes=("social_domain",),
+        pso_discount_bp={"trede_2": 10_000},
+    )
     assert Policy.from_dict(policy.as_dict()) == policy

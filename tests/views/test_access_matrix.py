@@ -88,19 +88,43 @@ def matrix_world(world: World) -> tuple[World, dict[str, Any]]:
     world.act(approvals.approve_match, actor=world.users["officer_b"], match_id=match_b.id)
     extra: dict[str, Any] = {"match_a": match_a, "match_b": match_b}
     for side, match, company in (("a", match_a, "company_a"), ("b", match_b, "company_b")):
-        extra[f"revision_{side}"] = world.act(revisions.propose_revision, actor=world.users[company], data=RevisionInput(
-            match_id=match.id or 0, kind="other", reason="minder uren", new_quantity=1))
-    for side, contract, ini, company in (("a", world.contract_a, world.ini_a, "company_a"),
-                                         ("b", world.contract_b, world.ini_b, "company_b")):
-        extra[f"plan_{side}"] = world.act(smart_plans.submit_smart_plan, actor=world.users[company], data=SmartPlanInput(
-            contract_id=contract.id or 0, initiative_id=ini.id or 0, goal="doel", target_group="groep",
-            roots="wijk", participants="wij"))
-        supplied = world.pledge(actor=world.users[company], contract_id=contract.id, need_id=None,
-                                block_code="purchase_social_firm", quantity=100_000, supplier=SupplierInput(
-                                    kvk="99999991" if side == "a" else "99999992", name=f"Firma {side}",
-                                    kind="social_firm", basis="government_list"))
-        extra[f"recognition_{side}"] = suppliers.recognition_for(world.session, contract.government_id,
-                                                                 supplied.supplier_id or 0)
+        extra[f"revision_{side}"] = world.act(
+            revisions.propose_revision,
+            actor=world.users[company],
+            data=RevisionInput(match_id=match.id or 0, kind="other", reason="minder uren", new_quantity=1),
+        )
+    for side, contract, ini, company in (
+        ("a", world.contract_a, world.ini_a, "company_a"),
+        ("b", world.contract_b, world.ini_b, "company_b"),
+    ):
+        extra[f"plan_{side}"] = world.act(
+            smart_plans.submit_smart_plan,
+            actor=world.users[company],
+            data=SmartPlanInput(
+                contract_id=contract.id or 0,
+                initiative_id=ini.id or 0,
+                goal="doel",
+                target_group="groep",
+                roots="wijk",
+                participants="wij",
+            ),
+        )
+        supplied = world.pledge(
+            actor=world.users[company],
+            contract_id=contract.id,
+            need_id=None,
+            block_code="purchase_social_firm",
+            quantity=100_000,
+            supplier=SupplierInput(
+                kvk="99999991" if side == "a" else "99999992",
+                name=f"Firma {side}",
+                kind="social_firm",
+                basis="government_list",
+            ),
+        )
+        extra[f"recognition_{side}"] = suppliers.recognition_for(
+            world.session, contract.government_id, supplied.supplier_id or 0
+        )
     return world, extra
 
 

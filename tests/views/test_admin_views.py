@@ -7,9 +7,9 @@ import flask_babel
 import pytest
 from sqlmodel import select
 
-from marketplace.models import PolicyVersion, BuildingBlock, Government, User, ValuationTable
-from marketplace.views.admin import BlockLineError, blocks_to_text, parse_blocks
+from marketplace.models import BuildingBlock, Government, PolicyVersion, User, ValuationTable
 from marketplace.policy import Policy
+from marketplace.views.admin import BlockLineError, blocks_to_text, parse_blocks
 from tests.conftest import PASSWORD, World
 
 
@@ -97,7 +97,11 @@ def test_create_government(admin: Any, world: World) -> None:
     gov = world.session.exec(select(Government).where(Government.slug == "zeist")).one()
     version = world.session.exec(select(PolicyVersion).where(PolicyVersion.government_id == gov.id)).one()
     policy = Policy.from_dict(version.policy)
-    assert policy.percentage_bp == 250 and policy.threshold_cents == 12_500_000 and policy.cap_cents == 30_000_000
+    assert (
+        policy.percentage_bp == 250
+        and policy.threshold_cents == 12_500_000
+        and policy.cap_cents == 30_000_000
+    )
     assert policy.priority_themes == ("werk", "onderwijs")
     assert response.headers["Location"].endswith(f"/admin/governments/{gov.id}/tables/new")
 

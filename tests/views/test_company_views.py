@@ -84,9 +84,18 @@ def test_double_submit_stores_one_pledge(company: Any, world: World) -> None:
     assert len(world.session.exec(select(Match)).all()) == 1
 
 
-PLACEMENT = {"target": "", "block": "participatiewet", "person_reference": "PNR-0042", "target_group": "participatiewet",
-             "proof_kind": "benefit_letter", "employment": "temporary", "start_date": "2025-04-01",
-             "end_date": "2025-09-30", "hours_per_week": "18", "age_band": "50_54"}
+PLACEMENT = {
+    "target": "",
+    "block": "participatiewet",
+    "person_reference": "PNR-0042",
+    "target_group": "participatiewet",
+    "proof_kind": "benefit_letter",
+    "employment": "temporary",
+    "start_date": "2025-04-01",
+    "end_date": "2025-09-30",
+    "hours_per_week": "18",
+    "age_band": "50_54",
+}
 
 
 def test_live_preview_shows_the_breakdown_without_storing(company: Any, world: World) -> None:
