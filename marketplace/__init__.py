@@ -80,7 +80,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
-    from .views import admin, auth, company, initiative, officer, public
+    from .views import admin, auth, company, company_lifecycle, initiative, officer, officer_lifecycle, public
+
+    _ = (company_lifecycle, officer_lifecycle)  # their routes hang on the company and officer blueprints
 
     for module in (public, auth, company, initiative, officer, admin):
         app.register_blueprint(module.bp)
@@ -169,6 +171,8 @@ def register_template_helpers(app: Flask) -> None:
     from .themes import THEME_CODES
 
     app.jinja_env.filters["money"] = formatting.money
+    app.jinja_env.filters["day"] = formatting.day
+    app.jinja_env.filters["when"] = formatting.when
     app.jinja_env.filters["quantity"] = formatting.quantity
     app.jinja_env.filters["percent"] = formatting.percent
     app.jinja_env.filters["decimal"] = formatting.decimal
@@ -179,7 +183,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["route_label"] = lambda code: formatting.label("ROUTES", code)
     app.jinja_env.filters["as_policy"] = Policy.from_dict
     app.jinja_env.filters["route_option"] = lambda code: (code, formatting.label("ROUTES", code))
+    from .charts import burndown
+
     app.jinja_env.globals.update(
+        burndown=burndown,
         label=formatting.label,
         i18n=i18n,
         THEME_CODES=THEME_CODES,

@@ -1,6 +1,7 @@
 """The `srx` command line: database, seeds, users, search, matching."""
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -59,7 +60,8 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["company", "initiative", "officer", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["company", "initiative", "officer", "adviser", "admin"]))
+@click.option("--serves", multiple=True, help="A WSP adviser: slug of a government the WSP serves (repeat).")
 @click.option("--name", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option(
@@ -70,7 +72,9 @@ def users_group() -> None:
 )
 @click.option("--locale", default="nl", type=click.Choice(["nl", "en"]))
 @with_appcontext
-def users_create(email: str, role: str, name: str, password: str, org: str | None, locale: str) -> None:
+def users_create(
+    email: str, role: str, serves: tuple[str, ...], name: str, password: str, org: str | None, locale: str
+) -> None:
     """Create a user."""
     from sqlmodel import select
 
@@ -85,6 +89,14 @@ def users_create(email: str, role: str, name: str, password: str, org: str | Non
         if found is None:
             raise click.UsageError(f"--organisation must name an existing {role} organisation by its slug.")
         organisation_id = found
+    from .models import Government
+
+    served = []
+    for slug in serves:
+        gov_id = session.exec(select(Government.id).where(Government.slug == slug)).first()
+        if gov_id is None:
+            raise click.UsageError(f"--serves {slug}: no government with that slug.")
+        served.append(gov_id)
     try:
         with unit_of_work(session):
             user = create_user(
@@ -97,6 +109,7 @@ def users_create(email: str, role: str, name: str, password: str, org: str | Non
                     password=password,
                     locale=locale,
                     organisation_id=organisation_id,
+                    government_ids=tuple(served),
                 ),
             )
     except ServiceError as exc:
@@ -178,6 +191,56 @@ def search_status() -> None:
     health = get_backend().health()
     health["pending_changes"] = pending_count(get_session())
     click.echo(json.dumps(health, indent=2))
+
+
+@main.group("contracts")
+def contracts_group() -> None:
+    """The life of contracts: end dates, recovery dates, retention."""
+
+
+def _today(value: str | None) -> date:
+    from .models._base import utcnow
+
+    if not value:
+        return utcnow().date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("give a date as YYYY-MM-DD", param_hint="--today") from exc
+
+
+@contracts_group.command("advance")
+@click.option("--today", default=None, help="Act as if it were this day (YYYY-MM-DD); for trying things out.")
+@with_appcontext
+def contracts_advance(today: str | None) -> None:
+    """Move contracts whose end date or recovery date passed to met or settlement (idempotent; the job
+    consumer runs it every night)."""
+    from .services.settlements import advance
+
+    with unit_of_work() as session:
+        moved = advance(session, today=_today(today))
+    click.echo(f"met: {moved['met']}, to settlement: {moved['settlement']}")
+
+
+@main.group("evidence")
+def evidence_group() -> None:
+    """Evidence files of realisation reports."""
+
+
+@evidence_group.command("purge")
+@click.option("--today", default=None, help="Act as if it were this day (YYYY-MM-DD).")
+@with_appcontext
+def evidence_purge(today: str | None) -> None:
+    """Delete evidence files and placement keys of contracts closed longer than RETENTION_DAYS ago."""
+    from flask import current_app
+
+    from .services.retention import delete_files, purge
+    from .storage import storage
+
+    with unit_of_work() as session:
+        done = purge(session, today=_today(today), retention_days=current_app.config["RETENTION_DAYS"])
+    delete_files(storage(), done.keys)
+    click.echo(f"contracts: {done.contracts}, files deleted: {done.files}, placements anonymised: {done.placements}")
 
 
 # Matching commands (decisions import/export, train, evaluate, recommend) live in their own module.

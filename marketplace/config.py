@@ -60,6 +60,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Failed logins per e-mail address (and per client address x4) within the window.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Evidence uploads are the largest requests: a 10 MB file and its form.
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
+        "EVIDENCE_STORAGE": env.get("EVIDENCE_STORAGE", "local"),
+        "EVIDENCE_PATH": env.get("EVIDENCE_PATH", str(instance_path / "evidence")),
+        "EVIDENCE_S3_BUCKET": env.get("EVIDENCE_S3_BUCKET", ""),
+        "EVIDENCE_S3_ENDPOINT": env.get("EVIDENCE_S3_ENDPOINT", ""),
+        # Evidence and placement details are deleted this long after a contract is settled (docs/privacy.md).
+        "RETENTION_DAYS": int(env.get("RETENTION_DAYS", str(2 * 365))),
         "PER_PAGE": 20,
     }

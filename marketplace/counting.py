@@ -3,6 +3,8 @@
 - obligation: from the policy frozen on the contract (marketplace.policy); it may be incomplete (not computable);
 - committed: the current (revised) values of approved and delivered matches; pending: proposed ones;
 - realised: delivered ones; remaining = max(0, obligation - committed);
+- reported and verified: the values of realisation reports, sent and accepted (services.reports); the
+  settlement uses obligation - verified;
 - under the small-contract rule the obligation is one social activity: an approved match counts as one when
   its value and route meet the policy (a EUR 1 invoice does not).
 """
@@ -26,6 +28,14 @@ class Totals:
     # Under the small-contract rule: social activities asked and approved.
     activities_required: int = 0
     activities_committed: int = 0
+    # Realisation: reported (submitted or accepted reports) and verified (accepted by the officer).
+    reported_cents: int = 0
+    verified_cents: int = 0
+
+    @property
+    def shortfall_cents(self) -> int:
+        """What the settlement is about: the obligation minus what was verified."""
+        return max(0, self.obligation_cents - self.verified_cents) if self.computable else 0
 
     @property
     def obligation_cents(self) -> int:
@@ -87,7 +97,8 @@ def counts_as_activity(policy: Policy, value_cents: int, route: str) -> bool:
     return not policy.small_activity_routes or route in policy.small_activity_routes
 
 
-def totals(ob: Obligation, matches: Iterable[tuple[str, int]], *, activities: int = 0) -> Totals:
+def totals(ob: Obligation, matches: Iterable[tuple[str, int]], *, activities: int = 0, reported: int = 0,
+           verified: int = 0) -> Totals:
     """Sum the (status, value_cents) of a contract's matches; `activities` counts the qualifying ones."""
     committed = pending = realised = 0
     for status, value in matches:
@@ -107,4 +118,6 @@ def totals(ob: Obligation, matches: Iterable[tuple[str, int]], *, activities: in
         remaining_cents=remaining,
         activities_required=1 if small else 0,
         activities_committed=activities if small else 0,
+        reported_cents=reported,
+        verified_cents=verified,
     )

@@ -30,6 +30,7 @@ REFUSED = "srx_refused"  # set by services.errors.ServiceError
 # Callbacks run after a commit, per outbox topic: app.extensions[AFTER_COMMIT][topic] = [callback(app)].
 AFTER_COMMIT = "srx.after_commit"
 TOPICS_KEY = "srx.outbox_topics"
+ROLLBACK_KEY = "srx.on_rollback"
 
 
 def make_engine(url: str) -> Engine:
@@ -85,6 +86,7 @@ def on_commit(app: Flask, topic: str, callback: Callable[[Flask], None]) -> None
 def commit(session: Session, app: Flask | None = None) -> None:
     """Commit, then run the after-commit callbacks of the topics written. Only boundaries call this."""
     topics: set[str] = session.info.pop(TOPICS_KEY, set())
+    session.info.pop(ROLLBACK_KEY, None)
     session.commit()
     if app is None:
         return
@@ -97,9 +99,21 @@ def commit(session: Session, app: Flask | None = None) -> None:
                 app.logger.warning("after-commit callback for %s failed", topic, exc_info=True)
 
 
+def on_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback()` if this transaction rolls back (for example: delete a file stored for it)."""
+    session.info.setdefault(ROLLBACK_KEY, []).append(callback)
+
+
 def rollback(session: Session) -> None:
     session.info.pop(TOPICS_KEY, None)
+    undo: list[Callable[[], None]] = session.info.pop(ROLLBACK_KEY, [])
     session.rollback()
+    for callback in undo:
+        try:
+            callback()
+        except Exception:  # a file that cannot be removed now is found by `srx evidence purge`
+            if has_app_context():
+                current_app.logger.warning("rollback callback failed", exc_info=True)
 
 
 @contextmanager

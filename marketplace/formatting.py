@@ -299,3 +299,25 @@ def conditions_text(block: Any) -> str:
     }
     parts += [names.get(flag, flag) for flag in c.get("requires") or ()]
     return "; ".join(parts)
+
+
+def day(value: Any) -> str:
+    """A date in the reader's notation: 3 dec. 2026 / 3 Dec 2026."""
+    if value is None:
+        return "—"
+    from flask_babel import format_date
+
+    return format_date(value, "medium")
+
+
+def when(value: Any) -> str:
+    """A stored UTC time shown in Europe/Amsterdam, in the reader's notation."""
+    if value is None:
+        return "—"
+    from datetime import UTC
+
+    from flask_babel import format_datetime
+
+    if getattr(value, "tzinfo", None) is None:
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, "medium")

@@ -196,6 +196,22 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError(str(_l("Choose one of the options.")))
 
 
+class IdsField(Field):
+    """Several row ids from checkboxes of the same name (for example the governments a WSP serves)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        ids = []
+        for raw in valuelist:
+            text = raw.strip()
+            if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 1 <= int(text) <= 2**31 - 1:
+                raise ValueError(str(_l("Choose one of the options.")))
+            ids.append(int(text))
+        self.data = ids
+
+    def _value(self) -> str:
+        return ""
+
+
 def options(codes: Iterable[str], labels: dict[str, Any]) -> list[tuple[str, str]]:
     """(code, label in the reader's language) pairs for a select."""
     return [(str(code), str(labels.get(code, code))) for code in codes]

@@ -91,6 +91,7 @@ ROLES = {
     "company": _l("Company"),
     "initiative": _l("Initiative"),
     "officer": _l("Officer"),
+    "adviser": _l("WSP adviser"),
     "admin": _l("Admin"),
 }
 GOVERNMENT_KINDS = {
@@ -176,3 +177,58 @@ def error_text(exc: "ServiceError") -> str:
     if isinstance(params.get("status"), str):
         params["status"] = str(MATCH_STATUSES.get(params["status"], params["status"])).lower()
     return gettext(exc.message, **params) if params else gettext(exc.message)
+
+CONTRACT_STATUSES = {
+    "plan_due": _l("Plan due"),
+    "plan_approved": _l("Plan approved"),
+    "running": _l("Running"),
+    "met": _l("Met"),
+    "settlement": _l("In settlement"),
+    "recovery": _l("Recovery period"),
+    "settled": _l("Settled"),
+}
+PACES = {
+    "on_track": _l("On track"),
+    "behind": _l("Behind"),
+    "at_risk": _l("At risk"),
+    "met": _l("Met"),
+    "short": _l("Short"),
+}
+PLAN_STATUSES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Waiting for the officer"),
+    "changes_requested": _l("Changes requested"),
+    "approved": _l("Approved"),
+}
+REPORT_STATUSES = {
+    "submitted": _l("Waiting for the officer"),
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+}
+EVIDENCE_KINDS = {
+    "payslip": _l("Payslips"),
+    "employer_statement": _l("Employer's statement"),
+    "invoice": _l("Invoice"),
+    "initiative_statement": _l("Signed statement from the initiative"),
+    "other": _l("Other evidence"),
+}
+SETTLEMENT_KINDS = {
+    "recovery": _l("Recovery period"),
+    "best_effort": _l("Best effort accepted"),
+    "financial": _l("Financial settlement"),
+}
+SETTLEMENT_METHODS = {"withhold": _l("Withhold from the final payment"), "invoice": _l("Invoice the contractor")}
+REPORT_UNITS = {
+    "months": _l("months"),
+    "weeks": _l("weeks"),
+    "hours": _l("hours"),
+    "days": _l("days"),
+    "cents": _l("euro"),
+    "whole": _l("the whole activity"),
+}
+CHECK_REASONS = {
+    "overdue_plan": _l("Plan van aanpak overdue"),
+    "missing_report": _l("Report missing for the last period"),
+    "behind": _l("Behind schedule or at risk"),
+    "ending": _l("Ends within 60 days"),
+}

@@ -29,12 +29,15 @@ from .models import (
     MatchStatus,
     Need,
     Placement,
+    RealisationReport,
+    ReportStatus,
     SmartPlan,
     Supplier,
     User,
     ValuationTable,
 )
 from .policy import ObligationState, Policy
+from .services.scope import acts_for
 
 
 @dataclass
@@ -129,8 +132,21 @@ def contract_totals(session: Session, contracts: Sequence[Contract]) -> dict[int
         ).all():
             if counts_as_activity(policies[contract_id], int(value), route):
                 activities[contract_id] += 1
+    reported: dict[int, int] = defaultdict(int)
+    verified: dict[int, int] = defaultdict(int)
+    if ids:
+        for contract_id, status, total in session.exec(
+            select(RealisationReport.contract_id, RealisationReport.status, func.sum(RealisationReport.value_cents))
+            .where(col(RealisationReport.contract_id).in_(ids),
+                   col(RealisationReport.status).in_((ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)))
+            .group_by(col(RealisationReport.contract_id), col(RealisationReport.status))
+        ).all():
+            reported[contract_id] += int(total or 0)
+            if status == ReportStatus.ACCEPTED:
+                verified[contract_id] += int(total or 0)
     return {
-        c.id or 0: totals(obligations[c.id or 0], sums.get(c.id or 0, []), activities=activities[c.id or 0])
+        c.id or 0: totals(obligations[c.id or 0], sums.get(c.id or 0, []), activities=activities[c.id or 0],
+                          reported=reported[c.id or 0], verified=verified[c.id or 0])
         for c in contracts
     }
 
@@ -171,7 +187,7 @@ def contract_for_user(session: Session, user: User, contract_id: int) -> Contrac
         return None
     if user.role == "company" and contract.company_id == user.company_id:
         return contract
-    if user.role == "officer" and contract.government_id == user.government_id:
+    if acts_for(session, user, contract.government_id):
         return contract
     if user.role == "admin":
         return contract
@@ -268,7 +284,7 @@ def match_for_user(session: Session, user: User, match_id: int) -> MatchRow | No
             and match.initiative_id is not None
             and match.initiative_id == user.initiative_id
         )
-        or (user.role == "officer" and row.contract.government_id == user.government_id)
+        or acts_for(session, user, row.contract.government_id)
         or user.role == "admin"
     )
     return row if allowed else None

@@ -23,6 +23,7 @@ from marketplace import create_app
 from marketplace.db import unit_of_work
 from marketplace.migrate import upgrade
 from marketplace.models import (
+    AdviserGovernment,
     BuildingBlock,
     Company,
     Contract,
@@ -97,6 +98,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SEARCH_BACKEND": "fts5",
         "SEARCH_SQLITE_PATH": str(tmp_path / "search.sqlite3"),
         "MODEL_PATH": str(tmp_path / "model" / "scorer.skops"),
+        "EVIDENCE_PATH": str(tmp_path / "evidence"),
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         # The suite reads English page text; production defaults to Dutch (tests that check Dutch build their
@@ -111,6 +113,22 @@ def app(app_config: dict[str, Any]) -> Iterator[Any]:
     app = create_app(app_config)
     yield app
     app.extensions["srx.engine"].dispose()
+
+
+# A minimal real PDF and PNG, as evidence files (the store checks the first bytes, not the name).
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def evidence_store(app: Any) -> Any:
+    """The app's evidence store (files under the test's tmp_path)."""
+    from marketplace.storage import storage
+
+    return storage(app)
 
 
 @pytest.fixture
@@ -411,7 +429,11 @@ def build_world(session: Session) -> World:
         "initiative_b": add_user(session, "ini-b@test.nl", "initiative", initiative_id=ini_b.id),
         "officer_a": add_user(session, "officer-a@test.nl", "officer", government_id=gov_a.id),
         "officer_b": add_user(session, "officer-b@test.nl", "officer", government_id=gov_b.id),
+        # A WSP adviser for gov_a only: on the officer's side, scoped like officer_a.
+        "adviser_a": add_user(session, "adviser-a@test.nl", "adviser"),
     }
+    session.flush()
+    session.add(AdviserGovernment(user_id=users["adviser_a"].id or 0, government_id=gov_a.id or 0))
     session.commit()
     return World(
         session,

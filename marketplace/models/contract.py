@@ -59,6 +59,12 @@ class Contract(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # Bumped by every change of the contract and by pledges that must be unique per contract (PSO).
     version: int = 1
+    # The lifecycle (models.lifecycle.ContractStatus): where it is, and the dates that move it on.
+    status: str = Field(default="plan_due", max_length=20, index=True)
+    plan_due_on: date | None = None
+    recovery_until: date | None = None
+    # The day it was met or settled: the retention period of its evidence runs from here.
+    closed_on: date | None = None
 
 
 class Match(SQLModel, table=True):
@@ -81,6 +87,8 @@ class Match(SQLModel, table=True):
     officer_reason: str = Field(default="")
     delivered_note: str = Field(default="")
     delivered_at: datetime | None = None
+    # When it was approved: the committed line of the burn-down (revisions change the value from their date).
+    approved_at: datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     # What else the contribution rests on: a PSO certificate, a supplier outside the catalogue, a SMART plan.
     certificate_id: int | None = Field(default=None, foreign_key="certificate.id")

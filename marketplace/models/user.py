@@ -13,6 +13,8 @@ class Role(StrEnum):
     COMPANY = "company"
     INITIATIVE = "initiative"
     OFFICER = "officer"
+    # A WSP adviser: on the officer's side, for every government the WSP serves (models.lifecycle).
+    ADVISER = "adviser"
     ADMIN = "admin"
 
 

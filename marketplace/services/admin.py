@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..models import (
     BLOCK_UNITS,
@@ -14,6 +14,7 @@ from ..models import (
     ROUTES,
     TARGET_GROUPS,
     VALUED_UNITS,
+    AdviserGovernment,
     BlockUnit,
     BuildingBlock,
     Company,
@@ -84,6 +85,8 @@ class UserInput:
     locale: str = "nl"
     # The organisation the user belongs to: a company, an initiative, or (officers) a government.
     organisation_id: int | None = None
+    # A WSP adviser: the governments the WSP serves.
+    government_ids: tuple[int, ...] = ()
 
 
 def _require_admin(actor: User | None) -> None:
@@ -252,15 +255,23 @@ def create_user(session: Session, *, actor: User | None, data: UserInput) -> Use
         if org is None:
             raise ServiceError(N_("Choose the organisation this user belongs to."), field=org_field)
         setattr(user, org_field, getattr(org, "id", None))
+    served: list[int] = []
+    if role == "adviser":
+        served = sorted(set(data.government_ids))
+        found = session.exec(select(Government.id).where(col(Government.id).in_(served))).all() if served else []
+        if not served or len(found) != len(served):
+            raise ServiceError(N_("Choose the governments this adviser works for."), field="government_ids")
     session.add(user)
     session.flush()
+    for government_id in served:
+        session.add(AdviserGovernment(user_id=user.id or 0, government_id=government_id))
     record(
         session,
         actor=actor,
         action="user.created",
         entity_type="user",
         entity_id=user.id or 0,
-        after={"email": email, "role": role},
+        after={"email": email, "role": role, **({"governments": served} if served else {})},
     )
     return user
 

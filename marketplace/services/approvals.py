@@ -25,9 +25,12 @@ from ..models import (
     RecognitionStatus,
     User,
 )
+from ..models._base import utcnow
 from ..valuation import MAX_CENTS
 from .errors import N_, Conflict, NotFound, ServiceError
 from .lifecycle import check_transition, load_match, transition
+from .scope import acts_for
+from .settlements import ensure_open, note_commitment
 
 MAX_REASON = 2000
 
@@ -73,7 +76,7 @@ def officer_match(session: Session, actor: User, match_id: int) -> tuple[Match, 
     """The match, if it belongs to the officer's own government; otherwise it does not exist for them."""
     match = load_match(session, match_id)
     contract = session.get(Contract, match.contract_id)
-    if actor.role != "officer" or contract is None or contract.government_id != actor.government_id:
+    if contract is None or not acts_for(session, actor, contract.government_id):
         raise NotFound(N_("This pledge does not exist."))
     return match, contract
 
@@ -178,13 +181,17 @@ def decide(
         )
     reason = _clean_reason(decision.reason, required=reason_required)
     changes: dict[str, object] = {"officer_reason": reason}
+    ensure_open(contract, utcnow().date(), settling=True)
     if outcome == Outcome.APPROVED:
         _check_supplier(session, match, contract)
         changes.update(
             _agreed_value(match, session.get(BuildingBlock, match.block_id), decision.agreed_value_cents)
         )
+        changes["approved_at"] = utcnow()
     explanation = explain(match) if explain is not None else Explanation()
     transition(session, match, to=outcome, actor=actor, action=action, reason=reason, changes=changes)
+    if outcome == Outcome.APPROVED:
+        note_commitment(session, contract, actor)
     _decision(
         session,
         match=match,

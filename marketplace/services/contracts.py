@@ -11,6 +11,7 @@ from . import validation as v
 from .audit import record, snapshot
 from .errors import N_, Conflict, NotFound, ServiceError
 from .policies import policy_in_force
+from .scope import acts_for
 
 CONTRACT_FIELDS = (
     "reference",
@@ -54,7 +55,7 @@ def register_contract(
     session: Session, *, actor: User | None, government: Government, data: ContractInput
 ) -> Contract:
     """Record an award; the government's current policy and the table in force at award are frozen."""
-    if actor is not None and actor.role == "officer" and actor.government_id != government.id:
+    if actor is not None and actor.role != "admin" and not acts_for(session, actor, government.id):
         raise NotFound(N_("This government does not exist."))
     reference = v.text(data.reference, "reference", max_len=60, required=True).upper()
     if session.exec(select(Contract.id).where(Contract.reference == reference)).first() is not None:
@@ -137,7 +138,7 @@ def complete_contract(session: Session, *, actor: User, data: CompletionInput) -
     from ..counting import contract_obligation
 
     contract = session.get(Contract, data.contract_id)
-    if contract is None or actor.role != "officer" or contract.government_id != actor.government_id:
+    if contract is None or not acts_for(session, actor, contract.government_id):
         raise NotFound(N_("This contract does not exist."))
     if data.seen_version is not None and data.seen_version != contract.version:
         raise Conflict(

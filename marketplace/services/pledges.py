@@ -122,12 +122,10 @@ PERSON_UNITS = (BlockUnit.FTE_YEAR, BlockUnit.INTERNSHIP_YEAR)
 
 
 def _within_term(contract: Contract, today: date) -> None:
-    if today > contract.end_date:
-        raise ServiceError(
-            N_("This contract ended on %(end)s: pledges are no longer possible."),
-            field="contract",
-            end=contract.end_date.isoformat(),
-        )
+    """A closed contract takes nothing; pledges need its term (or its recovery period) to run."""
+    from .settlements import ensure_open
+
+    ensure_open(contract, today)
 
 
 def _obligation(contract: Contract) -> Obligation:

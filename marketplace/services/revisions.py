@@ -33,6 +33,8 @@ from .audit import record, snapshot
 from .errors import N_, Conflict, NotFound, ServiceError
 from .lifecycle import guarded_change, load_match
 from .placements import counted_slots, placement_of, replace_slots
+from .scope import acts_for
+from .settlements import ensure_open
 
 REVISABLE = (MatchStatus.APPROVED, MatchStatus.DELIVERED)
 FIELDS = ("kind", "reason", "old_value_cents", "new_value_cents", "new_end_date", "new_quantity", "status")
@@ -53,7 +55,7 @@ def _visible(session: Session, actor: User, match_id: int) -> tuple[Match, Contr
     contract = session.get(Contract, match.contract_id)
     ok = contract is not None and (
         (actor.role == "company" and contract.company_id == actor.company_id)
-        or (actor.role == "officer" and contract.government_id == actor.government_id)
+        or acts_for(session, actor, contract.government_id)
     )
     if not ok or contract is None:
         raise NotFound(N_("This pledge does not exist."))
@@ -148,9 +150,23 @@ def revalue(
     return valuation, changes, slots
 
 
+def _not_below_reported(session: Session, match: Match, new_value: int) -> None:
+    """Committed stays at or above what was reported (and so verified) of the contribution."""
+    from .reports import reported_of
+
+    reported = reported_of(session, [match.id or 0]).get(match.id or 0)
+    if reported is not None and new_value < reported.value_cents:
+        raise ServiceError(
+            N_("The new value cannot be below what was reported already (%(value)s)."),
+            field="new_value_cents",
+            value=f"EUR {reported.value_cents / 100:,.2f}",
+        )
+
+
 def propose_revision(session: Session, *, actor: User, data: RevisionInput) -> Revision:
     """Propose a lower value for an approved contribution, with the reason; the officer decides."""
-    match, _contract = _visible(session, actor, data.match_id)
+    match, contract = _visible(session, actor, data.match_id)
+    ensure_open(contract, utcnow().date(), settling=True)
     if match.status not in REVISABLE:
         raise Conflict(N_("Only an approved or delivered contribution can be revised."))
     open_one = session.exec(
@@ -203,6 +219,7 @@ def propose_revision(session: Session, *, actor: User, data: RevisionInput) -> R
             else (Valuation(0, ()), {"value_cents": 0, "quantity": 0, "breakdown": []}, ())
         )
         new_value = valuation.value_cents
+    _not_below_reported(session, match, new_value)
     if new_value >= match.value_cents:
         raise ServiceError(
             N_("A revision lowers the value (now %(value)s); more is a new pledge."),
@@ -239,7 +256,7 @@ def decide_revision(
 ) -> Revision:
     """The officer approves a revision (the value changes from now on) or rejects it with a reason."""
     revision = session.get(Revision, revision_id)
-    if revision is None or actor.role != "officer":
+    if revision is None or actor.role not in ("officer", "adviser"):
         raise NotFound(N_("This revision does not exist."))
     match, _contract = _visible(session, actor, revision.match_id)
     if revision.status != RevisionStatus.PROPOSED:
@@ -249,6 +266,8 @@ def decide_revision(
     if approve:
         if match.value_cents != revision.old_value_cents:
             raise Conflict(N_("The contribution changed since this revision was proposed; propose it again."))
+        ensure_open(_contract, utcnow().date(), settling=True)
+        _not_below_reported(session, match, revision.new_value_cents)
         placement = placement_of(session, match.id or 0)
         slots: tuple[str, ...] = ()
         changes: dict[str, Any] = {

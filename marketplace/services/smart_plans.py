@@ -15,6 +15,7 @@ from ..queries import is_eligible
 from . import validation as v
 from .audit import record, snapshot
 from .errors import N_, Conflict, NotFound, ServiceError
+from .scope import acts_for
 
 FIELDS = ("goal", "target_group", "roots", "participants", "status", "officer_reason", "version")
 
@@ -74,8 +75,7 @@ def decide_smart_plan(
     if (
         plan is None
         or contract is None
-        or actor.role != "officer"
-        or contract.government_id != actor.government_id
+        or not acts_for(session, actor, contract.government_id)
     ):
         raise NotFound(N_("This plan does not exist."))
     if plan.status != SmartPlanStatus.SUBMITTED or (

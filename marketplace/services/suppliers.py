@@ -23,6 +23,7 @@ from ..models._base import utcnow
 from . import validation as v
 from .audit import record
 from .errors import N_, Conflict, NotFound, ServiceError
+from .scope import acts_for
 
 KVK_RE = re.compile(r"^[0-9]{8}$")
 
@@ -108,7 +109,7 @@ def decide_recognition(
 ) -> SupplierRecognition:
     """The officer recognises a supplier for their government's contracts, or refuses it with a reason."""
     row = session.get(SupplierRecognition, recognition_id)
-    if row is None or actor.role != "officer" or row.government_id != actor.government_id:
+    if row is None or not acts_for(session, actor, row.government_id):
         raise NotFound(N_("This supplier does not exist."))
     if seen_version is not None and seen_version != row.version:
         raise Conflict(N_("Someone else changed this in the meantime. Reload the page and try again."))

@@ -84,3 +84,36 @@ def to_id(value: Any) -> int | None:
     """A form or URL value as a row id, or None when it is not one (ids beyond 32 bits cannot exist)."""
     number = to_int(value)
     return number if number is not None and 1 <= number <= MAX_ID else None
+
+
+ACTING_KEY = "srx_acting_government"
+
+
+def acting_government_id() -> int | None:
+    """The government an officer-side user works for now: an officer's own; for a WSP adviser, the one
+    chosen in the header among the governments the WSP serves (the first by default)."""
+    from flask import session as cookie
+
+    from ..services.scope import government_ids
+
+    user = me()
+    if user.role != "adviser":
+        return user.government_id
+    ids = government_ids(get_session(), user)
+    chosen = cookie.get(ACTING_KEY)
+    if isinstance(chosen, int) and chosen in ids:
+        return chosen
+    return min(ids) if ids else None
+
+
+def lifecycle_context(contract: Any) -> dict[str, Any]:
+    """What templates/_lifecycle.html needs on a contract page: progress, settlements, today."""
+    from ..models._base import utcnow
+    from ..queries_lifecycle import progress_of
+    from ..services.plans import is_overdue
+    from ..services.settlements import settlements_of
+
+    today = utcnow().date()
+    progress = progress_of(get_session(), [contract], today=today, with_plans=True)[0]
+    return {"p": progress, "today": today, "settlements": settlements_of(get_session(), contract.id or 0),
+            "plan_overdue": is_overdue(contract, progress.plan, today)}

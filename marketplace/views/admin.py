@@ -14,6 +14,7 @@ from ..forms import (
     DayField,
     EuroField,
     Form,
+    IdsField,
     MultiCheckboxField,
     PercentField,
     WholeNumberField,
@@ -203,6 +204,7 @@ class UserForm(Form):
     company_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
     initiative_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
     government_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
+    government_ids = IdsField()
     password = PasswordField(validators=[required(), max_length(500)])
     locale = ChoiceField(codes=LOCALES, default="nl")
 
@@ -608,6 +610,7 @@ def new_user():  # type: ignore[no-untyped-def]
                 name=form.name.data or "",
                 locale=form.locale.data or "nl",
                 organisation_id=getattr(form, org_field).data if org_field else None,
+                government_ids=tuple(form.government_ids.data or ()) if role == "adviser" else (),
             ),
         )
     except ServiceError as exc:

@@ -22,6 +22,7 @@ HOME_BY_ROLE = {
     "company": "company.dashboard",
     "initiative": "initiative.dashboard",
     "officer": "officer.queue",
+    "adviser": "officer.queue",
     "admin": "admin.index",
 }
 

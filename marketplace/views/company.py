@@ -12,8 +12,10 @@ from ..authz import access
 from ..counting import policy_of
 from ..models import (
     NEED_KINDS,
+    OPEN_STATUSES,
     SELLER_KINDS,
     Contract,
+    ContractStatus,
     Government,
     Initiative,
     Need,
@@ -49,6 +51,7 @@ from ._helpers import (
     euros_to_cents,
     form_values,
     get_session,
+    lifecycle_context,
     me,
     new_submission_key,
     to_id,
@@ -99,11 +102,13 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     plans, plan_initiatives = smart_plans_of(session, c.id or 0)
     return render_template(
         "company/contract.html",
+        **lifecycle_context(c),
         row=row,
         matches=matches,
         policy=policy_of(c),
         routes_used=routes_used(matches),
-        open_for_pledges=c.end_date >= utcnow().date(),
+        open_for_pledges=c.status in OPEN_STATUSES and (
+            c.end_date >= utcnow().date() or c.status == ContractStatus.RECOVERY),
         smart_plans=plans,
         plan_initiatives=plan_initiatives,
         table=table,

@@ -57,8 +57,18 @@ from ..services import suppliers as suppliers_service
 from ..services.approvals import DecisionInput, Outcome
 from ..services.contracts import ContractInput, register_contract
 from ..services.errors import Conflict, ServiceError
+from ..services.scope import OFFICER_SIDE, acts_for
 from ..services.suppliers import recognition_for
-from ._helpers import abort, back_within, error_text, get_session, me, page_arg
+from ._helpers import (
+    abort,
+    acting_government_id,
+    back_within,
+    error_text,
+    get_session,
+    lifecycle_context,
+    me,
+    page_arg,
+)
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -109,7 +119,7 @@ class EligibilityForm(Form):
 
 
 def _government() -> Government:
-    gov = get_session().get(Government, me().government_id or 0)
+    gov = get_session().get(Government, acting_government_id() or 0)
     if gov is None:
         abort(404)
     return gov
@@ -117,14 +127,14 @@ def _government() -> Government:
 
 def _own_match(match_id: int) -> MatchRow:
     row = match_for_user(get_session(), me(), match_id)
-    if row is None or row.contract.government_id != me().government_id:
+    if row is None or not acts_for(get_session(), me(), row.contract.government_id):
         abort(404)
     return row
 
 
 def _own_contract(contract_id: int) -> Contract:
     contract = get_session().get(Contract, contract_id)
-    if contract is None or contract.government_id != me().government_id:
+    if contract is None or not acts_for(get_session(), me(), contract.government_id):
         abort(404)
     return contract
 
@@ -146,7 +156,7 @@ def _with_insight(rows: list[MatchRow]) -> list[MatchRow]:
 
 
 @bp.route("/")
-@access("officer")
+@access(*OFFICER_SIDE)
 def queue():  # type: ignore[no-untyped-def]
     session = get_session()
     gov = _government()
@@ -164,7 +174,7 @@ def queue():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/matches")
-@access("officer")
+@access(*OFFICER_SIDE)
 def matches():  # type: ignore[no-untyped-def]
     session = get_session()
     gov = _government()
@@ -209,7 +219,7 @@ def _render_match(
 
 
 @bp.route("/matches/<int:match_id>")
-@access("officer")
+@access(*OFFICER_SIDE)
 def match(match_id: int):  # type: ignore[no-untyped-def]
     return _render_match(_own_match(match_id))
 
@@ -259,19 +269,19 @@ def _decide(match_id: int, decision: str) -> Any:
 
 
 @bp.route("/matches/<int:match_id>/approve", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def approve(match_id: int):  # type: ignore[no-untyped-def]
     return _decide(match_id, "approve")
 
 
 @bp.route("/matches/<int:match_id>/reject", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def reject(match_id: int):  # type: ignore[no-untyped-def]
     return _decide(match_id, "reject")
 
 
 @bp.route("/matches/<int:match_id>/changes", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def changes(match_id: int):  # type: ignore[no-untyped-def]
     return _decide(match_id, "changes")
 
@@ -280,7 +290,7 @@ def changes(match_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/contracts")
-@access("officer")
+@access(*OFFICER_SIDE)
 def contracts():  # type: ignore[no-untyped-def]
     gov = _government()
     return render_template(
@@ -291,7 +301,7 @@ def contracts():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/contracts/<int:contract_id>")
-@access("officer")
+@access(*OFFICER_SIDE)
 def contract(contract_id: int):  # type: ignore[no-untyped-def]
     return _render_contract(_own_contract(contract_id))
 
@@ -304,6 +314,7 @@ def _render_contract(
     plans, plan_initiatives = smart_plans_of(session, c.id or 0)
     return render_template(
         "officer/contract.html",
+        **lifecycle_context(c),
         row=contract_rows(session, [c])[0],
         matches=matches,
         policy=policy_of(c),
@@ -353,7 +364,7 @@ def complete_contract(contract_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/smart-plans/<int:plan_id>/decide", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def decide_smart_plan(plan_id: int):  # type: ignore[no-untyped-def]
     form = PlanDecisionForm()
     plan = get_session().get(SmartPlan, plan_id)
@@ -387,11 +398,11 @@ def decide_smart_plan(plan_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/suppliers/<int:recognition_id>/decide", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def decide_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
     form = PlanDecisionForm()
     recognition = get_session().get(SupplierRecognition, recognition_id)
-    if recognition is None or recognition.government_id != me().government_id:
+    if recognition is None or recognition.government_id != acting_government_id():
         abort(404)
     back = request.form.get("next", "")
     target = (
@@ -424,7 +435,7 @@ def decide_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/suppliers")
-@access("officer")
+@access(*OFFICER_SIDE)
 def suppliers():  # type: ignore[no-untyped-def]
     gov = _government()
     return render_template(
@@ -433,7 +444,7 @@ def suppliers():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/revisions/<int:revision_id>/decide", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def decide_revision(revision_id: int):  # type: ignore[no-untyped-def]
     form = PlanDecisionForm()
     revision = get_session().get(Revision, revision_id)
@@ -466,7 +477,7 @@ def decide_revision(revision_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/matches/<int:match_id>/revise", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def revise(match_id: int):  # type: ignore[no-untyped-def]
     """The officer proposes a revision too (the company ended a placement and did not say)."""
     from .company import _propose_revision
@@ -533,7 +544,7 @@ def _eligibility_args() -> dict[str, str]:
 
 
 @bp.route("/eligibility")
-@access("officer")
+@access(*OFFICER_SIDE)
 def eligibility():  # type: ignore[no-untyped-def]
     session = get_session()
     gov = _government()
@@ -558,7 +569,7 @@ def eligibility():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/eligibility/<int:initiative_id>", methods=["POST"])
-@access("officer")
+@access(*OFFICER_SIDE)
 def set_eligibility(initiative_id: int):  # type: ignore[no-untyped-def]
     form = EligibilityForm()
     target = back_within("officer.eligibility")

@@ -9,25 +9,29 @@ POST routes are checked for refusal of roles that may not call them and for 404 
 """
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from werkzeug.routing import Rule
 
 from marketplace import create_app
 from marketplace.authz import ANY_USER, PUBLIC, access_of
-from marketplace.services import approvals, revisions, smart_plans, suppliers
+from marketplace.models import Contract, Evidence
+from marketplace.services import approvals, reports, revisions, settlements, smart_plans, suppliers
 from marketplace.services.revisions import RevisionInput
 from marketplace.services.smart_plans import SmartPlanInput
 from marketplace.services.suppliers import SupplierInput
-from tests.conftest import World
+from tests.conftest import PDF, TEST_POLICY, World
 
-ROLES = ("anonymous", "company", "initiative", "officer", "admin")
+ROLES = ("anonymous", "company", "initiative", "officer", "adviser", "admin")
 USER_OF_ROLE = {
     "company": "company_a",
     "initiative": "initiative_a",
     "officer": "officer_a",
+    "adviser": "adviser_a",
     "admin": "admin",
 }
 SKIP_ENDPOINTS = {"static"}
@@ -74,11 +78,14 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "revision_id": {"own": extra["revision_a"].id, "foreign": extra["revision_b"].id},
         "plan_id": {"own": extra["plan_a"].id, "foreign": extra["plan_b"].id},
         "recognition_id": {"own": extra["recognition_a"].id, "foreign": extra["recognition_b"].id},
+        "report_id": {"own": extra["report_a"].id, "foreign": extra["report_b"].id},
+        "evidence_id": {"own": extra["evidence_a"].id, "foreign": extra["evidence_b"].id},
+        "settlement_id": {"own": extra["settlement_a"].id, "foreign": extra["settlement_b"].id},
     }
 
 
 @pytest.fixture
-def matrix_world(world: World) -> tuple[World, dict[str, Any]]:
+def matrix_world(world: World, evidence_store: Any) -> tuple[World, dict[str, Any]]:
     match_a = world.pledge(quantity=10)
     match_b = world.pledge(
         actor=world.users["company_b"], contract_id=world.contract_b.id, need_id=world.need_b.id, quantity=5
@@ -124,6 +131,50 @@ def matrix_world(world: World) -> tuple[World, dict[str, Any]]:
         )
         extra[f"recognition_{side}"] = suppliers.recognition_for(
             world.session, contract.government_id, supplied.supplier_id or 0
+        )
+    for side, match, company in (("a", match_a, "company_a"), ("b", match_b, "company_b")):
+        report = world.act(
+            reports.submit_report,
+            actor=world.users[company],
+            store=evidence_store,
+            max_bytes=10_000_000,
+            today=date(2026, 1, 15),
+            data=reports.ReportInput(
+                match_id=match.id or 0,
+                period_start=date(2026, 1, 1),
+                quantity=1,
+                files=(reports.EvidenceFile("invoice", "factuur.pdf", PDF),),
+            ),
+        )
+        extra[f"report_{side}"] = report
+        extra[f"evidence_{side}"] = world.session.exec(
+            select(Evidence).where(Evidence.report_id == report.id)
+        ).one()
+    # A settlement statement on each side: a contract of its own that ended short and was settled.
+    for side, gov, table, company in (
+        ("a", world.gov_a, world.table_a, world.company_a),
+        ("b", world.gov_b, world.table_b, world.company_b),
+    ):
+        ended = Contract(
+            reference=f"{side.upper()}-ENDED",
+            government_id=gov.id or 0,
+            company_id=company.id or 0,
+            title="Afgelopen",
+            sum_cents=100_000_000,
+            award_date=date(2024, 1, 1),
+            end_date=date(2025, 12, 31),
+            table_id=table.id or 0,
+            policy=TEST_POLICY.as_dict(),
+            status="settlement",
+        )
+        world.session.add(ended)
+        world.session.commit()
+        extra[f"settlement_{side}"] = world.act(
+            settlements.settle,
+            actor=world.users[f"officer_{side}"],
+            data=settlements.SettlementInput(
+                contract_id=ended.id or 0, kind="financial", reason="tekort", method="invoice"
+            ),
         )
     return world, extra
 

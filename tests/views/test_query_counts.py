@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from marketplace.models import Contract, Eligibility, Initiative, Match
-from marketplace.services import approvals
-from tests.conftest import QueryCounter, World, add_user
+from marketplace.services import approvals, reports
+from tests.conftest import PDF, QueryCounter, World, add_user
 
 
 def _pledges(world: World, n: int) -> list[Match]:
@@ -69,16 +69,50 @@ def _approved(world: World, n: int) -> None:
         world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
 
 
+class _Store:
+    """Evidence files go nowhere: the list pages only read the records."""
+
+    def put(self, data: bytes) -> str:
+        return "x/y/z"
+
+    def delete(self, key: str) -> None:
+        pass
+
+
+def _reported(world: World, n: int) -> None:
+    """n approved contributions, each with a report and its evidence file."""
+    for m in _pledges(world, n):
+        world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
+        world.act(
+            reports.submit_report,
+            actor=world.users["company_a"],
+            store=_Store(),
+            max_bytes=10_000_000,
+            data=reports.ReportInput(
+                match_id=m.id or 0,
+                period_start=reports.contract_periods(world.contract_a)[0].start,
+                quantity=1,
+                files=(reports.EvidenceFile("invoice", "f.pdf", PDF),),
+            ),
+            today=world.contract_a.award_date,
+        )
+
+
 # page -> (who looks, what fills it, the URL, pinned statements)
 Fill = Callable[[World, int], Any]
 PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "catalogue": ("anonymous", _initiatives, lambda w: "/catalogue", 2),
     "catalogue with a query": ("anonymous", _initiatives, lambda w: "/catalogue?q=buurthuis&theme=werk", 2),
-    "company dashboard": ("company_a", _contracts, lambda w: "/company/", 6),
-    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 25),
-    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 21),
+    "company dashboard": ("company_a", _contracts, lambda w: "/company/", 7),
+    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 35),
+    "company realisation": (
+        "company_a", _reported, lambda w: f"/company/contracts/{w.contract_a.id}/realisation", 20),
+    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 23),
+    "officer reports": ("officer_a", _reported, lambda w: f"/officer/contracts/{w.contract_a.id}/reports", 19),
+    "officer risk overview": ("officer_a", _contracts, lambda w: "/officer/risk", 9),
+    "officer periodic check": ("officer_a", _contracts, lambda w: "/officer/check", 12),
     "officer all pledges": ("officer_a", _pledges, lambda w: "/officer/matches", 12),
-    "officer contracts": ("officer_a", _contracts, lambda w: "/officer/contracts", 8),
+    "officer contracts": ("officer_a", _contracts, lambda w: "/officer/contracts", 9),
     "officer eligibility": ("officer_a", _initiatives, lambda w: "/officer/eligibility", 8),
     "initiative dashboard": ("initiative_a", _approved, lambda w: "/initiative/", 13),
     "initiative pledges": ("initiative_a", _pledges, lambda w: "/initiative/pledges", 10),
