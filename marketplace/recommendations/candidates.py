@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from matching import Candidate, ContractContext
+from matching import Candidate, ContractContext, normalise_sector
 from search import Query, SearchError
 
 from ..counting import Totals, policy_of
@@ -67,6 +67,7 @@ def context_of(
         obligation_cents=totals.obligation_cents,
         remaining_cents=totals.remaining_cents,
         as_of=now or datetime.now(UTC),
+        company_sector=normalise_sector(company.sector),
     )
 
 

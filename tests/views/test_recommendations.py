@@ -1,5 +1,6 @@
 """Recommendations on the contract page, one-step pledges, the planner, and insight for officers."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -7,10 +8,11 @@ import pytest
 from sqlmodel import Session, select
 
 from marketplace.models import Decision, Match
+from marketplace.recommendations import approval_stats, contract_context, decision_records
 from marketplace.search_sync import get_backend, reindex
-from marketplace.services import pledges
+from marketplace.services import approvals, pledges
 from marketplace.services.errors import ServiceError
-from tests.conftest import World
+from tests.conftest import QueryCounter, World
 
 
 @pytest.fixture
@@ -165,3 +167,79 @@ def test_a_mismatched_model_file_falls_back_to_the_prior(
     response = company.get(f"/api/v1/contracts/{world.contract_a.reference}/recommendations")
     assert response.status_code == 200 and response.get_json()["scorer"] == "prior"
     assert "falling back to the prior" in caplog.text
+
+
+# --- the history features' inputs: the need's kind, the company's sector, every government's decisions ------
+
+
+def _decide(world: World, who: str, officer: str, approve: bool = True, **pledge: Any) -> None:
+    m = world.pledge(actor=world.users[who], **pledge)
+    if approve:
+        world.act(approvals.approve_match, actor=world.users[officer], match_id=m.id)
+    else:
+        world.act(approvals.reject_match, actor=world.users[officer], match_id=m.id, reason="Past niet")
+
+
+def _set_sector(world: World, **sectors: str) -> None:
+    for name, sector in sectors.items():
+        company = getattr(world, name)
+        company.sector = sector
+        world.session.add(company)
+    world.session.commit()
+
+
+def test_decision_records_carry_the_need_kind_and_the_company_sector_in_a_fixed_number_of_statements(
+    world: World, count_queries: QueryCounter
+) -> None:
+    _set_sector(world, company_a="F", company_b="Schoonmaak")  # free text from before: unknown
+    _decide(world, "company_a", "officer_a")  # 10 hours of need_hours
+    _decide(
+        world,
+        "company_a",
+        "officer_a",
+        approve=False,
+        need_id=None,
+        initiative_id=world.firm_a.id,
+        block_code="purchase_social_firm",
+        quantity=100_000,
+    )
+    _decide(world, "company_b", "officer_b", contract_id=world.contract_b.id, need_id=world.need_b.id)
+    with count_queries:
+        records = decision_records(world.session)
+    assert [(r.initiative_slug, r.need_kind, r.company_sector, r.approved) for r in records] == [
+        ("voedselbank-aastad", "hours", "F", True),
+        ("fietsfirma-aastad", "purchase", "F", False),  # a social firm without a need: a purchase
+        ("taalcafe-beedorp", "hours", "", True),
+    ]
+    assert records[0].need_id == world.need_hours.id and records[1].need_id is None
+    few = count_queries.count
+    for _ in range(6):
+        _decide(world, "company_a", "officer_a", quantity=1)
+    with count_queries:
+        assert len(decision_records(world.session)) == 9
+    assert count_queries.count == few == 4, count_queries  # decisions, needs, companies, social firms
+
+
+def test_company_and_sector_rates_pool_every_government_and_follow_a_decision_anywhere(world: World) -> None:
+    _set_sector(world, company_a="F", company_b="f")
+    ctx = contract_context(world.session, world.contract_a)
+    assert ctx.company_sector == "F"
+    later = ctx.as_of + timedelta(days=1)
+
+    def sector_counts() -> tuple[int, int]:
+        rates = approval_stats(world.session).group_rates(
+            ctx.company_key, ctx.company_sector, "kind", ["hours"], later
+        )
+        return int(rates.sector_approved[0]), int(rates.sector_n[0])
+
+    _decide(world, "company_b", "officer_b", contract_id=world.contract_b.id, need_id=world.need_b.id)
+    assert sector_counts() == (1, 1)  # gov-b's decision speaks for a construction company at gov-a
+    _decide(
+        world,
+        "company_b",
+        "officer_b",
+        approve=False,
+        contract_id=world.contract_b.id,
+        need_id=world.need_b.id,
+    )
+    assert sector_counts() == (1, 2)  # the cached index noticed a decision at the other government
