@@ -8,10 +8,13 @@ import pytest
 from sqlmodel import Session, select
 
 from marketplace.models import Decision, Match
-from marketplace.recommendations import approval_stats, contract_context, decision_records
+from marketplace.recommendations import approval_stats, contract_context, decision_records, reason_text
+from marketplace.recommendations.reasons import TEMPLATES
 from marketplace.search_sync import get_backend, reindex
 from marketplace.services import approvals, pledges
 from marketplace.services.errors import ServiceError
+from matching import Reason
+from matching.features import REASON_CODES
 from tests.conftest import QueryCounter, World
 
 
@@ -243,3 +246,130 @@ def test_company_and_sector_rates_pool_every_government_and_follow_a_decision_an
         need_id=world.need_b.id,
     )
     assert sector_counts() == (1, 2)  # the cached index noticed a decision at the other government
+
+
+# --- reasons in plain words --------------------------------------------------------------------------------
+
+REASON_PARAMS: dict[str, dict[str, Any]] = {
+    "priority_theme": {"theme": "werk", "government": "Gemeente Aastad", "score": 80},
+    "company_interest": {"theme": "werk", "score": 80},
+    "text_fit": {"pct": 40},
+    "distance": {"km": 3.5},
+    "fills_share": {"pct": 40, "ratio": 0.4, "value_cents": 4_000_000},
+    "overshoot": {"pct": 250, "ratio": 2.5, "value_cents": 25_000_000},
+    "route_preference": {"route": "paid_work", "rank": 1, "government": "Gemeente Aastad"},
+    "search_relevance": {"pct": 90},
+    "approval_rate": {"approved": 3, "n": 4, "pct": 75, "government": "Gemeente Aastad"},
+    "company_kind_rate": {"approved": 4, "n": 5, "pct": 80, "kind": "internship"},
+    "sector_kind_rate": {"approved": 9, "n": 10, "pct": 90, "kind": "hours", "sector": "F"},
+    "company_route_rate": {"approved": 3, "n": 3, "pct": 100, "route": "social_domain"},
+    "sector_route_rate": {"approved": 7, "n": 8, "pct": 88, "route": "paid_work", "sector": "Q"},
+    "need_kind": {"kind": "job"},
+    "route_kind": {"route": "labour_participation"},
+}
+
+
+def test_every_reason_the_library_gives_has_a_sentence_for_both_readers_in_both_languages(app: Any) -> None:
+    assert set(REASON_CODES.values()) == set(REASON_PARAMS) <= set(TEMPLATES)
+    for lang in ("en", "nl"):
+        with app.test_request_context(f"/?lang={lang}"):
+            for code, params in REASON_PARAMS.items():
+                for contribution in (0.5, -0.5):
+                    for officer in (False, True):
+                        text = reason_text(Reason(code, params, contribution), for_officer=officer)
+                        assert "?" not in text and "%(" not in text, (lang, code, text)
+                        assert text != Reason(code, params, contribution).text or lang == "en"
+
+
+@pytest.mark.parametrize(
+    "lang, code, contribution, officer, expected",
+    [
+        (
+            "en",
+            "sector_kind_rate",
+            0.6,
+            False,
+            "Officers approved 9 of 10 pledges of the kind 'Hours' from companies in your sector (Construction)",
+        ),
+        (
+            "nl",
+            "sector_kind_rate",
+            0.6,
+            False,
+            "Van de 10 bijdragen van de soort 'Uren' van bedrijven in uw sector (Bouwnijverheid) keurden adviseurs "
+            "er 9 goed",
+        ),
+        (
+            "en",
+            "sector_kind_rate",
+            -0.6,
+            True,
+            "Officers approved only 9 of 10 pledges of the kind 'Hours' from companies in the company's sector "
+            "(Construction)",
+        ),
+        (
+            "en",
+            "sector_route_rate",
+            0.6,
+            True,
+            "Officers approved 7 of 8 contributions by way of 'Paid work' from companies in the company's sector "
+            "(Human health and social work)",
+        ),
+        (
+            "nl",
+            "sector_route_rate",
+            0.6,
+            False,
+            "Van de 8 bijdragen via 'Betaald werk' van bedrijven in uw sector (Gezondheids- en welzijnszorg) "
+            "keurden adviseurs er 7 goed",
+        ),
+        (
+            "en",
+            "company_kind_rate",
+            0.6,
+            False,
+            "Officers approved 4 of your 5 earlier pledges of the kind 'Internship'",
+        ),
+        (
+            "en",
+            "company_route_rate",
+            -0.6,
+            True,
+            "Officers approved only 3 of the company's 3 earlier contributions by way of "
+            "'Social-domain contribution'",
+        ),
+        (
+            "en",
+            "overshoot",
+            -0.9,
+            False,
+            "Worth 2.5 times what you still owe; officers turn down pledges far above it",
+        ),
+        (
+            "nl",
+            "overshoot",
+            -0.9,
+            False,
+            "2,5 keer zoveel waard als uw resterende verplichting; adviseurs wijzen bijdragen ver daarboven af",
+        ),
+        ("en", "overshoot", 0.2, True, "Fits within what the company still owes"),
+        ("en", "fills_share", 0.3, False, "Worth € 40,000, 40% of what you still owe"),
+        ("en", "need_kind", 0.3, True, "Officers often approve pledges of the kind 'Job'"),
+        ("nl", "route_kind", -0.5, False, "Adviseurs keuren bijdragen via 'Arbeidsparticipatie' zelden goed"),
+    ],
+)
+def test_reasons_name_kinds_routes_and_sectors_in_the_readers_language(
+    app: Any, lang: str, code: str, contribution: float, officer: bool, expected: str
+) -> None:
+    with app.test_request_context(f"/?lang={lang}"):
+        text = reason_text(Reason(code, REASON_PARAMS[code], contribution), for_officer=officer)
+    assert text.replace("\xa0", " ") == expected
+
+
+def test_a_need_worth_all_that_is_owed_covers_it_all(app: Any) -> None:
+    whole = {"pct": 100, "ratio": 2.5, "value_cents": 25_000_000}
+    with app.test_request_context("/?lang=en"):
+        assert reason_text(Reason("fills_share", whole, 0.4)) == "Worth € 250,000: covers all you still owe"
+        assert reason_text(Reason("fills_share", whole, 0.4), for_officer=True) == (
+            "Worth € 250,000: covers all the company still owes"
+        )
