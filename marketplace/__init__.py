@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .views import admin, auth, company, initiative, officer, public
+    from .views import company_profile as _company_profile  # noqa: F401  (adds its page to company.bp)
 
     for module in (public, auth, company, initiative, officer, admin):
         app.register_blueprint(module.bp)
