@@ -15,9 +15,10 @@ features), so it stays cheap.
 
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from matching import ApprovalStats, DecisionRecord, normalise_sector
@@ -48,21 +49,11 @@ def decision_records(
     (a fixed number of statements per 500 distinct needs, companies and initiatives), never per decision.
     `with_features=False` leaves the stored feature rows out (the approval statistics do not read them).
     """
-    columns = [
-        Decision.decided_at,
-        Decision.government,
-        Decision.contract_reference,
-        Decision.company_kvk,
-        Decision.initiative,
-        Decision.need,
-        Decision.route,
-        Decision.outcome,
-    ]
-    if with_features:
-        columns.append(Decision.features)  # type: ignore[arg-type]
-    stmt = select(*columns).where(col(Decision.outcome).in_(FINAL_OUTCOMES))
+    stmt = select(Decision).where(col(Decision.outcome).in_(FINAL_OUTCOMES))
     if government:
         stmt = stmt.where(Decision.government == government)
+    if not with_features:
+        stmt = stmt.options(defer(cast(Any, Decision.features)))  # SQLModel types the column as its value
     rows = session.exec(stmt.order_by(col(Decision.decided_at), col(Decision.id))).all()
 
     needs: dict[str, tuple[int, str]] = {}
@@ -115,7 +106,7 @@ def _key(session: Session) -> tuple[str, int, int]:
     newest, n = session.exec(
         select(func.max(Decision.id), func.count()).where(col(Decision.outcome).in_(FINAL_OUTCOMES))
     ).one()
-    return str(session.get_bind().url), int(newest or 0), int(n or 0)
+    return str(session.get_bind().engine.url), int(newest or 0), int(n or 0)
 
 
 def approval_stats(session: Session) -> ApprovalStats:
