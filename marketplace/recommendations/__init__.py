@@ -37,6 +37,7 @@ __all__ = [
     "Valuer",
     "approval_stats",
     "candidate_for",
+    "candidate_pool",
     "contract_context",
     "decision_records",
     "explain_match",
