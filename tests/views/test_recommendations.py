@@ -14,7 +14,7 @@ from marketplace.search_sync import get_backend, reindex
 from marketplace.services import approvals, pledges
 from marketplace.services.errors import ServiceError
 from matching import Reason
-from matching.features import REASON_CODES
+from matching.features import FEATURE_NAMES, REASON_CODES
 from tests.conftest import QueryCounter, World
 
 
@@ -373,3 +373,22 @@ def test_a_need_worth_all_that_is_owed_covers_it_all(app: Any) -> None:
         assert reason_text(Reason("fills_share", whole, 0.4), for_officer=True) == (
             "Worth € 250,000: covers all the company still owes"
         )
+
+
+def test_an_officers_decision_stores_every_feature_with_the_companys_sector_behind_its_rates(
+    client: Any, login_as: Any, indexed: World
+) -> None:
+    w = indexed
+    _set_sector(w, company_a="F", company_b="F")
+    for _ in range(2):  # another construction company's hours, approved at the other government
+        _decide(w, "company_b", "officer_b", contract_id=w.contract_b.id, need_id=w.need_b.id, quantity=5)
+    m = w.pledge(quantity=20)
+    login_as(w.users["officer_a"])
+    client.post(f"/officer/matches/{m.id}/approve", data={"reason": ""})
+    decision = w.session.exec(select(Decision).where(Decision.match_id == m.id)).one()
+    assert decision.features is not None and set(decision.features) == set(FEATURE_NAMES)
+    assert decision.features["kind_hours"] == 1.0 and decision.features["route_social_domain"] == 1.0
+    everyone = approval_stats(w.session).group_rates("11111111", "", "kind", ["hours"], decision.decided_at)
+    assert decision.features["sector_kind_rate"] > everyone.sector[0]  # the sector's 2 of 2 lifted it
+    record = [r for r in decision_records(w.session) if r.contract_reference == "A-001"][0]
+    assert (record.need_kind, record.company_sector, record.route) == ("hours", "F", "social_domain")
