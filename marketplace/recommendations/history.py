@@ -15,10 +15,10 @@ features), so it stays cheap.
 
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.orm import defer
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from matching import ApprovalStats, DecisionRecord, normalise_sector
@@ -26,6 +26,17 @@ from matching import ApprovalStats, DecisionRecord, normalise_sector
 from ..models import SELLER_KINDS, Company, Decision, Initiative, Need, NeedKind
 
 FINAL_OUTCOMES = ("approved", "rejected")  # change requests are not final
+# The columns of a decision the records need (and "features" when they are wanted).
+COLUMNS = (
+    "decided_at",
+    "government",
+    "contract_reference",
+    "company_kvk",
+    "initiative",
+    "need",
+    "route",
+    "outcome",
+)
 BATCH = 500  # values per IN (...) list: well below every database's limit on bound parameters
 
 _lock = threading.Lock()
@@ -49,12 +60,13 @@ def decision_records(
     (a fixed number of statements per 500 distinct needs, companies and initiatives), never per decision.
     `with_features=False` leaves the stored feature rows out (the approval statistics do not read them).
     """
-    stmt = select(Decision).where(col(Decision.outcome).in_(FINAL_OUTCOMES))
+    # Plain rows, not ORM objects: the index of every government's decisions is rebuilt after each decision.
+    table = Decision.metadata.tables["decision"]
+    columns = [table.c[name] for name in (*COLUMNS, *(("features",) if with_features else ()))]
+    stmt = sa_select(*columns).where(table.c.outcome.in_(FINAL_OUTCOMES))
     if government:
-        stmt = stmt.where(Decision.government == government)
-    if not with_features:
-        stmt = stmt.options(defer(cast(Any, Decision.features)))  # SQLModel types the column as its value
-    rows = session.exec(stmt.order_by(col(Decision.decided_at), col(Decision.id))).all()
+        stmt = stmt.where(table.c.government == government)
+    rows = session.execute(stmt.order_by(table.c.decided_at, table.c.id)).all()
 
     needs: dict[str, tuple[int, str]] = {}
     for refs in _batches(r.need for r in rows if r.need):
