@@ -80,9 +80,20 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
-    from .views import admin, auth, company, company_lifecycle, initiative, officer, officer_lifecycle, public
+    from .views import (
+        admin,
+        auth,
+        company,
+        company_lifecycle,
+        company_profile,
+        initiative,
+        officer,
+        officer_lifecycle,
+        public,
+    )
 
-    _ = (company_lifecycle, officer_lifecycle)  # their routes hang on the company and officer blueprints
+    # These modules hang their routes on the company and officer blueprints.
+    _ = (company_lifecycle, officer_lifecycle, company_profile)
 
     for module in (public, auth, company, initiative, officer, admin):
         app.register_blueprint(module.bp)

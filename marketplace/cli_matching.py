@@ -3,7 +3,8 @@
     srx decisions export FILE        approved/rejected decisions as CSV (docs/decisions.md)
     srx decisions import FILE        the same format; all rows are checked first, then stored together
     srx train [--kind] [--out]       fit the scorer from every decision, write it with its model card
-    srx evaluate [--json]            held-out NDCG@10, precision@5, MAP: model vs prior vs random
+    srx evaluate [--json] [--curve]  held-out NDCG@10, precision@5, MAP: model vs prior vs random, the interval
+                                     of the model's gain, and with --curve the learning curve
     srx recommend REFERENCE          the ranked candidates for one contract
 
 `marketplace.cli` calls ``register(main)``. Progress goes to stderr, so ``--json`` output stays clean.
@@ -12,6 +13,12 @@ Training data. Decisions made in the app carry the features the officer saw. Imp
 decisions stored without features) are resolved to a (contract, candidate) pair from today's data with
 ``recommend.contract_context`` and ``recommend.candidate_for``, sized as pledged, like the officer's insight
 panel does; a decision whose contract or initiative no longer exists is skipped and counted.
+
+Evaluation. `srx evaluate` and the gate of `srx train` rank, for every contract, all the candidates the
+recommender would offer it (``ShownPools``: eligible open needs and social firms), not only the pledges the
+company happened to make. Known limitation: today's catalogue stands in for the one at decision time. A need
+that has since closed or been used up is not among them (its decisions count as "not in today's catalogue"),
+one added since is, and the contract's remaining obligation is today's.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -34,12 +41,15 @@ from sqlmodel import Session, col, select
 
 from .db import get_session, unit_of_work
 from .models import BuildingBlock, Contract, Decision, Initiative, Match, Need
+from .valuation import MAX_CENTS
 
 if (
     TYPE_CHECKING
 ):  # matching pulls in numpy and scikit-learn: imported inside the commands, not on `srx` start
-    from matching import Candidate, ContractContext, DecisionRecord
+    from matching import Candidate, ContractContext, DecisionRecord, ShownCandidates
     from matching.training import TrainingSet
+
+    from .recommendations import CandidatePool
 
 MIN_DECISIONS = 20  # usable decisions (stored features or resolved)
 MIN_PER_OUTCOME = 5  # approved and rejected each: fewer make the held-out metrics noise
@@ -152,12 +162,74 @@ class DecisionResolver:
         return ctx, cand
 
 
+class ShownPools:
+    """What the recommender would offer a contract (by reference): a ``matching.ShownCandidates`` of every
+    eligible open need and social firm in today's catalogue, read from the database (never from a search
+    index, whose state would change the figures). None when the contract is gone or nothing is offered.
+
+    The catalogue is loaded once per government, valuation table and route order (``candidate_pool``), and
+    each contract gets it with its social firms sized to what it still owes; the evaluation and every point
+    of the learning curve ask again, so nothing per contract is kept but its context. Limitation: today's
+    catalogue and remaining obligation stand in for those at decision time (module docstring).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._contexts: dict[str, tuple[ContractContext, tuple[int, int, tuple[str, ...]]] | None] = {}
+        self._pools: dict[tuple[int, int, tuple[str, ...]], CandidatePool] = {}
+
+    def __call__(self, reference: str) -> ShownCandidates | None:
+        from matching import ShownCandidates
+
+        from .recommendations.candidates import open_units_of
+
+        found = self._context(reference)
+        if found is None:
+            return None
+        ctx, key = found
+        pool = self._pools[key]
+        candidates = []
+        for cand in pool.candidates:
+            if cand.need_id is None:  # a social firm: any purchase up to what this contract still owes
+                units = open_units_of(pool.valuers[cand.id], None, 0, ctx.remaining_cents)
+                if units <= 0:
+                    continue
+                cand = replace(cand, open_units=units, open_value_cents=units * cand.unit_value_cents)
+            candidates.append(cand)
+        return ShownCandidates(ctx, candidates) if candidates else None
+
+    def _context(self, reference: str) -> tuple[ContractContext, tuple[int, int, tuple[str, ...]]] | None:
+        from .recommendations import candidate_pool, contract_context
+
+        if reference in self._contexts:
+            return self._contexts[reference]
+        s = self.session
+        contract = s.exec(select(Contract).where(Contract.reference == reference)).first()
+        found = None
+        if contract is not None:
+            ctx = contract_context(s, contract)
+            key = (contract.government_id, contract.table_id, ctx.route_order)
+            if key not in self._pools:
+                # Social firms are sized per contract above: load them as if everything were still owed.
+                unbounded = replace(ctx, remaining_cents=MAX_CENTS)
+                self._pools[key] = candidate_pool(s, contract, unbounded, use_search=False)
+            found = (ctx, key)
+        self._contexts[reference] = found
+        return found
+
+    def covered(self, records: Sequence[DecisionRecord]) -> int:
+        """How many of the records' contracts have candidates to rank."""
+        return sum(1 for ref in {r.contract_reference for r in records} if self(ref) is not None)
+
+
 @dataclass
 class TrainingData:
     ts: TrainingSet
     n_records: int  # approved + rejected decisions in the database
     n_stored: int  # of which with the features shown at decision time
     n_resolved: int  # of which resolved from today's data
+    records: list[DecisionRecord] = field(default_factory=list)  # every approved/rejected decision
+    resolver: DecisionResolver | None = None  # resolves the records without stored features
 
     def problems(self) -> list[str]:
         """Why there is too little to train or evaluate on (empty when there is enough)."""
@@ -214,7 +286,7 @@ def load_training_data(session: Session, *, progress: Callable[[str], None] | No
         return resolver(rec)
 
     ts = build_training_set(records, resolve)
-    return TrainingData(ts, len(records), n_stored, to_resolve)
+    return TrainingData(ts, len(records), n_stored, to_resolve, records, resolver)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -375,16 +447,22 @@ def _write_model(model: Any, path: Path) -> Path:
 )
 @with_appcontext
 def train_command(kind: str, out: Path | None) -> None:
-    """Fit the scorer from every decision, evaluate it (GroupKFold by company) and write it with its card."""
+    """Fit the scorer from every decision, evaluate it (GroupKFold by company) and write it with its card.
+
+    The evaluation ranks every candidate each contract could have been shown (today's catalogue); the app
+    uses the model only when the lower bound of the interval of its NDCG@10 gain over the prior is above 0.
+    """
     from matching import train
 
     path = _model_path(out)
-    data = load_training_data(get_session(), progress=_progress)
+    session = get_session()
+    data = load_training_data(session, progress=_progress)
     problems = data.problems()
     if problems:
         _fail(f"not enough decisions to train ({MINIMUM}).", _with_skipped(problems, data))
+    shown = _shown_pools(session, data)
     _progress(f"Training ({kind}) on {len(data.ts)} decisions ...")
-    model, card = train(data.ts, kind=kind)
+    model, card = train(data.records, data.resolver, shown=shown, kind=kind)
     card["n_stored_features"] = data.n_stored
     card["n_resolved"] = data.n_resolved - data.ts.n_skipped
     card_path = _write_model(model, path)
@@ -395,17 +473,15 @@ def train_command(kind: str, out: Path | None) -> None:
         f"{data.n_stored} with stored features, {card['n_resolved']} resolved from today's data, "
         f"{card['n_skipped']} skipped."
     )
-    click.echo(
-        f"Model: {card['model_type']}; held-out evaluation: {ev.get('folds', 0)} folds, "
-        f"{ev.get('n_queries', 0)} contract lists."
-    )
+    click.echo(f"Model: {card['model_type']}; held-out evaluation, {ev.get('folds', 0)} folds: {_lists(ev)}.")
     for line in metrics_table(card.get("metrics", {})):
         click.echo(line)
     gain = ev.get("gain") or {}
     if gain:
         click.echo(
-            f"NDCG@10 gain over the prior: {gain['ndcg@10']:+.3f}, {gain['level']:.0%} interval "
-            f"[{gain['low']:+.3f}, {gain['high']:+.3f}] (bootstrap over companies)."
+            f"NDCG@10 gain over the prior: {_fmt_signed(gain['ndcg@10'])}, {gain['level']:.0%} interval "
+            f"[{_fmt_signed(gain['low'])}, {_fmt_signed(gain['high'])}] (bootstrap over companies), "
+            f"from {card['n_decisions']} decisions."
         )
     if model.beats_prior:
         verdict = (
@@ -424,6 +500,39 @@ def train_command(kind: str, out: Path | None) -> None:
         click.echo(f"Note: the app reads MODEL_PATH={configured}, not this file.")
 
 
+def _shown_pools(session: Session, data: TrainingData) -> ShownPools | None:
+    """The candidates per contract to evaluate on; None (the pledge lists) when no contract has any."""
+    shown = ShownPools(session)
+    if shown.covered(data.ts.records):
+        return shown
+    _progress(
+        "No contract has candidates in today's catalogue (no eligible open need or social firm): the "
+        "evaluation ranks the pledges of each contract instead."
+    )
+    return None
+
+
+def _lists(result: Mapping[str, Any]) -> str:
+    """What the evaluation ranked, in words."""
+    if result.get("mode") == "all candidates shown":
+        return (
+            f"every candidate each contract could be shown in today's catalogue, "
+            f"{result.get('n_queries', 0)} contracts with an approval, {result.get('n_candidates_ranked', 0)} "
+            f"candidates ranked; {result.get('n_pledges_not_shown', 0)} pledged candidates are no longer in "
+            "the catalogue"
+        )
+    return (
+        f"the pledges of each contract, {result.get('n_queries', 0)} contract lists with 2+ decisions "
+        "and an approval"
+    )
+
+
+def _fmt_signed(value: Any) -> str:
+    if isinstance(value, int | float) and math.isfinite(value):
+        return f"{value:+.3f}"
+    return "n/a"
+
+
 @click.command("evaluate")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True)
@@ -434,15 +543,25 @@ def train_command(kind: str, out: Path | None) -> None:
 )
 @with_appcontext
 def evaluate_command(as_json: bool, kind: str, curve: bool) -> None:
-    """Held-out ranking quality (GroupKFold by company) of the learned model, the prior and random order."""
-    from matching import evaluate, learning_curve
+    """Held-out ranking quality (GroupKFold by company) of the learned model, the prior and random order.
 
-    data = load_training_data(get_session(), progress=_progress)
+    Each contract's list is every candidate it could be shown in today's catalogue (the pledges of the
+    contract when there is no catalogue to rank).
+    """
+    from matching import evaluate, evaluate_rankings, learning_curve
+
+    session = get_session()
+    data = load_training_data(session, progress=_progress)
     problems = data.problems()
     if problems:
         _fail(f"not enough decisions to evaluate ({MINIMUM}).", _with_skipped(problems, data))
-    result = evaluate(data.ts, kind=kind)
+    shown = _shown_pools(session, data)
+    if shown is not None:
+        result = evaluate_rankings(data.records, shown, data.resolver, kind=kind)
+    else:
+        result = evaluate(data.ts, kind=kind)
     out = {
+        "mode": result["mode"],
         "n_decisions": result["n_decisions"],
         "n_companies": result["n_companies"],
         "n_contracts": result["n_contracts"],
@@ -460,9 +579,12 @@ def evaluate_command(as_json: bool, kind: str, curve: bool) -> None:
         "gain": result.get("gain"),
         "beats_prior": result["beats_prior"],
     }
+    for key in ("n_candidates_ranked", "n_pledges_not_shown", "n_contracts_without_candidates"):
+        if key in result:
+            out[key] = result[key]
     if curve:
         _progress("Learning curve ...")
-        out["curve"] = learning_curve(data.ts, kind=kind)
+        out["curve"] = learning_curve(data.ts, shown=shown, kind=kind)
     if as_json:
         click.echo(json.dumps(_clean(out), indent=2, sort_keys=True))
         return
@@ -471,19 +593,16 @@ def evaluate_command(as_json: bool, kind: str, curve: bool) -> None:
         f"{out['label_counts']['rejected']} rejected) from {out['n_companies']} companies, "
         f"{out['n_contracts']} contracts; {out['n_skipped']} skipped."
     )
-    click.echo(
-        f"{out['model_type']}, GroupKFold by company, {out['folds']} folds; "
-        f"{out['n_queries']} contract lists with 2+ decisions and an approval."
-    )
+    click.echo(f"{out['model_type']}, GroupKFold by company, {out['folds']} folds; ranked: {_lists(out)}.")
     for line in metrics_table(result):
         click.echo(line)
     gain = out["gain"] or {}
     if gain:
         click.echo(
-            f"NDCG@10 gain over the prior: {gain['ndcg@10']:+.3f}, {gain['level']:.0%} interval "
-            f"[{gain['low']:+.3f}, {gain['high']:+.3f}] (bootstrap over {out['n_companies']} companies, "
-            f"{gain['n_boot']} resamples), from {out['n_decisions']} decisions in {out['n_queries']} "
-            "contract lists."
+            f"NDCG@10 gain over the prior: {_fmt_signed(gain['ndcg@10'])}, {gain['level']:.0%} interval "
+            f"[{_fmt_signed(gain['low'])}, {_fmt_signed(gain['high'])}] (bootstrap over "
+            f"{out['n_companies']} companies, {gain['n_boot']} resamples), from {out['n_decisions']} "
+            f"decisions on {out['n_queries']} contracts."
         )
     click.echo(
         "The model beats the prior (the interval's lower bound is above 0)."
@@ -491,24 +610,25 @@ def evaluate_command(as_json: bool, kind: str, curve: bool) -> None:
         else "The model does not beat the prior with confidence (the interval's lower bound is not above 0)."
     )
     if curve:
-        rows = out["curve"]
         click.echo("")
         click.echo(
             "Learning curve: fitted on the first N decisions, scored on the contracts that start later "
             "(companies it has not seen)."
         )
-        if not rows:
-            click.echo(
-                "  too few decisions for any point (the first is at 50, and later contracts are needed)."
-            )
-        else:
-            click.echo(f"{'N':>6}{'model':>9}{'prior':>9}{'random':>9}   gain [95% interval]   scored")
-            for r in rows:
-                click.echo(
-                    f"{r['n_decisions']:>6}{_fmt(r['learned']):>9}{_fmt(r['prior']):>9}"
-                    f"{_fmt(r['random']):>9}   {r['gain']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]"
-                    f"   {r['n_scored_decisions']} decisions, {r['n_queries']} lists"
-                )
+        click.echo(_curve_table(out["curve"]))
+
+
+def _curve_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    if not rows:
+        return "  too few decisions for any point (the first is at 50, and later contracts are needed)."
+    lines = [f"{'N':>6}{'model':>9}{'prior':>9}{'random':>9}   {'gain [95% interval]':<26}scored"]
+    for r in rows:
+        interval = f"{_fmt_signed(r['gain'])} [{_fmt_signed(r['low'])}, {_fmt_signed(r['high'])}]"
+        lines.append(
+            f"{r['n_decisions']:>6}{_fmt(r['learned']):>9}{_fmt(r['prior']):>9}{_fmt(r['random']):>9}   "
+            f"{interval:<26}{r['n_scored_decisions']} decisions, {r['n_queries']} contracts"
+        )
+    return "\n".join(lines)
 
 
 @click.command("recommend")

@@ -2,7 +2,8 @@
 
 - `candidates`: database rows as the library's inputs (the contract context, one candidate builder, the
   pool of eligible open needs and social firms from the search index);
-- `history`: officer decisions as records, approval statistics cached per government;
+- `history`: officer decisions as records (with the need's kind and the company's sector), approval statistics
+  over every government's decisions, cached per process;
 - `model_store`: the learned model on disk, loaded when its files change;
 - `reasons`: the reasons as sentences in the reader's language (a table of templates);
 - `insights`: what the recommender says about a page of pledges an officer decides on.
@@ -36,6 +37,7 @@ __all__ = [
     "Valuer",
     "approval_stats",
     "candidate_for",
+    "candidate_pool",
     "contract_context",
     "decision_records",
     "explain_match",
@@ -95,11 +97,7 @@ def recommend(
     ctx = contract_context(session, contract)
     pool = candidate_pool(session, contract, ctx, text=text, filters=filters)
     model = current_model(Path(current_app.config["MODEL_PATH"]))
-    recs = (
-        rank(ctx, pool.candidates, approval_stats(session, ctx.government), model, limit)
-        if pool.candidates
-        else []
-    )
+    recs = rank(ctx, pool.candidates, approval_stats(session), model, limit) if pool.candidates else []
     suggestions = [
         Suggestion(
             r, pool.valuers[r.candidate.id], pool.needs[r.candidate.id], pool.initiatives[r.candidate.id]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from matching import Candidate, ContractContext
+from matching import Candidate, ContractContext, normalise_sector
 from search import Query, SearchError
 
 from ..counting import Totals, policy_of
@@ -67,6 +67,7 @@ def context_of(
         obligation_cents=totals.obligation_cents,
         remaining_cents=totals.remaining_cents,
         as_of=now or datetime.now(UTC),
+        company_sector=normalise_sector(company.sector),
     )
 
 
@@ -234,11 +235,16 @@ def candidate_pool(
     text: str = "",
     filters: dict[str, list[str]] | None = None,
     pool: int = CANDIDATE_POOL,
+    use_search: bool = True,
 ) -> CandidatePool:
-    """Eligible open needs and social firms, from the search index (or the database when it is down)."""
-    scores = _search_scores(ctx, text, filters or {}, pool)
+    """Eligible open needs and social firms, from the search index (or the database when it is down).
+
+    `use_search=False` reads them from the database only, all of them and unscored, as when search is down:
+    what `srx evaluate` ranks for each contract, which must not depend on the state of a search index.
+    """
+    scores = _search_scores(ctx, text, filters or {}, pool) if use_search else None
     eligible = eligible_initiative_ids(session, contract.government_id)
-    search_failed = scores is None
+    search_failed = use_search and scores is None
     if scores is None:
         need_ids = session.exec(
             select(Need.id).where(col(Need.initiative_id).in_(eligible), Need.status == NeedStatus.OPEN)

@@ -1,74 +1,134 @@
-"""Officer decisions as the library's records, and approval statistics cached per government.
+"""Officer decisions as the library's records, and the approval statistics, cached per process.
 
-The statistics of a government are rebuilt only when its decisions change: the cache key is the newest
-decision's id and the number of decisions, read with one small query per page. Every worker keeps its own
-copy; none of them can serve a stale one, because the key comes from the database.
+One `ApprovalStats` serves every government. The initiative's `approval_rate` is still per government (the
+library keys it by government and initiative), but the rates of what a company, and companies of its sector,
+deliver well pool every government's officers, as `matching.history` intends: a company with contracts at two
+municipalities has one track record, and a sector's rate needs every decision it can get.
+
+The cache key is the newest final decision overall (its id and the number of final decisions, one small query
+per page) and the database it came from. A per-government key would serve stale company and sector rates: a
+decision at one government changes them for every other government's contracts. Every worker keeps its own
+copy; none of them can serve a stale one, because the key comes from the database. A new decision anywhere
+rebuilds the whole index once per worker; the rebuild reads only the columns the rates need (no stored
+features), so it stays cheap.
 """
 
 import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from matching import ApprovalStats, DecisionRecord
+from matching import ApprovalStats, DecisionRecord, normalise_sector
 
-from ..models import Decision, Need
+from ..models import SELLER_KINDS, Company, Decision, Initiative, Need, NeedKind
 
 FINAL_OUTCOMES = ("approved", "rejected")  # change requests are not final
+# The columns of a decision the records need (and "features" when they are wanted).
+COLUMNS = (
+    "decided_at",
+    "government",
+    "contract_reference",
+    "company_kvk",
+    "initiative",
+    "need",
+    "route",
+    "outcome",
+)
+BATCH = 500  # values per IN (...) list: well below every database's limit on bound parameters
 
 _lock = threading.Lock()
-_stats: dict[str, tuple[tuple[int, int], ApprovalStats]] = {}
+_cache: dict[str, Any] = {"key": None, "stats": None}
 
 
-def decision_records(session: Session, *, government: str | None = None) -> list[DecisionRecord]:
-    """Approved and rejected decisions, oldest first, as the library's records."""
-    stmt = select(Decision).where(col(Decision.outcome).in_(FINAL_OUTCOMES))
+def _batches(values: Iterable[str]) -> Iterator[list[str]]:
+    items = sorted(set(values))
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def decision_records(
+    session: Session, *, government: str | None = None, with_features: bool = True
+) -> list[DecisionRecord]:
+    """Approved and rejected decisions, oldest first, as the library's records.
+
+    Each record carries what the history features need: the pledged need's kind (`need_kind`; "purchase" for a
+    pledge to a social firm without a need) and the company's SBI section (`company_sector`, from the company
+    with that KvK number; "" when it is not a known section). Both come from today's rows, loaded in batches
+    (a fixed number of statements per 500 distinct needs, companies and initiatives), never per decision.
+    `with_features=False` leaves the stored feature rows out (the approval statistics do not read them).
+    """
+    # Plain rows, not ORM objects: the index of every government's decisions is rebuilt after each decision.
+    table = Decision.metadata.tables["decision"]
+    columns = [table.c[name] for name in (*COLUMNS, *(("features",) if with_features else ()))]
+    stmt = sa_select(*columns).where(table.c.outcome.in_(FINAL_OUTCOMES))
     if government:
-        stmt = stmt.where(Decision.government == government)
-    rows = session.exec(stmt.order_by(col(Decision.decided_at), col(Decision.id))).all()
-    refs = {d.need for d in rows if d.need}
-    need_ids: dict[str, int] = {}
-    if refs:
-        need_ids = {
-            ref: nid
-            for ref, nid in session.exec(
-                select(Need.reference, Need.id).where(col(Need.reference).in_(refs))
+        stmt = stmt.where(table.c.government == government)
+    rows = session.execute(stmt.order_by(table.c.decided_at, table.c.id)).all()
+
+    needs: dict[str, tuple[int, str]] = {}
+    for refs in _batches(r.need for r in rows if r.need):
+        for ref, nid, kind in session.exec(
+            select(Need.reference, Need.id, Need.kind).where(col(Need.reference).in_(refs))
+        ).all():
+            if nid is not None:
+                needs[ref] = (nid, kind)
+    sectors: dict[str, str] = {}
+    for kvks in _batches(r.company_kvk for r in rows if r.company_kvk):
+        for kvk, sector in session.exec(
+            select(Company.kvk, Company.sector).where(col(Company.kvk).in_(kvks))
+        ).all():
+            sectors[kvk] = normalise_sector(sector)
+    sellers: set[str] = set()
+    for slugs in _batches(r.initiative for r in rows if r.initiative and not r.need):
+        sellers.update(
+            session.exec(
+                select(Initiative.slug).where(
+                    col(Initiative.slug).in_(slugs), col(Initiative.kind).in_(SELLER_KINDS)
+                )
             ).all()
-            if nid is not None
-        }
+        )
+
+    def kind_of(need_ref: str, initiative: str) -> str:
+        if need_ref:
+            return needs[need_ref][1] if need_ref in needs else ""
+        return NeedKind.PURCHASE.value if initiative in sellers else ""
+
     return [
         DecisionRecord(
-            decided_at=d.decided_at,
-            government=d.government,
-            contract_reference=d.contract_reference,
-            company_key=d.company_kvk,
-            initiative_slug=d.initiative,
-            need_id=need_ids.get(d.need),
-            route=d.route,
-            approved=d.outcome == "approved",
-            features=d.features,
+            decided_at=r.decided_at,
+            government=r.government,
+            contract_reference=r.contract_reference,
+            company_key=r.company_kvk,
+            initiative_slug=r.initiative,
+            need_id=needs[r.need][0] if r.need in needs else None,
+            route=r.route,
+            approved=r.outcome == "approved",
+            features=r.features if with_features else None,
+            need_kind=kind_of(r.need, r.initiative),
+            company_sector=sectors.get(r.company_kvk, ""),
         )
-        for d in rows
+        for r in rows
     ]
 
 
-def _key(session: Session, government: str) -> tuple[int, int]:
+def _key(session: Session) -> tuple[str, int, int]:
     newest, n = session.exec(
-        select(func.max(Decision.id), func.count()).where(
-            Decision.government == government, col(Decision.outcome).in_(FINAL_OUTCOMES)
-        )
+        select(func.max(Decision.id), func.count()).where(col(Decision.outcome).in_(FINAL_OUTCOMES))
     ).one()
-    return int(newest or 0), int(n or 0)
+    return str(session.get_bind().engine.url), int(newest or 0), int(n or 0)
 
 
-def approval_stats(session: Session, government: str) -> ApprovalStats:
-    """The government's decision history, indexed for approval rates; rebuilt when a decision is added."""
-    key = _key(session, government)
+def approval_stats(session: Session) -> ApprovalStats:
+    """Every government's decision history, indexed for approval rates; rebuilt when a decision is added."""
+    key = _key(session)
     with _lock:
-        cached = _stats.get(government)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    stats = ApprovalStats(decision_records(session, government=government))
+        if _cache["key"] == key:
+            cached: ApprovalStats = _cache["stats"]
+            return cached
+    stats = ApprovalStats(decision_records(session, with_features=False))
     with _lock:
-        _stats[government] = (key, stats)
+        _cache.update(key=key, stats=stats)
     return stats

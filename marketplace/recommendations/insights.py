@@ -2,7 +2,7 @@
 
 `insights_for` serves a whole page of matches with a fixed number of queries, whatever its length: contract
 totals, building blocks and handprints are loaded once for the page, approval statistics come from the
-per-government cache. `explain_match` is the same for one match at decision time; its features are stored
+process's cache (one index for every government). `explain_match` is the same for one match at decision time; its features are stored
 with the decision (the training data).
 """
 
@@ -64,7 +64,7 @@ def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight |
         blocks.setdefault(b.table_id, []).append(b)
     prints = handprints(session, {r.initiative.id or 0 for r in rows if r.initiative is not None})
     model = _model()
-    stats = {slug: approval_stats(session, slug) for slug in {r.government.slug for r in rows}}
+    stats = approval_stats(session)  # one index for every government on the page
     out: dict[int, Insight | None] = {}
     for r in rows:
         assert r.initiative is not None
@@ -86,7 +86,7 @@ def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight |
         # Size the candidate as pledged, so "fills x% of what you still owe" speaks of this pledge.
         value = max(1, r.match.value_cents)
         cand = replace(cand, unit_value_cents=value, open_value_cents=value, route=r.block.route)
-        recs = rank(ctx, [cand], stats[r.government.slug], model, 1)
+        recs = rank(ctx, [cand], stats, model, 1)
         out[r.match.id or 0] = (
             Insight(
                 score=recs[0].score,

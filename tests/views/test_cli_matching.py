@@ -14,6 +14,7 @@ from marketplace.models import Company, Contract, Decision, Eligibility, Handpri
 from marketplace.search_sync import get_backend, reindex
 from marketplace.services import approvals
 from tests.conftest import World
+from tests.views.synthetic_history import add_history
 
 N_COMPANIES = 6
 GOOD_THEME, OTHER_THEME = "armoedebestrijding", "onderwijs"
@@ -207,3 +208,72 @@ def test_too_few_decisions_is_a_clear_error_and_writes_no_model(app: Any, world:
 def test_bad_arguments_exit_1_without_a_traceback(app: Any, world: World, args: list[str]) -> None:
     result = srx(app, *args)
     assert result.exit_code == 1 and "Error:" in result.output and "Traceback" not in result.output
+
+
+# --- srx evaluate on every candidate a contract could be shown ---------------------------------------------
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.3f}"
+
+
+def test_evaluate_ranks_every_candidate_and_prints_the_interval_and_the_learning_curve(
+    app: Any, world: World
+) -> None:
+    history = add_history(world, 240, seed=3)  # rule A: sector x kind, a priority theme, a size penalty
+    result = srx(app, "evaluate", "--json", "--curve")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["mode"] == "all candidates shown"
+    assert (report["n_decisions"], report["n_contracts"]) == (240, history.n_contracts)
+    # Every contract's list is the whole catalogue it could be shown, not its dozen pledges.
+    assert report["n_candidates_ranked"] == history.n_contracts * history.n_candidates > 3 * 240
+    assert report["n_pledges_not_shown"] == 0 and report["n_queries"] == history.n_contracts
+    gain = report["gain"]
+    assert gain["low"] <= gain["ndcg@10"] <= gain["high"] and gain["n_boot"] == 1000
+    assert report["beats_prior"] == (gain["low"] > 0)
+    assert [row["n_decisions"] for row in report["curve"]] == [50, 100, 200]  # 300 needs later decisions
+
+    text = srx(app, "evaluate", "--curve")
+    assert text.exit_code == 0, text.output
+    assert "every candidate each contract could be shown in today's catalogue" in text.stdout
+    assert f"{report['n_candidates_ranked']} candidates ranked" in text.stdout
+    assert (
+        f"NDCG@10 gain over the prior: {_signed(gain['ndcg@10'])}, 95% interval "
+        f"[{_signed(gain['low'])}, {_signed(gain['high'])}] (bootstrap over {report['n_companies']} companies, "
+        f"1000 resamples), from 240 decisions on {report['n_queries']} contracts."
+    ) in text.stdout
+    for name, key in (("model", "model"), ("prior", "prior"), ("random", "random")):
+        row = report[key]
+        assert (
+            f"{name:<8}{row['ndcg@10']:>10.3f}{row['precision@5']:>10.3f}{row['map']:>10.3f}" in text.stdout
+        )
+    for row in report["curve"]:
+        interval = f"{_signed(row['gain'])} [{_signed(row['low'])}, {_signed(row['high'])}]"
+        line = (
+            f"{row['n_decisions']:>6}{row['learned']:>9.3f}{row['prior']:>9.3f}{row['random']:>9.3f}   "
+            f"{interval:<26}{row['n_scored_decisions']} decisions, {row['n_queries']} contracts"
+        )
+        assert line in text.stdout, line
+
+    trained = srx(app, "train")
+    assert trained.exit_code == 0, trained.output
+    card = json.loads(Path(app.config["MODEL_PATH"]).with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["evaluation"]["mode"] == "all candidates shown" and card["n_decisions"] == 240
+    assert card["beats_prior"] == (card["evaluation"]["gain"]["low"] > 0)
+    assert ("the app will use it" in trained.stdout) == card["beats_prior"]
+    assert "every candidate each contract could be shown" in trained.stdout
+
+
+def test_without_a_catalogue_to_rank_the_evaluation_says_so_and_ranks_the_pledges(
+    app: Any, world: World, tmp_path: Path
+) -> None:
+    assert srx(app, "decisions", "import", str(make_history(world, tmp_path))).exit_code == 0
+    for row in world.session.exec(select(Eligibility)).all():
+        row.active = False  # nothing is eligible any more: no contract has candidates today
+        world.session.add(row)
+    world.session.commit()
+    result = srx(app, "evaluate", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["mode"] == "pledges"
+    assert "the evaluation ranks the pledges of each contract instead" in result.stderr

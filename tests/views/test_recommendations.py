@@ -1,5 +1,6 @@
 """Recommendations on the contract page, one-step pledges, the planner, and insight for officers."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -7,10 +8,14 @@ import pytest
 from sqlmodel import Session, select
 
 from marketplace.models import Decision, Match
+from marketplace.recommendations import approval_stats, contract_context, decision_records, reason_text
+from marketplace.recommendations.reasons import TEMPLATES
 from marketplace.search_sync import get_backend, reindex
-from marketplace.services import pledges
+from marketplace.services import approvals, pledges
 from marketplace.services.errors import ServiceError
-from tests.conftest import World
+from matching import Reason
+from matching.features import FEATURE_NAMES, REASON_CODES
+from tests.conftest import QueryCounter, World
 
 
 @pytest.fixture
@@ -165,3 +170,225 @@ def test_a_mismatched_model_file_falls_back_to_the_prior(
     response = company.get(f"/api/v1/contracts/{world.contract_a.reference}/recommendations")
     assert response.status_code == 200 and response.get_json()["scorer"] == "prior"
     assert "falling back to the prior" in caplog.text
+
+
+# --- the history features' inputs: the need's kind, the company's sector, every government's decisions ------
+
+
+def _decide(world: World, who: str, officer: str, approve: bool = True, **pledge: Any) -> None:
+    m = world.pledge(actor=world.users[who], **pledge)
+    if approve:
+        world.act(approvals.approve_match, actor=world.users[officer], match_id=m.id)
+    else:
+        world.act(approvals.reject_match, actor=world.users[officer], match_id=m.id, reason="Past niet")
+
+
+def _set_sector(world: World, **sectors: str) -> None:
+    for name, sector in sectors.items():
+        company = getattr(world, name)
+        company.sector = sector
+        world.session.add(company)
+    world.session.commit()
+
+
+def test_decision_records_carry_the_need_kind_and_the_company_sector_in_a_fixed_number_of_statements(
+    world: World, count_queries: QueryCounter
+) -> None:
+    _set_sector(world, company_a="F", company_b="Schoonmaak")  # free text from before: unknown
+    _decide(world, "company_a", "officer_a")  # 10 hours of need_hours
+    _decide(
+        world,
+        "company_a",
+        "officer_a",
+        approve=False,
+        need_id=None,
+        initiative_id=world.firm_a.id,
+        block_code="purchase_social_firm",
+        quantity=100_000,
+    )
+    _decide(world, "company_b", "officer_b", contract_id=world.contract_b.id, need_id=world.need_b.id)
+    with count_queries:
+        records = decision_records(world.session)
+    assert [(r.initiative_slug, r.need_kind, r.company_sector, r.approved) for r in records] == [
+        ("voedselbank-aastad", "hours", "F", True),
+        ("fietsfirma-aastad", "purchase", "F", False),  # a social firm without a need: a purchase
+        ("taalcafe-beedorp", "hours", "", True),
+    ]
+    assert records[0].need_id == world.need_hours.id and records[1].need_id is None
+    few = count_queries.count
+    for _ in range(6):
+        _decide(world, "company_a", "officer_a", quantity=1)
+    with count_queries:
+        assert len(decision_records(world.session)) == 9
+    assert count_queries.count == few == 4, count_queries  # decisions, needs, companies, social firms
+
+
+def test_company_and_sector_rates_pool_every_government_and_follow_a_decision_anywhere(world: World) -> None:
+    _set_sector(world, company_a="F", company_b="f")
+    ctx = contract_context(world.session, world.contract_a)
+    assert ctx.company_sector == "F"
+    later = ctx.as_of + timedelta(days=1)
+
+    def sector_counts() -> tuple[int, int]:
+        rates = approval_stats(world.session).group_rates(
+            ctx.company_key, ctx.company_sector, "kind", ["hours"], later
+        )
+        return int(rates.sector_approved[0]), int(rates.sector_n[0])
+
+    _decide(world, "company_b", "officer_b", contract_id=world.contract_b.id, need_id=world.need_b.id)
+    assert sector_counts() == (1, 1)  # gov-b's decision speaks for a construction company at gov-a
+    _decide(
+        world,
+        "company_b",
+        "officer_b",
+        approve=False,
+        contract_id=world.contract_b.id,
+        need_id=world.need_b.id,
+    )
+    assert sector_counts() == (1, 2)  # the cached index noticed a decision at the other government
+
+
+# --- reasons in plain words --------------------------------------------------------------------------------
+
+REASON_PARAMS: dict[str, dict[str, Any]] = {
+    "priority_theme": {"theme": "werk", "government": "Gemeente Aastad", "score": 80},
+    "company_interest": {"theme": "werk", "score": 80},
+    "text_fit": {"pct": 40},
+    "distance": {"km": 3.5},
+    "fills_share": {"pct": 40, "ratio": 0.4, "value_cents": 4_000_000},
+    "overshoot": {"pct": 250, "ratio": 2.5, "value_cents": 25_000_000},
+    "route_preference": {"route": "paid_work", "rank": 1, "government": "Gemeente Aastad"},
+    "search_relevance": {"pct": 90},
+    "approval_rate": {"approved": 3, "n": 4, "pct": 75, "government": "Gemeente Aastad"},
+    "company_kind_rate": {"approved": 4, "n": 5, "pct": 80, "kind": "internship"},
+    "sector_kind_rate": {"approved": 9, "n": 10, "pct": 90, "kind": "hours", "sector": "F"},
+    "company_route_rate": {"approved": 3, "n": 3, "pct": 100, "route": "social_domain"},
+    "sector_route_rate": {"approved": 7, "n": 8, "pct": 88, "route": "paid_work", "sector": "Q"},
+    "need_kind": {"kind": "job"},
+    "route_kind": {"route": "labour_participation"},
+}
+
+
+def test_every_reason_the_library_gives_has_a_sentence_for_both_readers_in_both_languages(app: Any) -> None:
+    assert set(REASON_CODES.values()) == set(REASON_PARAMS) <= set(TEMPLATES)
+    for lang in ("en", "nl"):
+        with app.test_request_context(f"/?lang={lang}"):
+            for code, params in REASON_PARAMS.items():
+                for contribution in (0.5, -0.5):
+                    for officer in (False, True):
+                        text = reason_text(Reason(code, params, contribution), for_officer=officer)
+                        assert "?" not in text and "%(" not in text, (lang, code, text)
+                        assert text != Reason(code, params, contribution).text or lang == "en"
+
+
+@pytest.mark.parametrize(
+    "lang, code, contribution, officer, expected",
+    [
+        (
+            "en",
+            "sector_kind_rate",
+            0.6,
+            False,
+            "Officers approved 9 of 10 pledges of the kind 'Hours' from companies in your sector (Construction)",
+        ),
+        (
+            "nl",
+            "sector_kind_rate",
+            0.6,
+            False,
+            "Van de 10 bijdragen van de soort 'Uren' van bedrijven in uw sector (Bouwnijverheid) keurden adviseurs "
+            "er 9 goed",
+        ),
+        (
+            "en",
+            "sector_kind_rate",
+            -0.6,
+            True,
+            "Officers approved only 9 of 10 pledges of the kind 'Hours' from companies in the company's sector "
+            "(Construction)",
+        ),
+        (
+            "en",
+            "sector_route_rate",
+            0.6,
+            True,
+            "Officers approved 7 of 8 contributions by way of 'Paid work' from companies in the company's sector "
+            "(Human health and social work)",
+        ),
+        (
+            "nl",
+            "sector_route_rate",
+            0.6,
+            False,
+            "Van de 8 bijdragen via 'Betaald werk' van bedrijven in uw sector (Gezondheids- en welzijnszorg) "
+            "keurden adviseurs er 7 goed",
+        ),
+        (
+            "en",
+            "company_kind_rate",
+            0.6,
+            False,
+            "Officers approved 4 of your 5 earlier pledges of the kind 'Internship'",
+        ),
+        (
+            "en",
+            "company_route_rate",
+            -0.6,
+            True,
+            "Officers approved only 3 of the company's 3 earlier contributions by way of "
+            "'Social-domain contribution'",
+        ),
+        (
+            "en",
+            "overshoot",
+            -0.9,
+            False,
+            "Worth 2.5 times what you still owe; officers turn down pledges far above it",
+        ),
+        (
+            "nl",
+            "overshoot",
+            -0.9,
+            False,
+            "2,5 keer zoveel waard als uw resterende verplichting; adviseurs wijzen bijdragen ver daarboven af",
+        ),
+        ("en", "overshoot", 0.2, True, "Fits within what the company still owes"),
+        ("en", "fills_share", 0.3, False, "Worth € 40,000, 40% of what you still owe"),
+        ("en", "need_kind", 0.3, True, "Officers often approve pledges of the kind 'Job'"),
+        ("nl", "route_kind", -0.5, False, "Adviseurs keuren bijdragen via 'Arbeidsparticipatie' zelden goed"),
+    ],
+)
+def test_reasons_name_kinds_routes_and_sectors_in_the_readers_language(
+    app: Any, lang: str, code: str, contribution: float, officer: bool, expected: str
+) -> None:
+    with app.test_request_context(f"/?lang={lang}"):
+        text = reason_text(Reason(code, REASON_PARAMS[code], contribution), for_officer=officer)
+    assert text.replace("\xa0", " ") == expected
+
+
+def test_a_need_worth_all_that_is_owed_covers_it_all(app: Any) -> None:
+    whole = {"pct": 100, "ratio": 2.5, "value_cents": 25_000_000}
+    with app.test_request_context("/?lang=en"):
+        assert reason_text(Reason("fills_share", whole, 0.4)) == "Worth € 250,000: covers all you still owe"
+        assert reason_text(Reason("fills_share", whole, 0.4), for_officer=True) == (
+            "Worth € 250,000: covers all the company still owes"
+        )
+
+
+def test_an_officers_decision_stores_every_feature_with_the_companys_sector_behind_its_rates(
+    client: Any, login_as: Any, indexed: World
+) -> None:
+    w = indexed
+    _set_sector(w, company_a="F", company_b="F")
+    for _ in range(2):  # another construction company's hours, approved at the other government
+        _decide(w, "company_b", "officer_b", contract_id=w.contract_b.id, need_id=w.need_b.id, quantity=5)
+    m = w.pledge(quantity=20)
+    login_as(w.users["officer_a"])
+    client.post(f"/officer/matches/{m.id}/approve", data={"reason": ""})
+    decision = w.session.exec(select(Decision).where(Decision.match_id == m.id)).one()
+    assert decision.features is not None and set(decision.features) == set(FEATURE_NAMES)
+    assert decision.features["kind_hours"] == 1.0 and decision.features["route_social_domain"] == 1.0
+    everyone = approval_stats(w.session).group_rates("11111111", "", "kind", ["hours"], decision.decided_at)
+    assert decision.features["sector_kind_rate"] > everyone.sector[0]  # the sector's 2 of 2 lifted it
+    record = [r for r in decision_records(w.session) if r.contract_reference == "A-001"][0]
+    assert (record.need_kind, record.company_sector, record.route) == ("hours", "F", "social_domain")
