@@ -45,7 +45,9 @@ def _nice_max(value: int) -> int:
     return 10 * power
 
 
-def line_chart(axis: Axis, series: Sequence[Series], *, title: str, desc: str, money: Callable[[int], str]) -> Markup:
+def line_chart(
+    axis: Axis, series: Sequence[Series], *, title: str, desc: str, money: Callable[[int], str]
+) -> Markup:
     """A line chart of `series` over `axis.days`; `money` formats the value ticks."""
     if not axis.days:
         return Markup("")
@@ -67,26 +69,35 @@ def line_chart(axis: Axis, series: Sequence[Series], *, title: str, desc: str, m
     ]
     for i in range(5):
         value = top * i // 4
-        parts.append(f'<line class="grid" x1="{PAD_L}" x2="{WIDTH - PAD_R}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>')
-        parts.append(f'<text class="tick" x="{PAD_L - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
-                     f"{escape(money(value))}</text>")
+        parts.append(
+            f'<line class="grid" x1="{PAD_L}" x2="{WIDTH - PAD_R}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
+        )
+        parts.append(
+            f'<text class="tick" x="{PAD_L - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
+            f"{escape(money(value))}</text>"
+        )
     years = sorted({d.year for d in axis.days})
     for year in years:
         jan = date(year, 1, 1)
         if first < jan <= last:
-            parts.append(f'<line class="grid" x1="{x(jan):.1f}" x2="{x(jan):.1f}" y1="{PAD_T}" '
-                         f'y2="{HEIGHT - PAD_B}"/>')
+            parts.append(
+                f'<line class="grid" x1="{x(jan):.1f}" x2="{x(jan):.1f}" y1="{PAD_T}" y2="{HEIGHT - PAD_B}"/>'
+            )
     for day, anchor in ((first, "start"), (last, "end")):
-        parts.append(f'<text class="tick" x="{x(day):.1f}" y="{HEIGHT - PAD_B + 18}" text-anchor="{anchor}">'
-                     f"{day.strftime('%d-%m-%Y')}</text>")
+        parts.append(
+            f'<text class="tick" x="{x(day):.1f}" y="{HEIGHT - PAD_B + 18}" text-anchor="{anchor}">'
+            f"{day.strftime('%d-%m-%Y')}</text>"
+        )
     if axis.today and first <= axis.today <= last:
         tx = x(axis.today)
         parts.append(f'<line class="today" x1="{tx:.1f}" x2="{tx:.1f}" y1="{PAD_T}" y2="{HEIGHT - PAD_B}"/>')
     for s in series:
         points = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(axis.days, s.values, strict=False))
         dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
-        parts.append(f'<polyline class="series {escape(s.key)}" fill="none" points="{points}"{dash}>'
-                     f"<title>{escape(s.label)}</title></polyline>")
+        parts.append(
+            f'<polyline class="series {escape(s.key)}" fill="none" points="{points}"{dash}>'
+            f"<title>{escape(s.label)}</title></polyline>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -100,17 +111,32 @@ def burndown(points: Sequence["PointLike"], *, today: date) -> Markup:
     days = [p.day for p in points]
     series = [
         Series("obligation", gettext("Obligation"), [p.obligation_cents for p in points], "2 4"),
-        Series("line", gettext("Straight line from award to end date"), [p.line_cents for p in points], "8 4"),
+        Series(
+            "line", gettext("Straight line from award to end date"), [p.line_cents for p in points], "8 4"
+        ),
         Series("committed", gettext("Committed"), [p.committed_cents for p in points]),
         Series("verified", gettext("Verified"), [p.verified_cents for p in points], "1 0"),
     ]
     last = points[-1] if points else None
-    desc = (gettext("On %(day)s: committed %(committed)s and verified %(verified)s of an obligation of "
-                    "%(obligation)s.", day=last.day.isoformat(), committed=money(last.committed_cents),
-                    verified=money(last.verified_cents), obligation=money(last.obligation_cents))
-            if last else "")
-    return line_chart(Axis(days, today), series, title=gettext("Burn-down of the obligation"), desc=desc,
-                      money=lambda c: money(c, whole=True))
+    desc = (
+        gettext(
+            "On %(day)s: committed %(committed)s and verified %(verified)s of an obligation of "
+            "%(obligation)s.",
+            day=last.day.isoformat(),
+            committed=money(last.committed_cents),
+            verified=money(last.verified_cents),
+            obligation=money(last.obligation_cents),
+        )
+        if last
+        else ""
+    )
+    return line_chart(
+        Axis(days, today),
+        series,
+        title=gettext("Burn-down of the obligation"),
+        desc=desc,
+        money=lambda c: money(c, whole=True),
+    )
 
 
 class PointLike:  # the shape of progress.Point the chart reads

@@ -60,7 +60,9 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["company", "initiative", "officer", "adviser", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["company", "initiative", "officer", "adviser", "admin"])
+)
 @click.option("--serves", multiple=True, help="A WSP adviser: slug of a government the WSP serves (repeat).")
 @click.option("--name", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -240,7 +242,9 @@ def evidence_purge(today: str | None) -> None:
     with unit_of_work() as session:
         done = purge(session, today=_today(today), retention_days=current_app.config["RETENTION_DAYS"])
     delete_files(storage(), done.keys)
-    click.echo(f"contracts: {done.contracts}, files deleted: {done.files}, placements anonymised: {done.placements}")
+    click.echo(
+        f"contracts: {done.contracts}, files deleted: {done.files}, placements anonymised: {done.placements}"
+    )
 
 
 # Matching commands (decisions import/export, train, evaluate, recommend) live in their own module.

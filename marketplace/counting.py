@@ -97,8 +97,14 @@ def counts_as_activity(policy: Policy, value_cents: int, route: str) -> bool:
     return not policy.small_activity_routes or route in policy.small_activity_routes
 
 
-def totals(ob: Obligation, matches: Iterable[tuple[str, int]], *, activities: int = 0, reported: int = 0,
-           verified: int = 0) -> Totals:
+def totals(
+    ob: Obligation,
+    matches: Iterable[tuple[str, int]],
+    *,
+    activities: int = 0,
+    reported: int = 0,
+    verified: int = 0,
+) -> Totals:
     """Sum the (status, value_cents) of a contract's matches; `activities` counts the qualifying ones."""
     committed = pending = realised = 0
     for status, value in matches:

@@ -178,6 +178,7 @@ def error_text(exc: "ServiceError") -> str:
         params["status"] = str(MATCH_STATUSES.get(params["status"], params["status"])).lower()
     return gettext(exc.message, **params) if params else gettext(exc.message)
 
+
 CONTRACT_STATUSES = {
     "plan_due": _l("Plan due"),
     "plan_approved": _l("Plan approved"),
@@ -217,7 +218,10 @@ SETTLEMENT_KINDS = {
     "best_effort": _l("Best effort accepted"),
     "financial": _l("Financial settlement"),
 }
-SETTLEMENT_METHODS = {"withhold": _l("Withhold from the final payment"), "invoice": _l("Invoice the contractor")}
+SETTLEMENT_METHODS = {
+    "withhold": _l("Withhold from the final payment"),
+    "invoice": _l("Invoice the contractor"),
+}
 REPORT_UNITS = {
     "months": _l("months"),
     "weeks": _l("weeks"),

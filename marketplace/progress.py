@@ -77,8 +77,16 @@ def total_on(changes: Iterable[Change], day: date) -> int:
     return sum(c.delta_cents for c in changes if c.day <= day)
 
 
-def series(changes_committed: Sequence[Change], changes_verified: Sequence[Change], *, award: date, end: date,
-           obligation: int, today: date, step_days: int = 14) -> list[Point]:
+def series(
+    changes_committed: Sequence[Change],
+    changes_verified: Sequence[Change],
+    *,
+    award: date,
+    end: date,
+    obligation: int,
+    today: date,
+    step_days: int = 14,
+) -> list[Point]:
     """Points every `step_days` from the award to the end date (or today, when later), and on today."""
     last = max(end, today)
     days: list[date] = []
@@ -90,12 +98,27 @@ def series(changes_committed: Sequence[Change], changes_verified: Sequence[Chang
     if award <= today < last and today not in days:
         days.append(today)
     days.sort()
-    return [Point(d, obligation, total_on(changes_committed, d), total_on(changes_verified, d),
-                  line_at(d, award, end, obligation)) for d in days]
+    return [
+        Point(
+            d,
+            obligation,
+            total_on(changes_committed, d),
+            total_on(changes_verified, d),
+            line_at(d, award, end, obligation),
+        )
+        for d in days
+    ]
 
 
-def forecast(changes_committed: Sequence[Change], changes_verified: Sequence[Change], *, award: date, end: date,
-             obligation: int, today: date) -> Forecast:
+def forecast(
+    changes_committed: Sequence[Change],
+    changes_verified: Sequence[Change],
+    *,
+    award: date,
+    end: date,
+    obligation: int,
+    today: date,
+) -> Forecast:
     """The pace over the last weeks, the day the obligation is met at that pace, and the status."""
     committed = total_on(changes_committed, today)
     verified = total_on(changes_verified, today)
@@ -122,8 +145,18 @@ def forecast(changes_committed: Sequence[Change], changes_verified: Sequence[Cha
         status = Pace.BEHIND
     else:
         status = Pace.AT_RISK
-    return Forecast(status, pace, pace_from, today, expected, committed, verified, remaining, forecast_day,
-                    (end - today).days)
+    return Forecast(
+        status,
+        pace,
+        pace_from,
+        today,
+        expected,
+        committed,
+        verified,
+        remaining,
+        forecast_day,
+        (end - today).days,
+    )
 
 
 @dataclass(frozen=True)

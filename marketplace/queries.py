@@ -136,17 +136,28 @@ def contract_totals(session: Session, contracts: Sequence[Contract]) -> dict[int
     verified: dict[int, int] = defaultdict(int)
     if ids:
         for contract_id, status, total in session.exec(
-            select(RealisationReport.contract_id, RealisationReport.status, func.sum(RealisationReport.value_cents))
-            .where(col(RealisationReport.contract_id).in_(ids),
-                   col(RealisationReport.status).in_((ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)))
+            select(
+                RealisationReport.contract_id,
+                RealisationReport.status,
+                func.sum(RealisationReport.value_cents),
+            )
+            .where(
+                col(RealisationReport.contract_id).in_(ids),
+                col(RealisationReport.status).in_((ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)),
+            )
             .group_by(col(RealisationReport.contract_id), col(RealisationReport.status))
         ).all():
             reported[contract_id] += int(total or 0)
             if status == ReportStatus.ACCEPTED:
                 verified[contract_id] += int(total or 0)
     return {
-        c.id or 0: totals(obligations[c.id or 0], sums.get(c.id or 0, []), activities=activities[c.id or 0],
-                          reported=reported[c.id or 0], verified=verified[c.id or 0])
+        c.id or 0: totals(
+            obligations[c.id or 0],
+            sums.get(c.id or 0, []),
+            activities=activities[c.id or 0],
+            reported=reported[c.id or 0],
+            verified=verified[c.id or 0],
+        )
         for c in contracts
     }
 

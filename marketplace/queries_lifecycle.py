@@ -52,8 +52,14 @@ class Progress:
 
     def points(self, today: date) -> list[Point]:
         c = self.contract
-        return series(self.committed, self.verified, award=c.award_date, end=c.end_date,
-                      obligation=self.obligation_cents, today=today)
+        return series(
+            self.committed,
+            self.verified,
+            award=c.award_date,
+            end=c.end_date,
+            obligation=self.obligation_cents,
+            today=today,
+        )
 
     @property
     def pace(self) -> Pace | None:
@@ -70,8 +76,9 @@ def _day(value: object, fallback: date) -> date:
     return value.date() if hasattr(value, "date") and callable(value.date) else fallback  # type: ignore[union-attr]
 
 
-def changes_of(session: Session, contract_ids: Collection[int]) -> tuple[dict[int, list[Change]],
-                                                                           dict[int, list[Change]]]:
+def changes_of(
+    session: Session, contract_ids: Collection[int]
+) -> tuple[dict[int, list[Change]], dict[int, list[Change]]]:
     """Per contract, the dated changes of committed (approvals and revisions) and verified (accepted reports).
 
     A match counts from its approval with the value it had then; each approved revision lowers it from the
@@ -83,15 +90,17 @@ def changes_of(session: Session, contract_ids: Collection[int]) -> tuple[dict[in
         return committed, verified
     ids = list(contract_ids)
     matches = session.exec(
-        select(Match.id, Match.contract_id, Match.value_cents, Match.approved_at, Match.created_at)
-        .where(col(Match.contract_id).in_(ids), col(Match.status).in_(COMMITTED_STATUSES))
+        select(Match.id, Match.contract_id, Match.value_cents, Match.approved_at, Match.created_at).where(
+            col(Match.contract_id).in_(ids), col(Match.status).in_(COMMITTED_STATUSES)
+        )
     ).all()
     contract_of = {m_id: c_id for m_id, c_id, *_rest in matches}
     lowered: dict[int, int] = defaultdict(int)
     if contract_of:
         for match_id, old, new, decided_at in session.exec(
-            select(Revision.match_id, Revision.old_value_cents, Revision.new_value_cents, Revision.decided_at)
-            .where(col(Revision.match_id).in_(list(contract_of)), Revision.status == RevisionStatus.APPROVED)
+            select(
+                Revision.match_id, Revision.old_value_cents, Revision.new_value_cents, Revision.decided_at
+            ).where(col(Revision.match_id).in_(list(contract_of)), Revision.status == RevisionStatus.APPROVED)
         ).all():
             lowered[match_id] += old - new
             committed[contract_of[match_id]].append(Change(_day(decided_at, date.today()), new - old))
@@ -99,8 +108,11 @@ def changes_of(session: Session, contract_ids: Collection[int]) -> tuple[dict[in
         day = _day(approved_at or created_at, date.today())
         committed[contract_id].append(Change(day, value + lowered[match_id]))
     for contract_id, value, decided_at in session.exec(
-        select(RealisationReport.contract_id, RealisationReport.value_cents, RealisationReport.decided_at)
-        .where(col(RealisationReport.contract_id).in_(ids), RealisationReport.status == ReportStatus.ACCEPTED)
+        select(
+            RealisationReport.contract_id, RealisationReport.value_cents, RealisationReport.decided_at
+        ).where(
+            col(RealisationReport.contract_id).in_(ids), RealisationReport.status == ReportStatus.ACCEPTED
+        )
     ).all():
         verified[contract_id].append(Change(_day(decided_at, date.today()), value))
     return committed, verified
@@ -112,8 +124,9 @@ def line_obligation(t: Totals, contract: Contract) -> int:
     return t.obligation_cents
 
 
-def progress_of(session: Session, contracts: Sequence[Contract], *, today: date,
-                with_plans: bool = False) -> list[Progress]:
+def progress_of(
+    session: Session, contracts: Sequence[Contract], *, today: date, with_plans: bool = False
+) -> list[Progress]:
     """Progress of many contracts at once: a fixed number of statements."""
     if not contracts:
         return []
@@ -122,23 +135,50 @@ def progress_of(session: Session, contracts: Sequence[Contract], *, today: date,
     govs = _by_id(session, Government, (c.government_id for c in contracts))
     companies = _by_id(session, Company, (c.company_id for c in contracts))
     committed, verified = changes_of(session, ids)
-    plans = ({p.contract_id: p for p in session.exec(select(Plan).where(col(Plan.contract_id).in_(ids))).all()}
-             if with_plans else {})
+    plans = (
+        {p.contract_id: p for p in session.exec(select(Plan).where(col(Plan.contract_id).in_(ids))).all()}
+        if with_plans
+        else {}
+    )
     out = []
     for c in contracts:
         t = all_totals[c.id or 0]
         amount = line_obligation(t, c)
         fc = None
         if t.computable:
-            fc = forecast(committed[c.id or 0], verified[c.id or 0], award=c.award_date, end=c.end_date,
-                          obligation=amount, today=today)
-        out.append(Progress(c, govs[c.government_id], companies[c.company_id], t, amount, fc,
-                            committed[c.id or 0], verified[c.id or 0], plans.get(c.id or 0)))
+            fc = forecast(
+                committed[c.id or 0],
+                verified[c.id or 0],
+                award=c.award_date,
+                end=c.end_date,
+                obligation=amount,
+                today=today,
+            )
+        out.append(
+            Progress(
+                c,
+                govs[c.government_id],
+                companies[c.company_id],
+                t,
+                amount,
+                fc,
+                committed[c.id or 0],
+                verified[c.id or 0],
+                plans.get(c.id or 0),
+            )
+        )
     return out
 
 
-def risk_overview(session: Session, government_ids: Collection[int], *, today: date, page: int = 1,
-                  per_page: int = 25, status: str = "") -> Page:
+def risk_overview(
+    session: Session,
+    government_ids: Collection[int],
+    *,
+    today: date,
+    page: int = 1,
+    per_page: int = 25,
+    status: str = "",
+) -> Page:
     """The governments' contracts, most urgent first: short, at risk, behind, on track, met; then the
     fewest days to the end date. Closed contracts (met, settled) are left out unless asked for."""
     if not government_ids:
@@ -151,7 +191,7 @@ def risk_overview(session: Session, government_ids: Collection[int], *, today: d
     contracts = session.exec(stmt.order_by(col(Contract.end_date), col(Contract.id))).all()
     rows = sorted(progress_of(session, contracts, today=today), key=lambda p: p.urgency)
     start = (max(1, page) - 1) * per_page
-    return Page(rows[start:start + per_page], page, per_page, len(rows))
+    return Page(rows[start : start + per_page], page, per_page, len(rows))
 
 
 @dataclass
@@ -163,8 +203,11 @@ class CheckItem:
 
 def last_closed_period(contract: Contract, today: date) -> Period | None:
     """The most recent reporting period that ended before today."""
-    done = [p for p in periods(contract.award_date, contract.end_date, policy_of(contract).report_period)
-            if p.end < today]
+    done = [
+        p
+        for p in periods(contract.award_date, contract.end_date, policy_of(contract).report_period)
+        if p.end < today
+    ]
     return done[-1] if done else None
 
 
@@ -174,8 +217,11 @@ def periodic_check(session: Session, government_ids: Collection[int], *, today: 
     if not government_ids:
         return []
     contracts = session.exec(
-        select(Contract).where(col(Contract.government_id).in_(list(government_ids)),
-                               col(Contract.status).not_in((CS.MET, CS.SETTLED)))
+        select(Contract)
+        .where(
+            col(Contract.government_id).in_(list(government_ids)),
+            col(Contract.status).not_in((CS.MET, CS.SETTLED)),
+        )
         .order_by(col(Contract.end_date), col(Contract.id))
     ).all()
     rows = progress_of(session, contracts, today=today, with_plans=True)
@@ -185,14 +231,16 @@ def periodic_check(session: Session, government_ids: Collection[int], *, today: 
     contribution_of: dict[int, list[int]] = defaultdict(list)
     if ids:
         for match_id, contract_id in session.exec(
-            select(Match.id, Match.contract_id).where(col(Match.contract_id).in_(ids),
-                                                      col(Match.status).in_(COMMITTED_STATUSES))
+            select(Match.id, Match.contract_id).where(
+                col(Match.contract_id).in_(ids), col(Match.status).in_(COMMITTED_STATUSES)
+            )
         ).all():
             contribution_of[contract_id].append(match_id or 0)
         for match_id, start in session.exec(
-            select(RealisationReport.match_id, RealisationReport.period_start)
-            .where(col(RealisationReport.contract_id).in_(ids),
-                   col(RealisationReport.status).in_((ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)))
+            select(RealisationReport.match_id, RealisationReport.period_start).where(
+                col(RealisationReport.contract_id).in_(ids),
+                col(RealisationReport.status).in_((ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)),
+            )
         ).all():
             reported[match_id].add(start)
     items = []
@@ -200,7 +248,11 @@ def periodic_check(session: Session, government_ids: Collection[int], *, today: 
         c = p.contract
         reasons: list[str] = []
         due = c.plan_due_on or c.award_date
-        if c.status == CS.PLAN_DUE and due < today and (p.plan is None or p.plan.status != PlanStatus.APPROVED):
+        if (
+            c.status == CS.PLAN_DUE
+            and due < today
+            and (p.plan is None or p.plan.status != PlanStatus.APPROVED)
+        ):
             reasons.append("overdue_plan")
         last = last_closed_period(c, today)
         missing = None
@@ -234,8 +286,15 @@ class Contribution:
         return max(0, self.unit.total - self.reported_quantity)
 
     def live_in(self, period: Period) -> RealisationReport | None:
-        return next((r for r in self.reports if r.period_start == period.start
-                     and r.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)), None)
+        return next(
+            (
+                r
+                for r in self.reports
+                if r.period_start == period.start
+                and r.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+            ),
+            None,
+        )
 
 
 def contributions_of(session: Session, contract: Contract) -> list[Contribution]:
@@ -244,20 +303,25 @@ def contributions_of(session: Session, contract: Contract) -> list[Contribution]
     from .services.reports import reportable
 
     matches = session.exec(
-        select(Match).where(Match.contract_id == contract.id, col(Match.status).in_(COMMITTED_STATUSES))
+        select(Match)
+        .where(Match.contract_id == contract.id, col(Match.status).in_(COMMITTED_STATUSES))
         .order_by(col(Match.approved_at), col(Match.id))
     ).all()
     if not matches:
         return []
     rows = match_rows(session, matches)
     reports = session.exec(
-        select(RealisationReport).where(RealisationReport.contract_id == contract.id)
+        select(RealisationReport)
+        .where(RealisationReport.contract_id == contract.id)
         .order_by(col(RealisationReport.period_start), col(RealisationReport.attempt))
     ).all()
     files: dict[int, list[Evidence]] = defaultdict(list)
     if reports:
-        for e in session.exec(select(Evidence).where(col(Evidence.report_id).in_([r.id for r in reports]))
-                              .order_by(col(Evidence.id))).all():
+        for e in session.exec(
+            select(Evidence)
+            .where(col(Evidence.report_id).in_([r.id for r in reports]))
+            .order_by(col(Evidence.id))
+        ).all():
             files[e.report_id].append(e)
     by_match: dict[int, list[RealisationReport]] = defaultdict(list)
     for r in reports:
@@ -266,22 +330,34 @@ def contributions_of(session: Session, contract: Contract) -> list[Contribution]
     for row in rows:
         mine = by_match[row.match.id or 0]
         live = [r for r in mine if r.status in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)]
-        out.append(Contribution(
-            row, reportable(row.match, row.block), mine, {r.id or 0: files[r.id or 0] for r in mine},
-            sum(r.quantity for r in live), sum(r.value_cents for r in live),
-            sum(r.value_cents for r in live if r.status == ReportStatus.ACCEPTED),
-        ))
+        out.append(
+            Contribution(
+                row,
+                reportable(row.match, row.block),
+                mine,
+                {r.id or 0: files[r.id or 0] for r in mine},
+                sum(r.quantity for r in live),
+                sum(r.value_cents for r in live),
+                sum(r.value_cents for r in live if r.status == ReportStatus.ACCEPTED),
+            )
+        )
     return out
 
 
-def reports_waiting(session: Session, government_ids: Collection[int], *, limit: int = 10) -> tuple[int, list[
-        RealisationReport]]:
+def reports_waiting(
+    session: Session, government_ids: Collection[int], *, limit: int = 10
+) -> tuple[int, list[RealisationReport]]:
     """Submitted reports of the governments' contracts: how many, and the oldest few."""
     if not government_ids:
         return 0, []
-    base = (select(RealisationReport).join(Contract, col(Contract.id) == RealisationReport.contract_id)
-            .where(col(Contract.government_id).in_(list(government_ids)),
-                   RealisationReport.status == ReportStatus.SUBMITTED))
+    base = (
+        select(RealisationReport)
+        .join(Contract, col(Contract.id) == RealisationReport.contract_id)
+        .where(
+            col(Contract.government_id).in_(list(government_ids)),
+            RealisationReport.status == ReportStatus.SUBMITTED,
+        )
+    )
     from sqlmodel import func
 
     total = int(session.exec(select(func.count()).select_from(base.subquery())).one())

@@ -27,8 +27,12 @@ class ContractStatus(StrEnum):
 
 CONTRACT_STATUSES = tuple(ContractStatus)
 # While a contract is in one of these, it takes pledges, placements and reports.
-OPEN_STATUSES = (ContractStatus.PLAN_DUE, ContractStatus.PLAN_APPROVED, ContractStatus.RUNNING,
-                 ContractStatus.RECOVERY)
+OPEN_STATUSES = (
+    ContractStatus.PLAN_DUE,
+    ContractStatus.PLAN_APPROVED,
+    ContractStatus.RUNNING,
+    ContractStatus.RECOVERY,
+)
 
 
 class PlanStatus(StrEnum):

@@ -258,7 +258,9 @@ def create_user(session: Session, *, actor: User | None, data: UserInput) -> Use
     served: list[int] = []
     if role == "adviser":
         served = sorted(set(data.government_ids))
-        found = session.exec(select(Government.id).where(col(Government.id).in_(served))).all() if served else []
+        found = (
+            session.exec(select(Government.id).where(col(Government.id).in_(served))).all() if served else []
+        )
         if not served or len(found) != len(served):
             raise ServiceError(N_("Choose the governments this adviser works for."), field="government_ids")
     session.add(user)

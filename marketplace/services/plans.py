@@ -76,20 +76,35 @@ def _own_contract(session: Session, actor: User, contract_id: int) -> Contract:
 
 
 def committed_cents(session: Session, contract_id: int) -> int:
-    total = session.exec(select(func.sum(Match.value_cents)).where(
-        Match.contract_id == contract_id, col(Match.status).in_(COMMITTED_STATUSES))).one()
+    total = session.exec(
+        select(func.sum(Match.value_cents)).where(
+            Match.contract_id == contract_id, col(Match.status).in_(COMMITTED_STATUSES)
+        )
+    ).one()
     return int(total or 0)
 
 
 def _pledge_json(req: PledgeRequest) -> dict[str, Any]:
-    return {"block": req.block_code, "quantity": req.quantity, "need_id": req.need_id,
-            "initiative_id": req.initiative_id, "weeks": req.weeks, "note": req.note}
+    return {
+        "block": req.block_code,
+        "quantity": req.quantity,
+        "need_id": req.need_id,
+        "initiative_id": req.initiative_id,
+        "weeks": req.weeks,
+        "note": req.note,
+    }
 
 
 def _pledge_request(contract_id: int, row: dict[str, Any]) -> PledgeRequest:
-    return PledgeRequest(contract_id=contract_id, block_code=str(row.get("block", "")), quantity=row.get("quantity"),
-                         need_id=row.get("need_id"), initiative_id=row.get("initiative_id"), weeks=row.get("weeks"),
-                         note=str(row.get("note") or ""))
+    return PledgeRequest(
+        contract_id=contract_id,
+        block_code=str(row.get("block", "")),
+        quantity=row.get("quantity"),
+        need_id=row.get("need_id"),
+        initiative_id=row.get("initiative_id"),
+        weeks=row.get("weeks"),
+        note=str(row.get("note") or ""),
+    )
 
 
 def _check(data: PlanInput) -> tuple[str, list[str], list[dict[str, Any]]]:
@@ -103,24 +118,36 @@ def _check(data: PlanInput) -> tuple[str, list[str], list[dict[str, Any]]]:
         v.integer(p.persons, f"placement-{n}:persons", low=1, high=1_000)
         v.integer(p.months, f"placement-{n}:months", low=1, high=120)
         v.integer(p.hours_per_week, f"placement-{n}:hours_per_week", low=1, high=40)
-        placements.append({"target_group": p.target_group, "persons": p.persons, "months": p.months,
-                           "hours_per_week": p.hours_per_week})
+        placements.append(
+            {
+                "target_group": p.target_group,
+                "persons": p.persons,
+                "months": p.months,
+                "hours_per_week": p.hours_per_week,
+            }
+        )
     return text, routes, placements
 
 
 def _check_pledges(session: Session, contract: Contract, pledges: tuple[PledgeRequest, ...]) -> None:
     """Each proposed pledge names a block of the contract's table and a quantity; people are intended
     placements, registered by name-free key once they start, not pledges in a plan."""
-    units = dict(session.exec(select(BuildingBlock.code, BuildingBlock.unit)
-                              .where(BuildingBlock.table_id == contract.table_id)).all())
+    units = dict(
+        session.exec(
+            select(BuildingBlock.code, BuildingBlock.unit).where(BuildingBlock.table_id == contract.table_id)
+        ).all()
+    )
     for n, p in enumerate(pledges, start=1):
         unit = units.get(p.block_code)
         if unit is None or unit == BlockUnit.BONUS:
-            raise ServiceError(N_("Choose a building block from the contract's valuation table."),
-                               field=f"item-{n}:block")
+            raise ServiceError(
+                N_("Choose a building block from the contract's valuation table."), field=f"item-{n}:block"
+            )
         if unit in PERSON_UNITS:
-            raise ServiceError(N_("People you mean to place go under intended placements, not pledges."),
-                               field=f"item-{n}:block")
+            raise ServiceError(
+                N_("People you mean to place go under intended placements, not pledges."),
+                field=f"item-{n}:block",
+            )
         v.integer(p.quantity, f"item-{n}:quantity", low=1, high=10**12)
 
 
@@ -141,21 +168,36 @@ def save_plan(session: Session, *, actor: User, data: PlanInput, submit: bool = 
     plan.pledges = [_pledge_json(p) for p in data.pledges]
     if submit:
         if not plan.pledges and not plan.placements:
-            raise ServiceError(N_("Add at least one pledge or intended placement before you submit the plan."),
-                               field="plan")
+            raise ServiceError(
+                N_("Add at least one pledge or intended placement before you submit the plan."), field="plan"
+            )
         plan.status, plan.submitted_at = PlanStatus.SUBMITTED, utcnow()
     else:
         plan.status = PlanStatus.DRAFT if plan.status != PlanStatus.CHANGES_REQUESTED else plan.status
     plan.version += 1 if before else 0
     session.add(plan)
     session.flush()
-    record(session, actor=actor, action="plan.submitted" if submit else "plan.saved", entity_type="contract",
-           entity_id=contract.id or 0, before=before, after=snapshot(plan, FIELDS))
+    record(
+        session,
+        actor=actor,
+        action="plan.submitted" if submit else "plan.saved",
+        entity_type="contract",
+        entity_id=contract.id or 0,
+        before=before,
+        after=snapshot(plan, FIELDS),
+    )
     return plan
 
 
-def decide_plan(session: Session, *, actor: User, contract_id: int, approve: bool, reason: str = "",
-                seen_version: int | None = None) -> Plan:
+def decide_plan(
+    session: Session,
+    *,
+    actor: User,
+    contract_id: int,
+    approve: bool,
+    reason: str = "",
+    seen_version: int | None = None,
+) -> Plan:
     """Approve the submitted plan (its pledges become proposed matches), or send it back with a reason."""
     contract = session.get(Contract, contract_id)
     if contract is None or not acts_for(session, actor, contract.government_id):
@@ -163,36 +205,60 @@ def decide_plan(session: Session, *, actor: User, contract_id: int, approve: boo
     plan = plan_of(session, contract_id)
     if plan is None or plan.status != PlanStatus.SUBMITTED:
         raise Conflict(N_("There is no submitted plan to decide on."))
-    check_seen(plan, seen_version, N_("This plan changed since you opened it. Look at it again before you decide."))
+    check_seen(
+        plan, seen_version, N_("This plan changed since you opened it. Look at it again before you decide.")
+    )
     reason = v.text(reason, "reason", max_len=2000, required=not approve)
     before = snapshot(plan, FIELDS)
     # Guarded like a match: two advisers deciding at once cannot both win.
-    guarded_update(session, plan, status=PlanStatus.APPROVED if approve else PlanStatus.CHANGES_REQUESTED,
-                   officer_reason=reason, decided_at=utcnow(), decided_by_id=actor.id)
+    guarded_update(
+        session,
+        plan,
+        status=PlanStatus.APPROVED if approve else PlanStatus.CHANGES_REQUESTED,
+        officer_reason=reason,
+        decided_at=utcnow(),
+        decided_by_id=actor.id,
+    )
     if approve:
         company_user = _company_actor(session, contract)
         for position, row in enumerate(plan.pledges, start=1):
             try:
-                create_pledge(session, actor=company_user, req=_pledge_request(contract.id or 0, row),
-                              action="match.pledged_from_plan")
+                create_pledge(
+                    session,
+                    actor=company_user,
+                    req=_pledge_request(contract.id or 0, row),
+                    action="match.pledged_from_plan",
+                )
             except ServiceError as exc:
                 exc.params = {**exc.params, "item": position}
                 exc.field = f"item-{position}:{exc.field or ''}"
                 raise
         if contract.status == ContractStatus.PLAN_DUE:
-            move(session, contract, ContractStatus.PLAN_APPROVED, actor=actor, action="contract.plan_approved")
+            move(
+                session, contract, ContractStatus.PLAN_APPROVED, actor=actor, action="contract.plan_approved"
+            )
         if committed_cents(session, contract.id or 0) > 0:
             note_commitment(session, contract, actor)
-    record(session, actor=actor, action="plan.approved" if approve else "plan.changes_requested",
-           entity_type="contract", entity_id=contract.id or 0, before=before, after=snapshot(plan, FIELDS),
-           reason=reason)
+    record(
+        session,
+        actor=actor,
+        action="plan.approved" if approve else "plan.changes_requested",
+        entity_type="contract",
+        entity_id=contract.id or 0,
+        before=before,
+        after=snapshot(plan, FIELDS),
+        reason=reason,
+    )
     return plan
 
 
 def _company_actor(session: Session, contract: Contract) -> User:
     """The plan's pledges are the company's own: they are made in its name, as the plan says."""
-    user = session.exec(select(User).where(User.company_id == contract.company_id, User.role == "company",
-                                           col(User.active).is_(True)).order_by(col(User.id))).first()
+    user = session.exec(
+        select(User)
+        .where(User.company_id == contract.company_id, User.role == "company", col(User.active).is_(True))
+        .order_by(col(User.id))
+    ).first()
     if user is None:
         user = User(email="plan@srx.local", role="company", password_hash="!", company_id=contract.company_id)
     return user

@@ -106,22 +106,34 @@ def reported_of(session: Session, match_ids: Sequence[int]) -> dict[int, Reporte
     if not match_ids:
         return out
     rows = session.exec(
-        select(RealisationReport.match_id, RealisationReport.status, func.sum(RealisationReport.quantity),
-               func.sum(RealisationReport.value_cents))
+        select(
+            RealisationReport.match_id,
+            RealisationReport.status,
+            func.sum(RealisationReport.quantity),
+            func.sum(RealisationReport.value_cents),
+        )
         .where(col(RealisationReport.match_id).in_(match_ids), col(RealisationReport.status).in_(LIVE))
         .group_by(col(RealisationReport.match_id), col(RealisationReport.status))
     ).all()
     for match_id, status, quantity, value in rows:
         r = out.get(match_id, Reported(0, 0, 0))
-        out[match_id] = Reported(r.quantity + int(quantity or 0), r.value_cents + int(value or 0),
-                                 r.verified_cents + (int(value or 0) if status == ReportStatus.ACCEPTED else 0))
+        out[match_id] = Reported(
+            r.quantity + int(quantity or 0),
+            r.value_cents + int(value or 0),
+            r.verified_cents + (int(value or 0) if status == ReportStatus.ACCEPTED else 0),
+        )
     return out
 
 
 def _company_match(session: Session, actor: User, match_id: int) -> tuple[Match, Contract]:
     match = session.get(Match, match_id)
     contract = session.get(Contract, match.contract_id) if match else None
-    if match is None or contract is None or actor.role != "company" or contract.company_id != actor.company_id:
+    if (
+        match is None
+        or contract is None
+        or actor.role != "company"
+        or contract.company_id != actor.company_id
+    ):
         raise NotFound(N_("This contribution does not exist."))
     return match, contract
 
@@ -138,11 +150,17 @@ def check_files(files: Sequence[EvidenceFile], *, max_bytes: int) -> list[tuple[
         if not f.data:
             raise ServiceError(N_("The file %(name)s is empty."), field="files", name=name)
         if len(f.data) > max_bytes:
-            raise ServiceError(N_("The file %(name)s is larger than %(max)s MB."), field="files", name=name,
-                               max=max_bytes // 1_000_000)
+            raise ServiceError(
+                N_("The file %(name)s is larger than %(max)s MB."),
+                field="files",
+                name=name,
+                max=max_bytes // 1_000_000,
+            )
         content_type = sniff(f.data)
         if content_type not in ALLOWED_TYPES:
-            raise ServiceError(N_("The file %(name)s is not a PDF, PNG or JPEG file."), field="files", name=name)
+            raise ServiceError(
+                N_("The file %(name)s is not a PDF, PNG or JPEG file."), field="files", name=name
+            )
         v.choice(f.kind, "kind", EVIDENCE_KINDS)
         checked.append((EvidenceFile(f.kind, name, f.data), content_type))
     return checked
@@ -156,8 +174,15 @@ def _report_value(match: Match, unit: Reportable, live_quantity: int, live_value
     return max(0, min(match.value_cents, due) - live_value)
 
 
-def submit_report(session: Session, *, actor: User, data: ReportInput, store: Storage, max_bytes: int,
-                  today: date | None = None) -> RealisationReport:
+def submit_report(
+    session: Session,
+    *,
+    actor: User,
+    data: ReportInput,
+    store: Storage,
+    max_bytes: int,
+    today: date | None = None,
+) -> RealisationReport:
     """Report what an approved contribution realised in one period, with its evidence files."""
     today = today or utcnow().date()
     match, contract = _company_match(session, actor, data.match_id)
@@ -170,9 +195,7 @@ def submit_report(session: Session, *, actor: User, data: ReportInput, store: St
     if period.start > today:
         raise ServiceError(N_("This period has not started yet."), field="period")
     unit = reportable(match, session.get(BuildingBlock, match.block_id))
-    earlier = session.exec(
-        select(RealisationReport).where(RealisationReport.match_id == match.id)
-    ).all()
+    earlier = session.exec(select(RealisationReport).where(RealisationReport.match_id == match.id)).all()
     same_period = [r for r in earlier if r.period_start == period.start]
     if any(r.status in LIVE for r in same_period):
         raise Conflict(N_("This period was reported already; a rejected report can be sent again."))
@@ -186,27 +209,55 @@ def submit_report(session: Session, *, actor: User, data: ReportInput, store: St
     note = v.text(data.note, "note", max_len=2000)
     checked = check_files(data.files, max_bytes=max_bytes)
     report = RealisationReport(
-        match_id=match.id or 0, contract_id=contract.id or 0, period_start=period.start, period_end=period.end,
-        quantity=quantity, value_cents=_report_value(match, unit, live_quantity, sum(r.value_cents for r in live),
-                                                     quantity),
-        note=note, attempt=1 + len(same_period), submitted_by_id=actor.id,
+        match_id=match.id or 0,
+        contract_id=contract.id or 0,
+        period_start=period.start,
+        period_end=period.end,
+        quantity=quantity,
+        value_cents=_report_value(match, unit, live_quantity, sum(r.value_cents for r in live), quantity),
+        note=note,
+        attempt=1 + len(same_period),
+        submitted_by_id=actor.id,
     )
     session.add(report)
     session.flush()
     for f, content_type in checked:
         key = store.put(f.data)
         on_rollback(session, lambda key=key: store.delete(key))  # type: ignore[misc]
-        session.add(Evidence(report_id=report.id or 0, kind=f.kind, filename=f.filename,
-                             content_type=content_type, size=len(f.data), sha256=sha256(f.data), storage_key=key,
-                             uploaded_by_id=actor.id))
+        session.add(
+            Evidence(
+                report_id=report.id or 0,
+                kind=f.kind,
+                filename=f.filename,
+                content_type=content_type,
+                size=len(f.data),
+                sha256=sha256(f.data),
+                storage_key=key,
+                uploaded_by_id=actor.id,
+            )
+        )
     session.flush()
-    record(session, actor=actor, action="report.submitted", entity_type="match", entity_id=match.id or 0,
-           after={**snapshot(report, FIELDS), "period": period.key, "files": len(checked)})
+    record(
+        session,
+        actor=actor,
+        action="report.submitted",
+        entity_type="match",
+        entity_id=match.id or 0,
+        after={**snapshot(report, FIELDS), "period": period.key, "files": len(checked)},
+    )
     return report
 
 
-def decide_report(session: Session, *, actor: User, report_id: int, accept: bool, reason: str = "",
-                  seen_version: int | None = None, today: date | None = None) -> RealisationReport:
+def decide_report(
+    session: Session,
+    *,
+    actor: User,
+    report_id: int,
+    accept: bool,
+    reason: str = "",
+    seen_version: int | None = None,
+    today: date | None = None,
+) -> RealisationReport:
     """Accept a report (its value counts as verified) or reject it with a reason."""
     report = session.get(RealisationReport, report_id)
     contract = session.get(Contract, report.contract_id) if report else None
@@ -218,10 +269,24 @@ def decide_report(session: Session, *, actor: User, report_id: int, accept: bool
     check_seen(report, seen_version, N_("This report changed since you opened it. Look at it again."))
     reason = v.text(reason, "reason", max_len=2000, required=not accept)
     before = snapshot(report, FIELDS)
-    guarded_update(session, report, status=ReportStatus.ACCEPTED if accept else ReportStatus.REJECTED,
-                   officer_reason=reason, decided_by_id=actor.id, decided_at=utcnow())
-    record(session, actor=actor, action="report.accepted" if accept else "report.rejected", entity_type="match",
-           entity_id=report.match_id, before=before, after=snapshot(report, FIELDS), reason=reason)
+    guarded_update(
+        session,
+        report,
+        status=ReportStatus.ACCEPTED if accept else ReportStatus.REJECTED,
+        officer_reason=reason,
+        decided_by_id=actor.id,
+        decided_at=utcnow(),
+    )
+    record(
+        session,
+        actor=actor,
+        action="report.accepted" if accept else "report.rejected",
+        entity_type="match",
+        entity_id=report.match_id,
+        before=before,
+        after=snapshot(report, FIELDS),
+        reason=reason,
+    )
     return report
 
 

@@ -32,18 +32,23 @@ def purge(session: Session, *, today: date, retention_days: int) -> Purged:
     store after its commit (`delete_files`), so a failure leaves a file nobody can reach, never a record
     pointing at a missing file that still counts as kept."""
     cutoff = today - timedelta(days=retention_days)
-    contracts = session.exec(select(Contract).where(col(Contract.closed_on).is_not(None),
-                                                    col(Contract.closed_on) <= cutoff)).all()
+    contracts = session.exec(
+        select(Contract).where(col(Contract.closed_on).is_not(None), col(Contract.closed_on) <= cutoff)
+    ).all()
     files = placements = 0
     keys: list[str] = []
     now = utcnow()
     for contract in contracts:
         evidence = session.exec(
-            select(Evidence).join(RealisationReport, col(RealisationReport.id) == Evidence.report_id)
+            select(Evidence)
+            .join(RealisationReport, col(RealisationReport.id) == Evidence.report_id)
             .where(RealisationReport.contract_id == contract.id, col(Evidence.deleted_at).is_(None))
         ).all()
-        people = session.exec(select(Placement).where(Placement.contract_id == contract.id,
-                                                      col(Placement.details_deleted_at).is_(None))).all()
+        people = session.exec(
+            select(Placement).where(
+                Placement.contract_id == contract.id, col(Placement.details_deleted_at).is_(None)
+            )
+        ).all()
         if not evidence and not people:
             continue
         for e in evidence:
@@ -55,8 +60,14 @@ def purge(session: Session, *, today: date, retention_days: int) -> Purged:
             session.add(p)
         files += len(evidence)
         placements += len(people)
-        record(session, actor=None, action="contract.retention_purged", entity_type="contract",
-               entity_id=contract.id or 0, after={"files": len(evidence), "placements": len(people)})
+        record(
+            session,
+            actor=None,
+            action="contract.retention_purged",
+            entity_type="contract",
+            entity_id=contract.id or 0,
+            after={"files": len(evidence), "placements": len(people)},
+        )
     session.flush()
     return Purged(len(contracts), files, placements, tuple(keys))
 

@@ -17,8 +17,11 @@ def government_ids(session: Session, actor: User) -> frozenset[int]:
         return frozenset()
     cache: dict[int, frozenset[int]] = session.info.setdefault(_KEY, {})
     if actor.id not in cache:
-        cache[actor.id or 0] = frozenset(session.exec(select(AdviserGovernment.government_id).where(
-            AdviserGovernment.user_id == actor.id)).all())
+        cache[actor.id or 0] = frozenset(
+            session.exec(
+                select(AdviserGovernment.government_id).where(AdviserGovernment.user_id == actor.id)
+            ).all()
+        )
     return cache[actor.id or 0]
 
 

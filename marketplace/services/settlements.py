@@ -64,25 +64,47 @@ MAX_RECOVERY_DAYS = 366
 def ensure_open(contract: Contract, today: date, *, settling: bool = False) -> None:
     """Refuse changes to a closed contract; pledges (settling=False) also need its term (or recovery) to run."""
     if contract.status in CLOSED:
-        raise Conflict(N_("This contract is closed (%(status)s); it can no longer change."),
-                       status=contract.status)
+        raise Conflict(
+            N_("This contract is closed (%(status)s); it can no longer change."), status=contract.status
+        )
     if settling:
         return
     last = contract.recovery_until if contract.status == CS.RECOVERY and contract.recovery_until else None
     if today > (last or contract.end_date) or contract.status == CS.SETTLEMENT:
-        raise ServiceError(N_("This contract ended on %(end)s: pledges are no longer possible."),
-                           field="contract", end=(last or contract.end_date).isoformat())
+        raise ServiceError(
+            N_("This contract ended on %(end)s: pledges are no longer possible."),
+            field="contract",
+            end=(last or contract.end_date).isoformat(),
+        )
 
 
-def move(session: Session, contract: Contract, to: str, *, actor: User | None, action: str, reason: str = "",
-         **values: object) -> None:
+def move(
+    session: Session,
+    contract: Contract,
+    to: str,
+    *,
+    actor: User | None,
+    action: str,
+    reason: str = "",
+    **values: object,
+) -> None:
     """One guarded transition of the contract, with its audit event."""
     if to not in TRANSITIONS.get(contract.status, frozenset()):
-        raise Conflict(N_("A contract that is %(status)s cannot be changed this way."), status=contract.status)
+        raise Conflict(
+            N_("A contract that is %(status)s cannot be changed this way."), status=contract.status
+        )
     before = snapshot(contract, FIELDS)
     guarded_update(session, contract, status=to, **values)
-    record(session, actor=actor, action=action, entity_type="contract", entity_id=contract.id or 0,
-           before=before, after=snapshot(contract, FIELDS), reason=reason)
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="contract",
+        entity_id=contract.id or 0,
+        before=before,
+        after=snapshot(contract, FIELDS),
+        reason=reason,
+    )
 
 
 def note_commitment(session: Session, contract: Contract, actor: User) -> None:
@@ -118,7 +140,9 @@ def standing(session: Session, contract: Contract) -> Standing:
     ob = contract_obligation(contract)
     rows = session.exec(
         select(RealisationReport.match_id, func.sum(RealisationReport.value_cents))
-        .where(RealisationReport.contract_id == contract.id, RealisationReport.status == ReportStatus.ACCEPTED)
+        .where(
+            RealisationReport.contract_id == contract.id, RealisationReport.status == ReportStatus.ACCEPTED
+        )
         .group_by(col(RealisationReport.match_id))
     ).all()
     verified = sum(int(value or 0) for _m, value in rows)
@@ -130,7 +154,8 @@ def standing(session: Session, contract: Contract) -> Standing:
         policy = policy_of(contract)
         by_match = {m: int(value or 0) for m, value in rows}
         for match, block in session.exec(
-            select(Match, BuildingBlock).join(BuildingBlock, col(BuildingBlock.id) == Match.block_id)
+            select(Match, BuildingBlock)
+            .join(BuildingBlock, col(BuildingBlock.id) == Match.block_id)
             .where(col(Match.id).in_(list(by_match)))
         ).all():
             if counts_as_activity(policy, by_match[match.id or 0], block.route):
@@ -144,10 +169,15 @@ def advance(session: Session, *, today: date, actor: User | None = None) -> dict
     """Move every contract whose end date or recovery date passed to met or settlement. Idempotent."""
     moved = {CS.MET.value: 0, CS.SETTLEMENT.value: 0}
     due = session.exec(
-        select(Contract).where(
-            (col(Contract.status).in_((CS.PLAN_DUE, CS.PLAN_APPROVED, CS.RUNNING)) & (col(Contract.end_date) < today))
+        select(Contract)
+        .where(
+            (
+                col(Contract.status).in_((CS.PLAN_DUE, CS.PLAN_APPROVED, CS.RUNNING))
+                & (col(Contract.end_date) < today)
+            )
             | ((col(Contract.status) == CS.RECOVERY) & (col(Contract.recovery_until) < today))
-        ).order_by(col(Contract.id))
+        )
+        .order_by(col(Contract.id))
     ).all()
     for contract in due:
         to = CS.MET if standing(session, contract).met else CS.SETTLEMENT
@@ -171,8 +201,9 @@ def _number(session: Session, contract: Contract, today: date) -> str:
     """The statement's number: the government's slug, the year, and a sequence within them."""
     government = session.get(Government, contract.government_id)
     prefix = f"SRX-{(government.slug if government else 'x').upper()}-{today.year}-"
-    count = session.exec(select(func.count()).select_from(Settlement)
-                         .where(col(Settlement.number).startswith(prefix))).one()
+    count = session.exec(
+        select(func.count()).select_from(Settlement).where(col(Settlement.number).startswith(prefix))
+    ).one()
     return f"{prefix}{int(count) + 1:04d}"
 
 
@@ -182,19 +213,32 @@ def settle(session: Session, *, actor: User, data: SettlementInput, today: date 
     contract = session.get(Contract, data.contract_id)
     if contract is None or not acts_for(session, actor, contract.government_id):
         raise NotFound(N_("This contract does not exist."))
-    check_seen(contract, data.seen_version, N_("This contract changed since you opened it. Look at it again."))
+    check_seen(
+        contract, data.seen_version, N_("This contract changed since you opened it. Look at it again.")
+    )
     if contract.status != CS.SETTLEMENT:
         raise Conflict(N_("Only a contract in settlement can be settled."))
     kind = v.choice(data.kind, "kind", tuple(SettlementKind))
     reason = v.text(data.reason, "reason", max_len=4000, required=True)
     st = standing(session, contract)
     if not st.computable:
-        raise ServiceError(N_("Complete the contract first: its obligation cannot be computed."), field="kind")
-    settlement = Settlement(contract_id=contract.id or 0, kind=kind, reason=reason, decided_by_id=actor.id,
-                            obligation_cents=st.obligation_cents, verified_cents=st.verified_cents)
+        raise ServiceError(
+            N_("Complete the contract first: its obligation cannot be computed."), field="kind"
+        )
+    settlement = Settlement(
+        contract_id=contract.id or 0,
+        kind=kind,
+        reason=reason,
+        decided_by_id=actor.id,
+        obligation_cents=st.obligation_cents,
+        verified_cents=st.verified_cents,
+    )
     if kind == SettlementKind.RECOVERY:
-        had = session.exec(select(Settlement.id).where(Settlement.contract_id == contract.id,
-                                                       Settlement.kind == SettlementKind.RECOVERY)).first()
+        had = session.exec(
+            select(Settlement.id).where(
+                Settlement.contract_id == contract.id, Settlement.kind == SettlementKind.RECOVERY
+            )
+        ).first()
         if had is not None:
             raise ServiceError(N_("This contract had its recovery period; settle it now."), field="kind")
         until = v.day(data.recovery_until, "recovery_until", required=True)
@@ -203,23 +247,42 @@ def settle(session: Session, *, actor: User, data: SettlementInput, today: date 
             raise ServiceError(N_("Choose a date after today and within a year."), field="recovery_until")
         settlement.recovery_until = until
         settlement.number = _number(session, contract, today)
-        move(session, contract, CS.RECOVERY, actor=actor, action="contract.recovery", reason=reason,
-             recovery_until=until)
+        move(
+            session,
+            contract,
+            CS.RECOVERY,
+            actor=actor,
+            action="contract.recovery",
+            reason=reason,
+            recovery_until=until,
+        )
     else:
         if kind == SettlementKind.FINANCIAL:
             settlement.method = v.choice(data.method, "method", METHODS)
             settlement.amount_cents = st.shortfall_cents
         settlement.number = _number(session, contract, today)
-        move(session, contract, CS.SETTLED, actor=actor, action=f"contract.settled_{kind}", reason=reason,
-             closed_on=today)
+        move(
+            session,
+            contract,
+            CS.SETTLED,
+            actor=actor,
+            action=f"contract.settled_{kind}",
+            reason=reason,
+            closed_on=today,
+        )
     session.add(settlement)
     session.flush()
     return settlement
 
 
 def settlements_of(session: Session, contract_id: int) -> list[Settlement]:
-    return list(session.exec(select(Settlement).where(Settlement.contract_id == contract_id)
-                             .order_by(col(Settlement.decided_at), col(Settlement.id))).all())
+    return list(
+        session.exec(
+            select(Settlement)
+            .where(Settlement.contract_id == contract_id)
+            .order_by(col(Settlement.decided_at), col(Settlement.id))
+        ).all()
+    )
 
 
 def visible_settlement(session: Session, actor: User, settlement_id: int) -> tuple[Settlement, Contract]:

@@ -72,11 +72,7 @@ def decide_smart_plan(
     """The officer approves a submitted plan, or sends it back with what to change."""
     plan = session.get(SmartPlan, plan_id)
     contract = session.get(Contract, plan.contract_id) if plan else None
-    if (
-        plan is None
-        or contract is None
-        or not acts_for(session, actor, contract.government_id)
-    ):
+    if plan is None or contract is None or not acts_for(session, actor, contract.government_id):
         raise NotFound(N_("This plan does not exist."))
     if plan.status != SmartPlanStatus.SUBMITTED or (
         seen_version is not None and seen_version != plan.version

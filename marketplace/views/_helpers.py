@@ -115,5 +115,9 @@ def lifecycle_context(contract: Any) -> dict[str, Any]:
 
     today = utcnow().date()
     progress = progress_of(get_session(), [contract], today=today, with_plans=True)[0]
-    return {"p": progress, "today": today, "settlements": settlements_of(get_session(), contract.id or 0),
-            "plan_overdue": is_overdue(contract, progress.plan, today)}
+    return {
+        "p": progress,
+        "today": today,
+        "settlements": settlements_of(get_session(), contract.id or 0),
+        "plan_overdue": is_overdue(contract, progress.plan, today),
+    }

@@ -107,8 +107,8 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
         matches=matches,
         policy=policy_of(c),
         routes_used=routes_used(matches),
-        open_for_pledges=c.status in OPEN_STATUSES and (
-            c.end_date >= utcnow().date() or c.status == ContractStatus.RECOVERY),
+        open_for_pledges=c.status in OPEN_STATUSES
+        and (c.end_date >= utcnow().date() or c.status == ContractStatus.RECOVERY),
         smart_plans=plans,
         plan_initiatives=plan_initiatives,
         table=table,

@@ -38,8 +38,10 @@ def _intended(values: Any) -> list[dict[str, str]]:
     """The intended-placement rows of the form (placement-<n>-<field>); empty rows are left out."""
     out = []
     for n in range(1, MAX_INTENDED + 1):
-        row = {f: str(values.get(f"placement-{n}-{f}", ""))[:40] for f in
-               ("target_group", "persons", "months", "hours_per_week")}
+        row = {
+            f: str(values.get(f"placement-{n}-{f}", ""))[:40]
+            for f in ("target_group", "persons", "months", "hours_per_week")
+        }
         if row["target_group"] or row["persons"] or row["months"]:
             out.append(row)
     return out
@@ -47,8 +49,11 @@ def _intended(values: Any) -> list[dict[str, str]]:
 
 def _intended_input(row: dict[str, str]) -> plan_service.IntendedPlacement:
     return plan_service.IntendedPlacement(
-        target_group=row["target_group"], persons=to_int(row["persons"]) or 0, months=to_int(row["months"]) or 0,
-        hours_per_week=to_int(row["hours_per_week"]) or 36)
+        target_group=row["target_group"],
+        persons=to_int(row["persons"]) or 0,
+        months=to_int(row["months"]) or 0,
+        hours_per_week=to_int(row["hours_per_week"]) or 36,
+    )
 
 
 def _pledge_rows_of(plan: Any, blocks: list[Any]) -> list[dict[str, str]]:
@@ -56,17 +61,35 @@ def _pledge_rows_of(plan: Any, blocks: list[Any]) -> list[dict[str, str]]:
     units = {b.code: b.unit for b in blocks}
     rows = []
     for p in plan.pledges if plan else []:
-        unit = {"euro_spent": "euro", "hour": "hours", "day": "days"}.get(units.get(p.get("block", ""), ""), "units")
+        unit = {"euro_spent": "euro", "hour": "hours", "day": "days"}.get(
+            units.get(p.get("block", ""), ""), "units"
+        )
         quantity = int(p.get("quantity") or 0)
-        target = f"need:{p['need_id']}" if p.get("need_id") else (
-            f"initiative:{p['initiative_id']}" if p.get("initiative_id") else "")
-        rows.append({"target": target, "block": str(p.get("block", "")), "unit": unit, "include": "1",
-                     "units": str(quantity // 100 if unit == "euro" else quantity)})
+        target = (
+            f"need:{p['need_id']}"
+            if p.get("need_id")
+            else (f"initiative:{p['initiative_id']}" if p.get("initiative_id") else "")
+        )
+        rows.append(
+            {
+                "target": target,
+                "block": str(p.get("block", "")),
+                "unit": unit,
+                "include": "1",
+                "units": str(quantity // 100 if unit == "euro" else quantity),
+            }
+        )
     return rows
 
 
-def _render_approach(c: Contract, form: ApproachForm, *, pledge_rows: list[dict[str, str]] | None = None,
-                     intended: list[dict[str, str]] | None = None, status: int = 200) -> Any:
+def _render_approach(
+    c: Contract,
+    form: ApproachForm,
+    *,
+    pledge_rows: list[dict[str, str]] | None = None,
+    intended: list[dict[str, str]] | None = None,
+    status: int = 200,
+) -> Any:
     from ..recommendations import plan_for
 
     session = get_session()
@@ -79,22 +102,46 @@ def _render_approach(c: Contract, form: ApproachForm, *, pledge_rows: list[dict[
     if not pledge_rows and row.totals.remaining_cents > 0:
         result, recs = plan_for(session, c)
         by_id = {s.rec.candidate.id: s for s in recs.suggestions}
-        suggestions = [(item, by_id[item.candidate_id]) for item in result.items
-                       if item.candidate_id in by_id and by_id[item.candidate_id].valuer.unit != "persons"]
+        suggestions = [
+            (item, by_id[item.candidate_id])
+            for item in result.items
+            if item.candidate_id in by_id and by_id[item.candidate_id].valuer.unit != "persons"
+        ]
     if intended is None:
         intended = [{k: str(v) for k, v in p.items()} for p in (plan.placements if plan else [])]
     blocks_by_code = {b.code: b for b in blocks if b.unit not in (*PERSON_UNITS, BlockUnit.BONUS)}
-    needs = _by_id(session, Need, (to_id(r["target"][5:]) for r in pledge_rows if r["target"].startswith("need:")))
-    initiatives = _by_id(session, Initiative, [
-        *(to_id(r["target"][11:]) for r in pledge_rows if r["target"].startswith("initiative:")),
-        *(n.initiative_id for n in needs.values())])
-    names = {f"need:{n.id}": f"{n.title} ({initiatives[n.initiative_id].name})" for n in needs.values()
-             if n.initiative_id in initiatives}
+    needs = _by_id(
+        session, Need, (to_id(r["target"][5:]) for r in pledge_rows if r["target"].startswith("need:"))
+    )
+    initiatives = _by_id(
+        session,
+        Initiative,
+        [
+            *(to_id(r["target"][11:]) for r in pledge_rows if r["target"].startswith("initiative:")),
+            *(n.initiative_id for n in needs.values()),
+        ],
+    )
+    names = {
+        f"need:{n.id}": f"{n.title} ({initiatives[n.initiative_id].name})"
+        for n in needs.values()
+        if n.initiative_id in initiatives
+    }
     names.update({f"initiative:{i.id}": i.name for i in initiatives.values()})
     return render_template(
-        "company/approach.html", row=row, plan=plan, form=form, values=form.values(), errors=form.all_errors,
-        pledge_rows=pledge_rows, suggestions=suggestions, intended=intended, max_intended=MAX_INTENDED,
-        blocks=blocks_by_code, names=names, target_groups=TARGET_GROUPS, routes=ROUTES,
+        "company/approach.html",
+        row=row,
+        plan=plan,
+        form=form,
+        values=form.values(),
+        errors=form.all_errors,
+        pledge_rows=pledge_rows,
+        suggestions=suggestions,
+        intended=intended,
+        max_intended=MAX_INTENDED,
+        blocks=blocks_by_code,
+        names=names,
+        target_groups=TARGET_GROUPS,
+        routes=ROUTES,
         due=c.plan_due_on or plan_service.plan_due_on(c),
         overdue=plan_service.is_overdue(c, plan, utcnow().date()),
     ), status
@@ -107,10 +154,13 @@ def _row_error(form: Form, exc: ServiceError) -> None:
     kind, _sep, _field = (exc.field or "").partition(":")
     number = kind.rpartition("-")[2]
     if kind.startswith("item-") and number.isdigit():
-        form.form_errors.append(gettext("Pledge %(n)s of the plan: %(message)s", n=number, message=error_text(exc)))
+        form.form_errors.append(
+            gettext("Pledge %(n)s of the plan: %(message)s", n=number, message=error_text(exc))
+        )
     elif kind.startswith("placement-") and number.isdigit():
-        form.form_errors.append(gettext("Intended placement %(n)s: %(message)s", n=number,
-                                        message=error_text(exc)))
+        form.form_errors.append(
+            gettext("Intended placement %(n)s: %(message)s", n=number, message=error_text(exc))
+        )
     else:
         form.add_service_error(exc)
 
@@ -132,17 +182,31 @@ def approach(contract_id: int):  # type: ignore[no-untyped-def]
         return _render_approach(c, form, pledge_rows=pledge_rows, intended=intended, status=400)
     submit = form.action.data == "submit"
     try:
-        plan_service.save_plan(get_session(), actor=me(), submit=submit, data=plan_service.PlanInput(
-            contract_id=c.id or 0, text=form.text.data or "", routes=tuple(form.routes.data or ()),
-            pledges=tuple(PledgeRequest(**{**_plan_request(r).__dict__, "contract_id": c.id or 0})
-                          for r in pledge_rows[:MAX_PLAN_ITEMS + 1]),
-            placements=tuple(_intended_input(r) for r in intended), seen_version=form.version.data))
+        plan_service.save_plan(
+            get_session(),
+            actor=me(),
+            submit=submit,
+            data=plan_service.PlanInput(
+                contract_id=c.id or 0,
+                text=form.text.data or "",
+                routes=tuple(form.routes.data or ()),
+                pledges=tuple(
+                    PledgeRequest(**{**_plan_request(r).__dict__, "contract_id": c.id or 0})
+                    for r in pledge_rows[: MAX_PLAN_ITEMS + 1]
+                ),
+                placements=tuple(_intended_input(r) for r in intended),
+                seen_version=form.version.data,
+            ),
+        )
     except ServiceError as exc:
         _row_error(form, exc)
-        return _render_approach(c, form, pledge_rows=pledge_rows, intended=intended,
-                                status=409 if exc.status == 409 else 400)
-    flash(gettext("Plan van aanpak sent to the officer.") if submit else gettext("Plan van aanpak saved."),
-          "info")
+        return _render_approach(
+            c, form, pledge_rows=pledge_rows, intended=intended, status=409 if exc.status == 409 else 400
+        )
+    flash(
+        gettext("Plan van aanpak sent to the officer.") if submit else gettext("Plan van aanpak saved."),
+        "info",
+    )
     return redirect(url_for("company.approach", contract_id=c.id))
 
 
@@ -158,18 +222,27 @@ class ReportForm(Form):
     match = HiddenField()
 
 
-def _render_realisation(c: Contract, *, form: ReportForm | None = None, form_match: int | None = None,
-                        status: int = 200) -> Any:
+def _render_realisation(
+    c: Contract, *, form: ReportForm | None = None, form_match: int | None = None, status: int = 200
+) -> Any:
     session = get_session()
     today = utcnow().date()
     progress = progress_of(session, [c], today=today)[0]
     periods = report_service.contract_periods(c)
     return render_template(
-        "company/realisation.html", p=progress, contributions=contributions_of(session, c),
-        periods=[x for x in periods if x.start <= today], all_periods=periods, today=today,
-        form=form, form_match=form_match, values=form.values() if form else {},
-        errors=form.all_errors if form else {}, open=c.status in REPORTING,
-        kinds=report_service.EVIDENCE_KINDS, max_mb=current_app.config["EVIDENCE_MAX_BYTES"] // 1_000_000,
+        "company/realisation.html",
+        p=progress,
+        contributions=contributions_of(session, c),
+        periods=[x for x in periods if x.start <= today],
+        all_periods=periods,
+        today=today,
+        form=form,
+        form_match=form_match,
+        values=form.values() if form else {},
+        errors=form.all_errors if form else {},
+        open=c.status in REPORTING,
+        kinds=report_service.EVIDENCE_KINDS,
+        max_mb=current_app.config["EVIDENCE_MAX_BYTES"] // 1_000_000,
         settlements=settlements_of(session, c.id or 0),
     ), status
 
@@ -194,18 +267,32 @@ def report(match_id: int):  # type: ignore[no-untyped-def]
     form = ReportForm()
     if not form.validate():
         return _render_realisation(c, form=form, form_match=match_id, status=400)
-    files = tuple(report_service.EvidenceFile(form.kind.data or "other", f.filename or "", f.read())
-                  for f in request.files.getlist("files") if f and (f.filename or f.content_length))
+    files = tuple(
+        report_service.EvidenceFile(form.kind.data or "other", f.filename or "", f.read())
+        for f in request.files.getlist("files")
+        if f and (f.filename or f.content_length)
+    )
     try:
         report_service.submit_report(
-            session, actor=me(), store=storage(), max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
-            data=report_service.ReportInput(match_id=match_id, period_start=form.period.data,
-                                            quantity=form.quantity.data, note=form.note.data or "", files=files))
+            session,
+            actor=me(),
+            store=storage(),
+            max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+            data=report_service.ReportInput(
+                match_id=match_id,
+                period_start=form.period.data,
+                quantity=form.quantity.data,
+                note=form.note.data or "",
+                files=files,
+            ),
+        )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         form.add_service_error(exc, {"files": "files", "period": "period"})
-        return _render_realisation(c, form=form, form_match=match_id, status=409 if exc.status == 409 else 400)
+        return _render_realisation(
+            c, form=form, form_match=match_id, status=409 if exc.status == 409 else 400
+        )
     flash(gettext("Report sent to the officer with %(n)s file(s).", n=len(files)), "info")
     return redirect(url_for("company.realisation", contract_id=c.id) + f"#contribution-{match_id}")
 
@@ -225,5 +312,6 @@ def statement(settlement_id: int):  # type: ignore[no-untyped-def]
         settlement, c = visible_settlement(session, me(), to_id(settlement_id) or 0)
     except ServiceError:
         abort(404)
-    return render_template("settlement_statement.html", s=settlement,
-                           p=progress_of(session, [c], today=utcnow().date())[0])
+    return render_template(
+        "settlement_statement.html", s=settlement, p=progress_of(session, [c], today=utcnow().date())[0]
+    )

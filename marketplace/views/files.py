@@ -18,8 +18,13 @@ def send_evidence(evidence_id: int):  # type: ignore[no-untyped-def]
     except FileNotFoundError:
         abort(404)
     # Images (checked by content when stored) show inline in a sandbox; PDFs download to the reader's viewer.
-    response = send_file(BytesIO(data), mimetype=record.content_type, download_name=record.filename, max_age=0,
-                         as_attachment=record.content_type == "application/pdf")
+    response = send_file(
+        BytesIO(data),
+        mimetype=record.content_type,
+        download_name=record.filename,
+        max_age=0,
+        as_attachment=record.content_type == "application/pdf",
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"

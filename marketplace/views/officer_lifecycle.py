@@ -37,8 +37,13 @@ def risk():  # type: ignore[no-untyped-def]
     status = request.args.get("status", "")
     status = status if status in CONTRACT_STATUSES else ""
     page = risk_overview(get_session(), _scope(), today=utcnow().date(), page=page_arg(), status=status)
-    return render_template("officer/risk.html", page=page, status=status, statuses=CONTRACT_STATUSES,
-                           args={"status": status} if status else {})
+    return render_template(
+        "officer/risk.html",
+        page=page,
+        status=status,
+        statuses=CONTRACT_STATUSES,
+        args={"status": status} if status else {},
+    )
 
 
 @bp.route("/check")
@@ -47,8 +52,10 @@ def check():  # type: ignore[no-untyped-def]
     """The periodic check: overdue plans, missing reports, contracts behind, end dates within 60 days."""
     today = utcnow().date()
     items = periodic_check(get_session(), _scope(), today=today)
-    counts = {reason: sum(1 for i in items if reason in i.reasons)
-              for reason in ("overdue_plan", "missing_report", "behind", "ending")}
+    counts = {
+        reason: sum(1 for i in items if reason in i.reasons)
+        for reason in ("overdue_plan", "missing_report", "behind", "ending")
+    }
     return render_template("officer/check.html", items=items, counts=counts, today=today)
 
 
@@ -82,12 +89,22 @@ def _render_plan(c: Contract, form: PlanDecisionForm, status: int = 200) -> Any:
     blocks = {b.code: b for b in session.exec(_blocks(c)).all()}
     pledges = plan.pledges if plan else []
     needs = _by_id(session, Need, (p.get("need_id") for p in pledges))
-    initiatives = _by_id(session, Initiative, [*(p.get("initiative_id") for p in pledges),
-                                               *(n.initiative_id for n in needs.values())])
+    initiatives = _by_id(
+        session,
+        Initiative,
+        [*(p.get("initiative_id") for p in pledges), *(n.initiative_id for n in needs.values())],
+    )
     return render_template(
-        "officer/plan.html", p=progress_of(session, [c], today=utcnow().date(), with_plans=True)[0], plan=plan,
-        blocks=blocks, needs=needs, initiatives=initiatives, form=form, errors=form.all_errors,
-        values=form.values(), due=c.plan_due_on or plan_service.plan_due_on(c),
+        "officer/plan.html",
+        p=progress_of(session, [c], today=utcnow().date(), with_plans=True)[0],
+        plan=plan,
+        blocks=blocks,
+        needs=needs,
+        initiatives=initiatives,
+        form=form,
+        errors=form.all_errors,
+        values=form.values(),
+        due=c.plan_due_on or plan_service.plan_due_on(c),
         overdue=plan_service.is_overdue(c, plan, utcnow().date()),
     ), status
 
@@ -110,20 +127,31 @@ def plan(contract_id: int):  # type: ignore[no-untyped-def]
         return _render_plan(c, form, 400)
     approve = form.decision.data == "approve"
     try:
-        plan_service.decide_plan(get_session(), actor=me(), contract_id=c.id or 0, approve=approve,
-                                 reason=form.reason.data or "", seen_version=form.version.data)
+        plan_service.decide_plan(
+            get_session(),
+            actor=me(),
+            contract_id=c.id or 0,
+            approve=approve,
+            reason=form.reason.data or "",
+            seen_version=form.version.data,
+        )
     except ServiceError as exc:
         item = exc.params.get("item")
         if item:
             from ..i18n import error_text
 
-            form.form_errors.append(gettext("Pledge %(n)s of the plan: %(message)s", n=item,
-                                            message=error_text(exc)))
+            form.form_errors.append(
+                gettext("Pledge %(n)s of the plan: %(message)s", n=item, message=error_text(exc))
+            )
         else:
             form.add_service_error(exc)
         return _render_plan(c, form, 409 if exc.status == 409 else 400)
-    flash(gettext("Plan approved: its pledges are proposals now.") if approve
-          else gettext("Plan sent back with your reason."), "info")
+    flash(
+        gettext("Plan approved: its pledges are proposals now.")
+        if approve
+        else gettext("Plan sent back with your reason."),
+        "info",
+    )
     return redirect(url_for("officer.plan", contract_id=c.id))
 
 
@@ -136,13 +164,18 @@ class ReportDecisionForm(Form):
     version = WholeNumberField(low=1, high=2**31 - 1)
 
 
-def _render_reports(c: Contract, form: ReportDecisionForm | None = None, form_report: int | None = None,
-                    status: int = 200) -> Any:
+def _render_reports(
+    c: Contract, form: ReportDecisionForm | None = None, form_report: int | None = None, status: int = 200
+) -> Any:
     session = get_session()
     return render_template(
-        "officer/reports.html", p=progress_of(session, [c], today=utcnow().date())[0],
-        contributions=contributions_of(session, c), form=form, form_report=form_report,
-        errors=form.all_errors if form else {}, values=form.values() if form else {},
+        "officer/reports.html",
+        p=progress_of(session, [c], today=utcnow().date())[0],
+        contributions=contributions_of(session, c),
+        form=form,
+        form_report=form_report,
+        errors=form.all_errors if form else {},
+        values=form.values() if form else {},
         open=c.status in settlement_service.REPORTING,
     ), status
 
@@ -167,13 +200,23 @@ def decide_report(report_id: int):  # type: ignore[no-untyped-def]
         return _render_reports(c, form, report_id, 400)
     accept = form.decision.data == "accept"
     try:
-        report_service.decide_report(session, actor=me(), report_id=report.id or 0, accept=accept,
-                                     reason=form.reason.data or "", seen_version=form.version.data)
+        report_service.decide_report(
+            session,
+            actor=me(),
+            report_id=report.id or 0,
+            accept=accept,
+            reason=form.reason.data or "",
+            seen_version=form.version.data,
+        )
     except ServiceError as exc:
         form.add_service_error(exc)
         return _render_reports(c, form, report_id, 409 if exc.status == 409 else 400)
-    flash(gettext("Report accepted: its value counts as verified.") if accept
-          else gettext("Report rejected with your reason."), "info")
+    flash(
+        gettext("Report accepted: its value counts as verified.")
+        if accept
+        else gettext("Report rejected with your reason."),
+        "info",
+    )
     return redirect(url_for("officer.reports", contract_id=c.id) + f"#report-{report_id}")
 
 
@@ -199,10 +242,15 @@ def _render_settle(c: Contract, form: SettlementForm, status: int = 200) -> Any:
     session = get_session()
     history = settlement_service.settlements_of(session, c.id or 0)
     return render_template(
-        "officer/settle.html", p=progress_of(session, [c], today=utcnow().date())[0], form=form,
-        errors=form.all_errors, values=form.values(), history=history,
+        "officer/settle.html",
+        p=progress_of(session, [c], today=utcnow().date())[0],
+        form=form,
+        errors=form.all_errors,
+        values=form.values(),
+        history=history,
         had_recovery=any(s.kind == SettlementKind.RECOVERY for s in history),
-        standing=settlement_service.standing(session, c), kinds=tuple(SettlementKind),
+        standing=settlement_service.standing(session, c),
+        kinds=tuple(SettlementKind),
         methods=settlement_service.METHODS,
     ), status
 
@@ -219,15 +267,29 @@ def settle(contract_id: int):  # type: ignore[no-untyped-def]
     if not form.validate():
         return _render_settle(c, form, 400)
     try:
-        settlement = settlement_service.settle(get_session(), actor=me(), data=settlement_service.SettlementInput(
-            contract_id=c.id or 0, kind=form.kind.data or "", reason=form.reason.data or "",
-            recovery_until=form.recovery_until.data, method=form.method.data or "", seen_version=form.version.data))
+        settlement = settlement_service.settle(
+            get_session(),
+            actor=me(),
+            data=settlement_service.SettlementInput(
+                contract_id=c.id or 0,
+                kind=form.kind.data or "",
+                reason=form.reason.data or "",
+                recovery_until=form.recovery_until.data,
+                method=form.method.data or "",
+                seen_version=form.version.data,
+            ),
+        )
     except ServiceError as exc:
         form.add_service_error(exc)
         return _render_settle(c, form, 409 if exc.status == 409 else 400)
     if settlement.kind == SettlementKind.RECOVERY:
-        flash(gettext("Recovery period until %(date)s. The contract stays open until then.",
-                      date=settlement.recovery_until.isoformat() if settlement.recovery_until else ""), "info")
+        flash(
+            gettext(
+                "Recovery period until %(date)s. The contract stays open until then.",
+                date=settlement.recovery_until.isoformat() if settlement.recovery_until else "",
+            ),
+            "info",
+        )
         return redirect(url_for("officer.contract", contract_id=c.id))
     flash(gettext("Contract settled. The statement is ready to print."), "info")
     return redirect(url_for("officer.statement", settlement_id=settlement.id))
@@ -242,5 +304,6 @@ def statement(settlement_id: int):  # type: ignore[no-untyped-def]
         settlement, c = settlement_service.visible_settlement(session, me(), to_id(settlement_id) or 0)
     except ServiceError:
         abort(404)
-    return render_template("settlement_statement.html", s=settlement,
-                           p=progress_of(session, [c], today=utcnow().date())[0])
+    return render_template(
+        "settlement_statement.html", s=settlement, p=progress_of(session, [c], today=utcnow().date())[0]
+    )
