@@ -66,8 +66,14 @@ SCHEMAS: dict[str, Any] = {
             "remaining_cents": CENTS,
             "small_contract": BOOL,
             "obligation_state": {"enum": ["amount", "small", "none", "incomplete"]},
-            "obligation_missing": {**_nullable(STR), "description": "What an officer must complete (incomplete)."},
-            "obligation_steps": {"type": "array", "items": _object({"code": STR, "params": {"type": "object"}})},
+            "obligation_missing": {
+                **_nullable(STR),
+                "description": "What an officer must complete (incomplete).",
+            },
+            "obligation_steps": {
+                "type": "array",
+                "items": _object({"code": STR, "params": {"type": "object"}}),
+            },
             "activities_required": INT,
             "activities_committed": INT,
         }
@@ -126,8 +132,11 @@ SCHEMAS: dict[str, Any] = {
                 {
                     "labour_component_cents": _nullable(INT),
                     "kind": {"enum": ["works", "services", "supplies"]},
-                    "policy": {"type": "object", "description": "The whole policy frozen at award "
-                               "(percentage_bp, thresholds, cap, basis, small-contract rule, PSO discounts, routes)."},
+                    "policy": {
+                        "type": "object",
+                        "description": "The whole policy frozen at award "
+                        "(percentage_bp, thresholds, cap, basis, small-contract rule, PSO discounts, routes).",
+                    },
                     "policy_version": INT,
                     "valuation_table": _ref("ValuationTable"),
                     "matches": {"type": "array", "items": _ref("Match")},
@@ -137,8 +146,18 @@ SCHEMAS: dict[str, Any] = {
     },
     "BreakdownLine": _object(
         {
-            "kind": {"enum": ["base", "bonus", "cap", "percentage", "agreement", "certificate", "at_most",
-                              "revised_zero"]},
+            "kind": {
+                "enum": [
+                    "base",
+                    "bonus",
+                    "cap",
+                    "percentage",
+                    "agreement",
+                    "certificate",
+                    "at_most",
+                    "revised_zero",
+                ]
+            },
             "label": STR,
             "value_cents": CENTS,
             "params": {"type": "object"},
