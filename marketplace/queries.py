@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from .counting import Totals, contract_obligation, counts_as_activity, policy_of, totals
@@ -464,10 +464,11 @@ class SupplierRow:
 
 def supplier_recognitions(session: Session, government_id: int) -> list[SupplierRow]:
     """The government's suppliers outside the catalogue, pending first, with how many pledges name them."""
-    from .models import SupplierRecognition
+    from .models import RecognitionStatus, SupplierRecognition
 
+    pending_first = case((col(SupplierRecognition.status) == RecognitionStatus.PENDING, 0), else_=1)
     recs = session.exec(select(SupplierRecognition).where(SupplierRecognition.government_id == government_id)
-                        .order_by(col(SupplierRecognition.status).desc(), col(SupplierRecognition.id))).all()
+                        .order_by(pending_first, col(SupplierRecognition.id))).all()
     suppliers = _by_id(session, Supplier, (r.supplier_id for r in recs))
     counts = dict(session.exec(select(Match.supplier_id, func.count()).join(Contract, col(Contract.id) == Match.contract_id)
                                .where(Contract.government_id == government_id, col(Match.supplier_id).is_not(None))
