@@ -10,7 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .schemas import ApproveBody, CancelBody, DeliverBody, PledgeBody, PreviewBody, ReasonBody
+from .schemas import (
+    ApproveBody,
+    CancelBody,
+    DeliverBody,
+    PledgeBody,
+    PreviewBody,
+    ReasonBody,
+)
 
 REF = "#/components/schemas/{model}"
 
@@ -176,6 +183,14 @@ SCHEMAS: dict[str, Any] = {
             "block": _object({"code": STR, "label": STR, "unit": STR, "route": STR}),
             "initiative": _nullable(_object({"slug": STR, "name": STR, "kind": STR})),
             "need": _nullable(_object({"id": INT, "reference": STR, "title": STR, "unit": STR})),
+            "placement": _nullable(_ref("Placement")),
+            "supplier": _nullable(
+                _object(
+                    {"kvk": STR, "name": STR, "kind": STR}, description="A supplier outside the catalogue."
+                )
+            ),
+            "certificate_id": _nullable(INT),
+            "smart_plan_id": _nullable(INT),
             "quantity": INT,
             "hours_per_week": _nullable(INT),
             "months": _nullable(INT),
@@ -315,6 +330,47 @@ SCHEMAS: dict[str, Any] = {
     ),
 }
 
+PLACEMENT = {
+    "person_key_prefix": _nullable(
+        {
+            **STR,
+            "description": "The first characters of the person's pseudonymous key (null once the details are "
+            "deleted). No reference, name or BSN is ever returned.",
+        }
+    ),
+    "target_group": STR,
+    "proof_kind": STR,
+    "employment": STR,
+    "start_date": DATE,
+    "end_date": DATE,
+    "hours_per_week": INT,
+}
+
+
+def _page(item: str) -> dict[str, Any]:
+    return _object(
+        {"items": {"type": "array", "items": _ref(item)}, "total": INT, "page": INT, "per_page": INT}
+    )
+
+
+SCHEMAS.update(
+    {
+        "Placement": _object(PLACEMENT, description="A placed person, pseudonymous."),
+        "RegisterRow": _object(
+            {
+                **PLACEMENT,
+                "match_id": INT,
+                "block": {**STR, "description": "Building-block code."},
+                "value_cents": CENTS,
+                "status": {**STR, "description": "The match's status."},
+                "url": URL,
+            }
+        ),
+        "RegisterPage": _page("RegisterRow"),
+    }
+)
+
+
 BODIES: dict[str, type[BaseModel]] = {
     "PledgeBody": PledgeBody,
     "PreviewBody": PreviewBody,
@@ -383,6 +439,36 @@ def _action(summary: str, roles: str, body: str, body_required: bool = False) ->
             "responses": {"200": _json("MatchDetail", "The match after the change."), **WRITE_ERRORS},
         }
     }
+
+
+def _get(
+    summary: str, roles: str, parameters: list[dict[str, Any]], schema: str, what: str
+) -> dict[str, Any]:
+    responses = {"200": _json(schema, what), **READ_ERRORS}
+    if any(p["in"] == "path" for p in parameters):
+        responses["404"] = _problem("No such object, or not the caller's to see.")
+    return {
+        "get": {
+            "summary": summary,
+            "description": f"Who: {roles}.",
+            "security": AUTH,
+            "parameters": parameters + P_PAGE,
+            "responses": responses,
+        }
+    }
+
+
+PARTIES = "the contract's company and its government's officers"
+
+COUNTING_PATHS: dict[str, Any] = {
+    "/api/v1/contracts/{reference}/placements": _get(
+        "The contract's register of placed people.",
+        PARTIES + ". Each person by a prefix of the pseudonymous key: no reference, name or BSN",
+        [P_REFERENCE],
+        "RegisterPage",
+        "One page of placements, by start date.",
+    ),
+}
 
 
 SEARCH_PARAMS = [
@@ -484,7 +570,8 @@ PATHS: dict[str, Any] = {
     "/api/v1/contracts/{reference}/valuation": {
         "post": {
             "summary": "Value a pledge without storing it.",
-            "description": "Who: the contract's company. `quantity` is in cents for money blocks.",
+            "description": "Who: the contract's company. `quantity` is in cents for money blocks; person blocks "
+            "take a `placement`, whose bonuses follow from the person.",
             "security": AUTH,
             "parameters": [P_REFERENCE],
             "requestBody": _body("PreviewBody"),
@@ -497,7 +584,10 @@ PATHS: dict[str, Any] = {
     "/api/v1/contracts/{reference}/pledges": {
         "post": {
             "summary": "Pledge: create a proposed match.",
-            "description": "Who: the contract's company. The value is frozen now from the contract's table version.",
+            "description": "Who: the contract's company. The value is frozen now from the contract's table "
+            "version. A person block registers its placement: `placement.person_reference` becomes a "
+            "pseudonymous key at once and is never stored or returned; a person counts once per month "
+            "across all contracts.",
             "security": AUTH,
             "parameters": [
                 P_REFERENCE,
@@ -590,7 +680,9 @@ PATHS: dict[str, Any] = {
 def _document() -> dict[str, Any]:
     schemas = dict(SCHEMAS)
     for name, model in BODIES.items():
-        schemas[name] = model.model_json_schema(ref_template=REF)
+        schema = model.model_json_schema(ref_template=REF)
+        schemas.update(schema.pop("$defs", {}))  # nested bodies (PlacementBody, SupplierBody) as components
+        schemas[name] = schema
     return {
         "openapi": "3.1.0",
         "info": {
@@ -604,7 +696,7 @@ def _document() -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": PATHS,
+        "paths": {**PATHS, **COUNTING_PATHS},
         "components": {
             "schemas": schemas,
             "securitySchemes": {

@@ -16,10 +16,14 @@ from ..models import (
     HandprintScore,
     Initiative,
     Need,
+    Placement,
     User,
     ValuationTable,
 )
 from ..queries import ContractRow, MatchRow
+
+# How much of a person's pseudonymous key is shown: enough to tell placements apart, as on the pages.
+KEY_PREFIX = 10
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -139,6 +143,12 @@ def match_json(row: MatchRow) -> dict[str, Any]:
         }
         if row.need
         else None,
+        "placement": placement_json(row.placement) if row.placement else None,
+        "supplier": {"kvk": row.supplier.kvk, "name": row.supplier.name, "kind": row.supplier.kind}
+        if row.supplier
+        else None,
+        "certificate_id": m.certificate_id,
+        "smart_plan_id": m.smart_plan_id,
         "quantity": m.quantity,
         "hours_per_week": m.hours_per_week,
         "months": m.months,
@@ -294,4 +304,33 @@ def suggestion_json(s: Any) -> dict[str, Any]:
             for r in s.rec.reasons
         ],
         "features": {k: round(v, 4) for k, v in s.rec.features.items()},
+    }
+
+
+def placement_json(p: Placement) -> dict[str, Any]:
+    """A placed person as the register shows them: a prefix of the pseudonymous key, never a reference.
+
+    The key is empty once the details are deleted (retention); the prefix is then null.
+    """
+    return {
+        "person_key_prefix": p.person_key[:KEY_PREFIX] or None,
+        "target_group": p.target_group,
+        "proof_kind": p.proof_kind,
+        "employment": p.employment,
+        "start_date": iso(p.start_date),
+        "end_date": iso(p.end_date),
+        "hours_per_week": p.hours_per_week,
+    }
+
+
+def register_json(row: MatchRow) -> dict[str, Any]:
+    """One row of a contract's register of placed people: the placement, and the match it counts for."""
+    assert row.placement is not None
+    return {
+        **placement_json(row.placement),
+        "match_id": row.match.id,
+        "block": row.block.code,
+        "value_cents": row.match.value_cents,
+        "status": row.match.status,
+        "url": url_for("api.match", match_id=row.match.id, _external=True),
     }

@@ -17,7 +17,13 @@ from search import SearchError
 from ..authz import ANY_USER, PUBLIC, access, me
 from ..catalogue import search_query_from_args
 from ..db import get_session
-from ..models import Contract, Initiative, Match, ValuationTable
+from ..models import (
+    Contract,
+    Initiative,
+    Match,
+    Placement,
+    ValuationTable,
+)
 from ..queries import (
     MatchRow,
     blocks_of,
@@ -27,25 +33,34 @@ from ..queries import (
     handprint,
     match_for_user,
     match_history,
+    match_rows,
     matches_for_contract,
     needs_of,
     paginate,
 )
 from ..search_sync import get_backend
-from ..services import approvals, deliveries, pledges
+from ..services import (
+    approvals,
+    deliveries,
+    placements,
+    pledges,
+    suppliers,
+)
 from ..services.approvals import DecisionInput, Outcome
 from ..services.errors import Conflict
 from . import bp
 from . import serialise as out
-from .problems import ApiProblem, not_found
+from .problems import PLEDGE_FIELDS, ApiProblem, not_found, service_fields
 from .schemas import (
     MAX_ID,
     ApproveBody,
     CancelBody,
     DeliverBody,
+    PlacementBody,
     PledgeBody,
     PreviewBody,
     ReasonBody,
+    SupplierBody,
     parse_body,
 )
 
@@ -69,6 +84,10 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 def _paging() -> tuple[int, int]:
     return _int_arg("page", 1, 1, MAX_PAGE), _int_arg("per_page", 20, 1, MAX_PER_PAGE)
+
+
+def _page_json(items: list[Any], total: int, page: int, per_page: int) -> Any:
+    return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
 
 
 def _visible_contract(reference: str) -> Contract:
@@ -120,6 +139,33 @@ def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | 
     return response
 
 
+def _placement(body: PlacementBody | None) -> placements.PlacementInput | None:
+    """The placement with the reference turned into the pseudonymous key here: the reference goes no further."""
+    if body is None:
+        return None
+    return placements.PlacementInput(
+        person_key=placements.person_key(body.person_reference, current_app.config["PERSON_KEY_SECRET"]),
+        target_group=body.target_group,
+        proof_kind=body.proof_kind,
+        employment=body.employment,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        hours_per_week=body.hours_per_week,
+        age_band=body.age_band,
+        statushouder_or_language=body.statushouder_or_language,
+        after_vso_pro_internship=body.after_vso_pro_internship,
+        occupational_disability=body.occupational_disability,
+    )
+
+
+def _supplier(body: SupplierBody | None) -> suppliers.SupplierInput | None:
+    if body is None:
+        return None
+    return suppliers.SupplierInput(
+        kvk=body.kvk, name=body.name, kind=body.kind, basis=body.basis, evidence=body.evidence, city=body.city
+    )
+
+
 def _pledge_request(contract: Contract, body: PledgeBody, key: str | None = None) -> pledges.PledgeRequest:
     return pledges.PledgeRequest(
         contract_id=contract.id or 0,
@@ -127,12 +173,12 @@ def _pledge_request(contract: Contract, body: PledgeBody, key: str | None = None
         quantity=body.quantity,
         need_id=body.need_id,
         initiative_id=body.initiative_id,
-        hours_per_week=body.hours_per_week,
-        months=body.months,
-        weeks=body.weeks,
-        bonuses=tuple(b for b in body.bonuses if b),
         note=body.note,
         submission_key=key,
+        placement=_placement(body.placement),
+        certificate_id=body.certificate_id,
+        supplier=_supplier(body.supplier),
+        smart_plan_id=body.smart_plan_id,
     )
 
 
@@ -234,7 +280,8 @@ def valuation(reference: str):  # type: ignore[no-untyped-def]
     """Value a pledge without storing it: the same checks and figures as submitting."""
     c = _own_contract(reference)
     body = parse_body(PreviewBody)
-    result = pledges.preview(get_session(), actor=me(), req=_pledge_request(c, body))
+    with service_fields(PLEDGE_FIELDS):
+        result = pledges.preview(get_session(), actor=me(), req=_pledge_request(c, body))
     return jsonify(out.preview_json(result))
 
 
@@ -245,13 +292,14 @@ def create_pledge(reference: str):  # type: ignore[no-untyped-def]
     body = parse_body(PledgeBody)
     key = _submission_key()
     session = get_session()
-    try:
-        match = pledges.create_pledge(session, actor=me(), req=_pledge_request(c, body, key))
-    except Conflict as exc:
-        existing = session.exec(select(Match).where(Match.submission_key == key)).first() if key else None
-        if existing is not None and "match_id" not in exc.params:
-            exc.params["match_id"] = existing.id
-        raise
+    with service_fields(PLEDGE_FIELDS):
+        try:
+            match = pledges.create_pledge(session, actor=me(), req=_pledge_request(c, body, key))
+        except Conflict as exc:
+            existing = session.exec(select(Match).where(Match.submission_key == key)).first() if key else None
+            if existing is not None and "match_id" not in exc.params:
+                exc.params["match_id"] = existing.id
+            raise
     return _match_response(match.id or 0, 201, {"Location": url_for("api.match", match_id=match.id)})
 
 
@@ -343,6 +391,23 @@ def deliver(match_id: int):  # type: ignore[no-untyped-def]
     body = parse_body(DeliverBody)
     deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id, note=body.note)
     return _match_response(match_id)
+
+
+@bp.route("/v1/contracts/<reference>/placements")
+@access("company", "officer")
+def contract_placements(reference: str):  # type: ignore[no-untyped-def]
+    """The register of placed people: pseudonymous key prefixes and facts, never a person's reference."""
+    session = get_session()
+    c = _visible_contract(reference)
+    page, per_page = _paging()
+    stmt = (
+        select(Match)
+        .join(Placement, col(Placement.match_id) == Match.id)
+        .where(Match.contract_id == c.id)
+        .order_by(col(Placement.start_date), col(Match.id))
+    )
+    items, total = paginate(session, stmt, page, per_page)
+    return _page_json([out.register_json(r) for r in match_rows(session, items)], total, page, per_page)
 
 
 # --- public: search and initiatives --------------------------------------------------------------------------
