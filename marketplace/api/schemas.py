@@ -131,6 +131,49 @@ class DeliverBody(Body):
     note: Text = Field(default="", description="What was received.")
 
 
+class RemarkBody(Body):
+    reason: Text = Field(default="", description="Optional remark.")
+
+
+class RevisionBody(Body):
+    """A lower value for an approved contribution; give the one input its kind needs."""
+
+    kind: Code = Field(description="ended_early, invoiced_lower, did_not_happen or other.")
+    reason: Text = Field(description="Why the value is lower.")
+    new_end_date: date | None = Field(
+        default=None, description="ended_early: the placement's new last day (before the current one)."
+    )
+    new_quantity: Number | None = Field(
+        default=None, description="Less than now counted: hours or days, or the invoiced amount in cents."
+    )
+    new_value_cents: Number | None = Field(
+        default=None, description="Blocks valued by agreement or 'at most': the new value in cents."
+    )
+
+
+class CertificateBody(Body):
+    level: Code = Field(description="PSO level: aspirant, trede_1, trede_2, trede_3 or 30plus.")
+    number: Text = Field(default="", description="The certificate's number.")
+    issued_on: date = Field(description="Day of issue.")
+    valid_until: date = Field(description="Last valid day; at most two years after issue.")
+
+
+class SmartPlanBody(Body):
+    """A concise SMART plan for a contribution to one initiative, assessed by the officer first."""
+
+    initiative_id: Id = Field(description="The initiative the contribution goes to (one that counts).")
+    goal: Text = Field(description="What the contribution achieves, measurably and in time.")
+    target_group: Text = Field(description="Who it is for.")
+    roots: Text = Field(description="How the initiative is rooted in the neighbourhood.")
+    participants: Text = Field(description="Who takes part.")
+
+
+class CompletionBody(Body):
+    labour_component_cents: Number = Field(
+        description="The contract's labour component in cents, which its frozen policy needs."
+    )
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     """The body field to blame: nested objects dotted (placement.start_date), list positions left out."""
     parts: list[str] = []

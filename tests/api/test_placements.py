@@ -160,8 +160,13 @@ def test_no_person_reference_reaches_a_response_the_database_or_a_log(
     responses += [
         api.get(REGISTER),
         api.post(f"/api/v1/matches/{match_id}/approve"),
+        api.post(
+            f"/api/v1/matches/{match_id}/revisions",
+            {"kind": "ended_early", "reason": "Uit dienst", "new_end_date": "2025-06-30"},
+        ),
+        api.get(f"/api/v1/matches/{match_id}/revisions"),
     ]
-    assert [r.status_code for r in responses] == [200, 201, 422, 422, 422, 200, 200, 200, 200, 200]
+    assert [r.status_code for r in responses] == [200, 201, 422, 422, 422, 200, 200, 200, 200, 200, 201, 200]
     for response in responses:
         body = response.get_data(as_text=True).upper()
         assert REFERENCE.upper() not in body and "4711" not in body, body[:300]
