@@ -420,6 +420,9 @@ def deliver(match_id: int):  # type: ignore[no-untyped-def]
     return _match_response(match_id)
 
 
+# --- contracts: the register of placed people, completion ----------------------------------------------------
+
+
 @bp.route("/v1/contracts/<reference>/placements")
 @access("company", "officer")
 def contract_placements(reference: str):  # type: ignore[no-untyped-def]
