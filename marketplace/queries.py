@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from .counting import Totals, contract_obligation, counts_as_activity, policy_of, totals
@@ -518,12 +518,13 @@ class SupplierRow:
 
 def supplier_recognitions(session: Session, government_id: int) -> list[SupplierRow]:
     """The government's suppliers outside the catalogue, pending first, with how many pledges name them."""
-    from .models import SupplierRecognition
+    from .models import RecognitionStatus, SupplierRecognition
 
+    pending_first = case((col(SupplierRecognition.status) == RecognitionStatus.PENDING, 0), else_=1)
     recs = session.exec(
         select(SupplierRecognition)
         .where(SupplierRecognition.government_id == government_id)
-        .order_by(col(SupplierRecognition.status).desc(), col(SupplierRecognition.id))
+        .order_by(pending_first, col(SupplierRecognition.id))
     ).all()
     suppliers = _by_id(session, Supplier, (r.supplier_id for r in recs))
     counts = (

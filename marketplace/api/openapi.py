@@ -10,7 +10,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .schemas import ApproveBody, CancelBody, DeliverBody, PledgeBody, PreviewBody, ReasonBody
+from .schemas import (
+    ApproveBody,
+    CancelBody,
+    CertificateBody,
+    CompletionBody,
+    DeliverBody,
+    PledgeBody,
+    PreviewBody,
+    ReasonBody,
+    RemarkBody,
+    RevisionBody,
+    SmartPlanBody,
+)
 
 REF = "#/components/schemas/{model}"
 
@@ -176,6 +188,14 @@ SCHEMAS: dict[str, Any] = {
             "block": _object({"code": STR, "label": STR, "unit": STR, "route": STR}),
             "initiative": _nullable(_object({"slug": STR, "name": STR, "kind": STR})),
             "need": _nullable(_object({"id": INT, "reference": STR, "title": STR, "unit": STR})),
+            "placement": _nullable(_ref("Placement")),
+            "supplier": _nullable(
+                _object(
+                    {"kvk": STR, "name": STR, "kind": STR}, description="A supplier outside the catalogue."
+                )
+            ),
+            "certificate_id": _nullable(INT),
+            "smart_plan_id": _nullable(INT),
             "quantity": INT,
             "hours_per_week": _nullable(INT),
             "months": _nullable(INT),
@@ -315,6 +335,102 @@ SCHEMAS: dict[str, Any] = {
     ),
 }
 
+PLACEMENT = {
+    "person_key_prefix": _nullable(
+        {
+            **STR,
+            "description": "The first characters of the person's pseudonymous key (null once the details are "
+            "deleted). No reference, name or BSN is ever returned.",
+        }
+    ),
+    "target_group": STR,
+    "proof_kind": STR,
+    "employment": STR,
+    "start_date": DATE,
+    "end_date": DATE,
+    "hours_per_week": INT,
+}
+REVISION_STATUSES = {"enum": ["proposed", "approved", "rejected"]}
+
+
+def _page(item: str) -> dict[str, Any]:
+    return _object(
+        {"items": {"type": "array", "items": _ref(item)}, "total": INT, "page": INT, "per_page": INT}
+    )
+
+
+SCHEMAS.update(
+    {
+        "Placement": _object(PLACEMENT, description="A placed person, pseudonymous."),
+        "RegisterRow": _object(
+            {
+                **PLACEMENT,
+                "match_id": INT,
+                "block": {**STR, "description": "Building-block code."},
+                "value_cents": CENTS,
+                "status": {**STR, "description": "The match's status."},
+                "url": URL,
+            }
+        ),
+        "RegisterPage": _page("RegisterRow"),
+        "Revision": _object(
+            {
+                "id": INT,
+                "match_id": INT,
+                "kind": {"enum": ["ended_early", "invoiced_lower", "did_not_happen", "other"]},
+                "reason": STR,
+                "status": REVISION_STATUSES,
+                "old_value_cents": CENTS,
+                "new_value_cents": CENTS,
+                "new_end_date": _nullable(DATE),
+                "new_quantity": _nullable(INT),
+                "breakdown": {"type": "array", "items": _ref("BreakdownLine")},
+                "decision_reason": STR,
+                "created_at": DATETIME,
+                "decided_at": _nullable(DATETIME),
+                "match_url": URL,
+            }
+        ),
+        "RevisionPage": _page("Revision"),
+        "Certificate": _object(
+            {"id": INT, "level": STR, "number": STR, "issued_on": DATE, "valid_until": DATE}
+        ),
+        "CertificatePage": _page("Certificate"),
+        "SupplierRecognition": _object(
+            {
+                "id": {**INT, "description": "The recognition's id (recognition_id)."},
+                "supplier": _object({"kvk": STR, "name": STR, "kind": STR, "city": STR}),
+                "basis": STR,
+                "evidence": STR,
+                "status": {"enum": ["pending", "recognised", "refused"]},
+                "note": {**STR, "description": "The officer's reason."},
+                "pledges": {**INT, "description": "Pledges of the government's contracts that name it."},
+                "decided_at": _nullable(DATETIME),
+                "version": INT,
+            }
+        ),
+        "SupplierPage": _page("SupplierRecognition"),
+        "SmartPlan": _object(
+            {
+                "id": INT,
+                "contract": {**STR, "description": "Contract reference."},
+                "initiative": _object({"id": INT, "slug": STR, "name": STR}),
+                "goal": STR,
+                "target_group": STR,
+                "roots": STR,
+                "participants": STR,
+                "status": {"enum": ["submitted", "approved", "changes_requested"]},
+                "officer_reason": STR,
+                "created_at": DATETIME,
+                "decided_at": _nullable(DATETIME),
+                "version": INT,
+            }
+        ),
+        "SmartPlanPage": _page("SmartPlan"),
+    }
+)
+
+
 BODIES: dict[str, type[BaseModel]] = {
     "PledgeBody": PledgeBody,
     "PreviewBody": PreviewBody,
@@ -322,6 +438,11 @@ BODIES: dict[str, type[BaseModel]] = {
     "ApproveBody": ApproveBody,
     "ReasonBody": ReasonBody,
     "DeliverBody": DeliverBody,
+    "RemarkBody": RemarkBody,
+    "RevisionBody": RevisionBody,
+    "CertificateBody": CertificateBody,
+    "SmartPlanBody": SmartPlanBody,
+    "CompletionBody": CompletionBody,
 }
 
 
@@ -383,6 +504,192 @@ def _action(summary: str, roles: str, body: str, body_required: bool = False) ->
             "responses": {"200": _json("MatchDetail", "The match after the change."), **WRITE_ERRORS},
         }
     }
+
+
+def _post(
+    summary: str,
+    roles: str,
+    parameters: list[dict[str, Any]],
+    body: str,
+    ok: dict[str, Any],
+    *,
+    body_required: bool = True,
+    conflict: str = "",
+) -> dict[str, Any]:
+    """A POST of the counting rules: the object check first (404), then the body (400/413/415/422)."""
+    errors = dict(WRITE_ERRORS)
+    if conflict:
+        errors["409"] = _problem(conflict)
+    else:
+        errors.pop("409")
+    return {
+        "post": {
+            "summary": summary,
+            "description": f"Who: {roles}.",
+            "security": AUTH,
+            "parameters": parameters,
+            "requestBody": _body(body, body_required),
+            "responses": {**ok, **errors},
+        }
+    }
+
+
+def _get(
+    summary: str, roles: str, parameters: list[dict[str, Any]], schema: str, what: str
+) -> dict[str, Any]:
+    responses = {"200": _json(schema, what), **READ_ERRORS}
+    if any(p["in"] == "path" for p in parameters):
+        responses["404"] = _problem("No such object, or not the caller's to see.")
+    return {
+        "get": {
+            "summary": summary,
+            "description": f"Who: {roles}.",
+            "security": AUTH,
+            "parameters": parameters + P_PAGE,
+            "responses": responses,
+        }
+    }
+
+
+P_REVISION = {"name": "revision_id", "in": "path", "required": True, "schema": {**INT, "minimum": 1}}
+P_PLAN = {"name": "plan_id", "in": "path", "required": True, "schema": {**INT, "minimum": 1}}
+P_RECOGNITION = {
+    "name": "recognition_id",
+    "in": "path",
+    "required": True,
+    "schema": {**INT, "minimum": 1},
+    "description": "The id of the supplier's recognition (GET /api/v1/suppliers).",
+}
+OFFICER = "an officer of the contract's government"
+PARTIES = "the contract's company and its government's officers"
+
+COUNTING_PATHS: dict[str, Any] = {
+    "/api/v1/contracts/{reference}/placements": _get(
+        "The contract's register of placed people.",
+        PARTIES + ". Each person by a prefix of the pseudonymous key: no reference, name or BSN",
+        [P_REFERENCE],
+        "RegisterPage",
+        "One page of placements, by start date.",
+    ),
+    "/api/v1/contracts/{reference}/complete": _post(
+        "Complete a contract: the labour component its frozen policy needs to compute the obligation.",
+        OFFICER,
+        [P_REFERENCE],
+        "CompletionBody",
+        {"200": _json("ContractDetail", "The contract with its obligation.")},
+    ),
+    "/api/v1/contracts/{reference}/smart-plans": {
+        **_get(
+            "The contract's SMART plans, newest first.",
+            PARTIES,
+            [P_REFERENCE],
+            "SmartPlanPage",
+            "One page of SMART plans.",
+        ),
+        **_post(
+            "Submit a SMART plan for a contribution to one initiative.",
+            "the contract's company. The officer assesses the plan before a contribution on a route that "
+            "needs one counts (pledge with `smart_plan_id`)",
+            [P_REFERENCE],
+            "SmartPlanBody",
+            {"201": _json("SmartPlan", "The submitted plan.")},
+        ),
+    },
+    "/api/v1/smart-plans/{plan_id}/approve": _post(
+        "Approve a submitted SMART plan.",
+        OFFICER,
+        [P_PLAN],
+        "RemarkBody",
+        {"200": _json("SmartPlan", "The approved plan.")},
+        body_required=False,
+        conflict="The plan is not waiting for a decision (decided already).",
+    ),
+    "/api/v1/smart-plans/{plan_id}/changes": _post(
+        "Send a SMART plan back with what to change (reason required).",
+        OFFICER,
+        [P_PLAN],
+        "ReasonBody",
+        {"200": _json("SmartPlan", "The plan, waiting for the company.")},
+        conflict="The plan is not waiting for a decision (decided already).",
+    ),
+    "/api/v1/matches/{match_id}/revisions": {
+        **_get(
+            "The revisions of a contribution, oldest first.",
+            "the contract's company and its government's officers",
+            [P_MATCH],
+            "RevisionPage",
+            "One page of revisions.",
+        ),
+        **_post(
+            "Propose a lower value for an approved or delivered contribution.",
+            "the contract's company or an officer of its government. A placement ends early (`new_end_date`) "
+            "or did not happen; an invoice came out lower (`new_quantity`, in cents for money blocks); blocks "
+            "valued by agreement take `new_value_cents`. The new value is computed from the contract's frozen "
+            "table and counts once the officer approves",
+            [P_MATCH],
+            "RevisionBody",
+            {"201": _json("Revision", "The proposed revision.")},
+            conflict="The contribution is not approved or delivered, or a revision of it is already waiting.",
+        ),
+    },
+    "/api/v1/revisions/{revision_id}/approve": _post(
+        "Approve a revision: the contribution counts at its new value from now on.",
+        OFFICER,
+        [P_REVISION],
+        "RemarkBody",
+        {"200": _json("Revision", "The approved revision.")},
+        body_required=False,
+        conflict="The revision was decided already, or the contribution changed since it was proposed.",
+    ),
+    "/api/v1/revisions/{revision_id}/reject": _post(
+        "Reject a revision (reason required); the value stays.",
+        OFFICER,
+        [P_REVISION],
+        "ReasonBody",
+        {"200": _json("Revision", "The rejected revision.")},
+        conflict="The revision was decided already.",
+    ),
+    "/api/v1/certificates": {
+        **_get(
+            "The calling company's PSO certificates, latest valid first.",
+            "a company",
+            [],
+            "CertificatePage",
+            "One page of certificates.",
+        ),
+        **_post(
+            "Register a PSO certificate (one of a level the company has renews it).",
+            "a company",
+            [],
+            "CertificateBody",
+            {"201": _json("Certificate", "The certificate.")},
+        ),
+    },
+    "/api/v1/suppliers": _get(
+        "Suppliers outside the catalogue that pledges of the government's contracts name, pending first.",
+        "an officer",
+        [],
+        "SupplierPage",
+        "One page of recognitions.",
+    ),
+    "/api/v1/suppliers/{recognition_id}/recognise": _post(
+        "Recognise a supplier: purchases from it can count for the government's contracts.",
+        "an officer of the recognition's government",
+        [P_RECOGNITION],
+        "RemarkBody",
+        {"200": _json("SupplierRecognition", "The recognition.")},
+        body_required=False,
+        conflict="The supplier was decided already.",
+    ),
+    "/api/v1/suppliers/{recognition_id}/refuse": _post(
+        "Refuse a supplier (reason required; the company sees it).",
+        "an officer of the recognition's government",
+        [P_RECOGNITION],
+        "ReasonBody",
+        {"200": _json("SupplierRecognition", "The recognition.")},
+        conflict="The supplier was decided already.",
+    ),
+}
 
 
 SEARCH_PARAMS = [
@@ -484,7 +791,8 @@ PATHS: dict[str, Any] = {
     "/api/v1/contracts/{reference}/valuation": {
         "post": {
             "summary": "Value a pledge without storing it.",
-            "description": "Who: the contract's company. `quantity` is in cents for money blocks.",
+            "description": "Who: the contract's company. `quantity` is in cents for money blocks; person blocks "
+            "take a `placement`, whose bonuses follow from the person.",
             "security": AUTH,
             "parameters": [P_REFERENCE],
             "requestBody": _body("PreviewBody"),
@@ -497,7 +805,10 @@ PATHS: dict[str, Any] = {
     "/api/v1/contracts/{reference}/pledges": {
         "post": {
             "summary": "Pledge: create a proposed match.",
-            "description": "Who: the contract's company. The value is frozen now from the contract's table version.",
+            "description": "Who: the contract's company. The value is frozen now from the contract's table "
+            "version. A person block registers its placement: `placement.person_reference` becomes a "
+            "pseudonymous key at once and is never stored or returned; a person counts once per month "
+            "across all contracts.",
             "security": AUTH,
             "parameters": [
                 P_REFERENCE,
@@ -590,7 +901,9 @@ PATHS: dict[str, Any] = {
 def _document() -> dict[str, Any]:
     schemas = dict(SCHEMAS)
     for name, model in BODIES.items():
-        schemas[name] = model.model_json_schema(ref_template=REF)
+        schema = model.model_json_schema(ref_template=REF)
+        schemas.update(schema.pop("$defs", {}))  # nested bodies (PlacementBody, SupplierBody) as components
+        schemas[name] = schema
     return {
         "openapi": "3.1.0",
         "info": {
@@ -604,7 +917,7 @@ def _document() -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": PATHS,
+        "paths": {**PATHS, **COUNTING_PATHS},
         "components": {
             "schemas": schemas,
             "securitySchemes": {

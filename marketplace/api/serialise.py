@@ -12,14 +12,21 @@ from .. import formatting
 from ..models import (
     AuditEvent,
     BuildingBlock,
+    Certificate,
     Government,
     HandprintScore,
     Initiative,
     Need,
+    Placement,
+    Revision,
+    SmartPlan,
     User,
     ValuationTable,
 )
-from ..queries import ContractRow, MatchRow
+from ..queries import ContractRow, MatchRow, SupplierRow
+
+# How much of a person's pseudonymous key is shown: enough to tell placements apart, as on the pages.
+KEY_PREFIX = 10
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -139,6 +146,12 @@ def match_json(row: MatchRow) -> dict[str, Any]:
         }
         if row.need
         else None,
+        "placement": placement_json(row.placement) if row.placement else None,
+        "supplier": {"kvk": row.supplier.kvk, "name": row.supplier.name, "kind": row.supplier.kind}
+        if row.supplier
+        else None,
+        "certificate_id": m.certificate_id,
+        "smart_plan_id": m.smart_plan_id,
         "quantity": m.quantity,
         "hours_per_week": m.hours_per_week,
         "months": m.months,
@@ -294,4 +307,94 @@ def suggestion_json(s: Any) -> dict[str, Any]:
             for r in s.rec.reasons
         ],
         "features": {k: round(v, 4) for k, v in s.rec.features.items()},
+    }
+
+
+def placement_json(p: Placement) -> dict[str, Any]:
+    """A placed person as the register shows them: a prefix of the pseudonymous key, never a reference.
+
+    The key is empty once the details are deleted (retention); the prefix is then null.
+    """
+    return {
+        "person_key_prefix": p.person_key[:KEY_PREFIX] or None,
+        "target_group": p.target_group,
+        "proof_kind": p.proof_kind,
+        "employment": p.employment,
+        "start_date": iso(p.start_date),
+        "end_date": iso(p.end_date),
+        "hours_per_week": p.hours_per_week,
+    }
+
+
+def register_json(row: MatchRow) -> dict[str, Any]:
+    """One row of a contract's register of placed people: the placement, and the match it counts for."""
+    assert row.placement is not None
+    return {
+        **placement_json(row.placement),
+        "match_id": row.match.id,
+        "block": row.block.code,
+        "value_cents": row.match.value_cents,
+        "status": row.match.status,
+        "url": url_for("api.match", match_id=row.match.id, _external=True),
+    }
+
+
+def revision_json(r: Revision) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "match_id": r.match_id,
+        "kind": r.kind,
+        "reason": r.reason,
+        "status": r.status,
+        "old_value_cents": r.old_value_cents,
+        "new_value_cents": r.new_value_cents,
+        "new_end_date": iso(r.new_end_date),
+        "new_quantity": r.new_quantity,
+        "breakdown": [line_json(line) for line in r.new_breakdown],
+        "decision_reason": r.decision_reason,
+        "created_at": iso(r.created_at),
+        "decided_at": iso(r.decided_at),
+        "match_url": url_for("api.match", match_id=r.match_id, _external=True),
+    }
+
+
+def certificate_json(c: Certificate) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "level": c.level,
+        "number": c.number,
+        "issued_on": iso(c.issued_on),
+        "valid_until": iso(c.valid_until),
+    }
+
+
+def recognition_json(row: SupplierRow) -> dict[str, Any]:
+    r, s = row.recognition, row.supplier
+    return {
+        "id": r.id,
+        "supplier": {"kvk": s.kvk, "name": s.name, "kind": s.kind, "city": s.city},
+        "basis": r.basis,
+        "evidence": r.evidence,
+        "status": r.status,
+        "note": r.note,
+        "pledges": row.matches,
+        "decided_at": iso(r.decided_at),
+        "version": r.version,
+    }
+
+
+def smart_plan_json(plan: SmartPlan, contract_reference: str, initiative: Initiative) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "contract": contract_reference,
+        "initiative": {"id": initiative.id, "slug": initiative.slug, "name": initiative.name},
+        "goal": plan.goal,
+        "target_group": plan.target_group,
+        "roots": plan.roots,
+        "participants": plan.participants,
+        "status": plan.status,
+        "officer_reason": plan.officer_reason,
+        "created_at": iso(plan.created_at),
+        "decided_at": iso(plan.decided_at),
+        "version": plan.version,
     }

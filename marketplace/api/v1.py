@@ -17,9 +17,19 @@ from search import SearchError
 from ..authz import ANY_USER, PUBLIC, access, me
 from ..catalogue import search_query_from_args
 from ..db import get_session
-from ..models import Contract, Initiative, Match, ValuationTable
+from ..models import (
+    Contract,
+    Initiative,
+    Match,
+    Placement,
+    Revision,
+    SmartPlan,
+    SupplierRecognition,
+    ValuationTable,
+)
 from ..queries import (
     MatchRow,
+    SupplierRow,
     blocks_of,
     contract_for_user,
     contract_rows,
@@ -27,25 +37,47 @@ from ..queries import (
     handprint,
     match_for_user,
     match_history,
+    match_rows,
     matches_for_contract,
     needs_of,
     paginate,
+    smart_plans_of,
+    supplier_recognitions,
 )
 from ..search_sync import get_backend
-from ..services import approvals, deliveries, pledges
+from ..services import (
+    approvals,
+    certificates,
+    deliveries,
+    placements,
+    pledges,
+    revisions,
+    smart_plans,
+    suppliers,
+)
+from ..services import (
+    contracts as contract_service,
+)
 from ..services.approvals import DecisionInput, Outcome
 from ..services.errors import Conflict
 from . import bp
 from . import serialise as out
-from .problems import ApiProblem, not_found
+from .problems import PLEDGE_FIELDS, ApiProblem, not_found, service_fields
 from .schemas import (
     MAX_ID,
     ApproveBody,
     CancelBody,
+    CertificateBody,
+    CompletionBody,
     DeliverBody,
+    PlacementBody,
     PledgeBody,
     PreviewBody,
     ReasonBody,
+    RemarkBody,
+    RevisionBody,
+    SmartPlanBody,
+    SupplierBody,
     parse_body,
 )
 
@@ -69,6 +101,17 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 def _paging() -> tuple[int, int]:
     return _int_arg("page", 1, 1, MAX_PAGE), _int_arg("per_page", 20, 1, MAX_PER_PAGE)
+
+
+def _page_json(items: list[Any], total: int, page: int, per_page: int) -> Any:
+    return jsonify({"items": items, "total": total, "page": page, "per_page": per_page})
+
+
+def _list_page(items: list[Any]) -> Any:
+    """A short list (a match's revisions, a company's certificates) in the same envelope as the long ones."""
+    page, per_page = _paging()
+    start = (page - 1) * per_page
+    return _page_json(items[start : start + per_page], len(items), page, per_page)
 
 
 def _visible_contract(reference: str) -> Contract:
@@ -120,6 +163,33 @@ def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | 
     return response
 
 
+def _placement(body: PlacementBody | None) -> placements.PlacementInput | None:
+    """The placement with the reference turned into the pseudonymous key here: the reference goes no further."""
+    if body is None:
+        return None
+    return placements.PlacementInput(
+        person_key=placements.person_key(body.person_reference, current_app.config["PERSON_KEY_SECRET"]),
+        target_group=body.target_group,
+        proof_kind=body.proof_kind,
+        employment=body.employment,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        hours_per_week=body.hours_per_week,
+        age_band=body.age_band,
+        statushouder_or_language=body.statushouder_or_language,
+        after_vso_pro_internship=body.after_vso_pro_internship,
+        occupational_disability=body.occupational_disability,
+    )
+
+
+def _supplier(body: SupplierBody | None) -> suppliers.SupplierInput | None:
+    if body is None:
+        return None
+    return suppliers.SupplierInput(
+        kvk=body.kvk, name=body.name, kind=body.kind, basis=body.basis, evidence=body.evidence, city=body.city
+    )
+
+
 def _pledge_request(contract: Contract, body: PledgeBody, key: str | None = None) -> pledges.PledgeRequest:
     return pledges.PledgeRequest(
         contract_id=contract.id or 0,
@@ -127,12 +197,12 @@ def _pledge_request(contract: Contract, body: PledgeBody, key: str | None = None
         quantity=body.quantity,
         need_id=body.need_id,
         initiative_id=body.initiative_id,
-        hours_per_week=body.hours_per_week,
-        months=body.months,
-        weeks=body.weeks,
-        bonuses=tuple(b for b in body.bonuses if b),
         note=body.note,
         submission_key=key,
+        placement=_placement(body.placement),
+        certificate_id=body.certificate_id,
+        supplier=_supplier(body.supplier),
+        smart_plan_id=body.smart_plan_id,
     )
 
 
@@ -190,8 +260,11 @@ def contracts():  # type: ignore[no-untyped-def]
 @bp.route("/v1/contracts/<reference>")
 @access("company", "officer", "admin")
 def contract(reference: str):  # type: ignore[no-untyped-def]
+    return _contract_detail(_visible_contract(reference))
+
+
+def _contract_detail(c: Contract) -> Any:
     session = get_session()
-    c = _visible_contract(reference)
     row = contract_rows(session, [c])[0]
     return jsonify(
         out.contract_detail_json(
@@ -234,7 +307,8 @@ def valuation(reference: str):  # type: ignore[no-untyped-def]
     """Value a pledge without storing it: the same checks and figures as submitting."""
     c = _own_contract(reference)
     body = parse_body(PreviewBody)
-    result = pledges.preview(get_session(), actor=me(), req=_pledge_request(c, body))
+    with service_fields(PLEDGE_FIELDS):
+        result = pledges.preview(get_session(), actor=me(), req=_pledge_request(c, body))
     return jsonify(out.preview_json(result))
 
 
@@ -245,13 +319,14 @@ def create_pledge(reference: str):  # type: ignore[no-untyped-def]
     body = parse_body(PledgeBody)
     key = _submission_key()
     session = get_session()
-    try:
-        match = pledges.create_pledge(session, actor=me(), req=_pledge_request(c, body, key))
-    except Conflict as exc:
-        existing = session.exec(select(Match).where(Match.submission_key == key)).first() if key else None
-        if existing is not None and "match_id" not in exc.params:
-            exc.params["match_id"] = existing.id
-        raise
+    with service_fields(PLEDGE_FIELDS):
+        try:
+            match = pledges.create_pledge(session, actor=me(), req=_pledge_request(c, body, key))
+        except Conflict as exc:
+            existing = session.exec(select(Match).where(Match.submission_key == key)).first() if key else None
+            if existing is not None and "match_id" not in exc.params:
+                exc.params["match_id"] = existing.id
+            raise
     return _match_response(match.id or 0, 201, {"Location": url_for("api.match", match_id=match.id)})
 
 
@@ -343,6 +418,236 @@ def deliver(match_id: int):  # type: ignore[no-untyped-def]
     body = parse_body(DeliverBody)
     deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id, note=body.note)
     return _match_response(match_id)
+
+
+# --- contracts: the register of placed people, completion ----------------------------------------------------
+
+
+@bp.route("/v1/contracts/<reference>/placements")
+@access("company", "officer")
+def contract_placements(reference: str):  # type: ignore[no-untyped-def]
+    """The register of placed people: pseudonymous key prefixes and facts, never a person's reference."""
+    session = get_session()
+    c = _visible_contract(reference)
+    page, per_page = _paging()
+    stmt = (
+        select(Match)
+        .join(Placement, col(Placement.match_id) == Match.id)
+        .where(Match.contract_id == c.id)
+        .order_by(col(Placement.start_date), col(Match.id))
+    )
+    items, total = paginate(session, stmt, page, per_page)
+    return _page_json([out.register_json(r) for r in match_rows(session, items)], total, page, per_page)
+
+
+@bp.route("/v1/contracts/<reference>/complete", methods=["POST"])
+@access("officer")
+def complete_contract(reference: str):  # type: ignore[no-untyped-def]
+    """The officer gives an incomplete contract what its frozen policy needs (the labour component)."""
+    c = _visible_contract(reference)
+    body = parse_body(CompletionBody)
+    contract_service.complete_contract(
+        get_session(),
+        actor=me(),
+        data=contract_service.CompletionInput(
+            contract_id=c.id or 0, labour_component_cents=body.labour_component_cents
+        ),
+    )
+    return _contract_detail(c)
+
+
+# --- SMART plans ---------------------------------------------------------------------------------------------
+
+
+def _plan_json(plan: SmartPlan) -> dict[str, Any]:
+    session = get_session()
+    c = session.get(Contract, plan.contract_id)
+    ini = session.get(Initiative, plan.initiative_id)
+    assert c is not None and ini is not None
+    return out.smart_plan_json(plan, c.reference, ini)
+
+
+@bp.route("/v1/contracts/<reference>/smart-plans")
+@access("company", "officer")
+def contract_smart_plans(reference: str):  # type: ignore[no-untyped-def]
+    c = _visible_contract(reference)
+    plans, initiatives = smart_plans_of(get_session(), c.id or 0)
+    return _list_page([out.smart_plan_json(p, c.reference, initiatives[p.initiative_id]) for p in plans])
+
+
+@bp.route("/v1/contracts/<reference>/smart-plans", methods=["POST"])
+@access("company")
+def submit_smart_plan(reference: str):  # type: ignore[no-untyped-def]
+    """The company submits a SMART plan for a contribution to one initiative; the officer assesses it."""
+    c = _own_contract(reference)
+    body = parse_body(SmartPlanBody)
+    plan = smart_plans.submit_smart_plan(
+        get_session(),
+        actor=me(),
+        data=smart_plans.SmartPlanInput(
+            contract_id=c.id or 0,
+            initiative_id=body.initiative_id,
+            goal=body.goal,
+            target_group=body.target_group,
+            roots=body.roots,
+            participants=body.participants,
+        ),
+    )
+    response = jsonify(_plan_json(plan))
+    response.status_code = 201
+    return response
+
+
+def _decide_plan(plan_id: int, approve: bool) -> Any:
+    """The object check first (404: the plan of a contract of another government), then the body."""
+    plan = get_session().get(SmartPlan, plan_id) if plan_id <= MAX_ID else None
+    contract = get_session().get(Contract, plan.contract_id) if plan is not None else None
+    if plan is None or contract is None or contract.government_id != me().government_id:
+        raise not_found()
+    body: RemarkBody | ReasonBody = parse_body(RemarkBody) if approve else parse_body(ReasonBody)
+    plan = smart_plans.decide_smart_plan(
+        get_session(), actor=me(), plan_id=plan_id, approve=approve, reason=body.reason
+    )
+    return jsonify(_plan_json(plan))
+
+
+@bp.route("/v1/smart-plans/<int:plan_id>/approve", methods=["POST"])
+@access("officer")
+def approve_smart_plan(plan_id: int):  # type: ignore[no-untyped-def]
+    return _decide_plan(plan_id, approve=True)
+
+
+@bp.route("/v1/smart-plans/<int:plan_id>/changes", methods=["POST"])
+@access("officer")
+def smart_plan_changes(plan_id: int):  # type: ignore[no-untyped-def]
+    return _decide_plan(plan_id, approve=False)
+
+
+# --- revisions -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/v1/matches/<int:match_id>/revisions")
+@access("company", "officer")
+def match_revisions(match_id: int):  # type: ignore[no-untyped-def]
+    _visible_match(match_id)
+    found = revisions.revisions_of(get_session(), [match_id]).get(match_id, [])
+    return _list_page([out.revision_json(r) for r in found])
+
+
+@bp.route("/v1/matches/<int:match_id>/revisions", methods=["POST"])
+@access("company", "officer")
+def propose_revision(match_id: int):  # type: ignore[no-untyped-def]
+    """Propose a lower value for an approved or delivered contribution; the officer decides."""
+    _visible_match(match_id)
+    body = parse_body(RevisionBody)
+    revision = revisions.propose_revision(
+        get_session(),
+        actor=me(),
+        data=revisions.RevisionInput(
+            match_id=match_id,
+            kind=body.kind,
+            reason=body.reason,
+            new_end_date=body.new_end_date,
+            new_quantity=body.new_quantity,
+            new_value_cents=body.new_value_cents,
+        ),
+    )
+    response = jsonify(out.revision_json(revision))
+    response.status_code = 201
+    return response
+
+
+def _decide_revision(revision_id: int, approve: bool) -> Any:
+    """The object check first (404: a revision of another government's contribution), then the body."""
+    revision = get_session().get(Revision, revision_id) if revision_id <= MAX_ID else None
+    if revision is None:
+        raise not_found()
+    _visible_match(revision.match_id)
+    body: RemarkBody | ReasonBody = parse_body(RemarkBody) if approve else parse_body(ReasonBody)
+    revision = revisions.decide_revision(
+        get_session(), actor=me(), revision_id=revision_id, approve=approve, reason=body.reason
+    )
+    return jsonify(out.revision_json(revision))
+
+
+@bp.route("/v1/revisions/<int:revision_id>/approve", methods=["POST"])
+@access("officer")
+def approve_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    return _decide_revision(revision_id, approve=True)
+
+
+@bp.route("/v1/revisions/<int:revision_id>/reject", methods=["POST"])
+@access("officer")
+def reject_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    return _decide_revision(revision_id, approve=False)
+
+
+# --- PSO certificates ----------------------------------------------------------------------------------------
+
+
+@bp.route("/v1/certificates")
+@access("company")
+def company_certificates():  # type: ignore[no-untyped-def]
+    found = certificates.certificates_of(get_session(), me().company_id or 0)
+    return _list_page([out.certificate_json(c) for c in found])
+
+
+@bp.route("/v1/certificates", methods=["POST"])
+@access("company")
+def add_certificate():  # type: ignore[no-untyped-def]
+    """Register the company's PSO certificate; one of a level it already has renews that one."""
+    body = parse_body(CertificateBody)
+    cert = certificates.add_certificate(
+        get_session(),
+        actor=me(),
+        data=certificates.CertificateInput(
+            level=body.level, number=body.number, issued_on=body.issued_on, valid_until=body.valid_until
+        ),
+    )
+    response = jsonify(out.certificate_json(cert))
+    response.status_code = 201
+    return response
+
+
+# --- suppliers outside the catalogue -------------------------------------------------------------------------
+
+
+def _recognitions() -> list[SupplierRow]:
+    return supplier_recognitions(get_session(), me().government_id or 0)
+
+
+@bp.route("/v1/suppliers")
+@access("officer")
+def supplier_list():  # type: ignore[no-untyped-def]
+    """The officer's government's suppliers outside the catalogue, pending first."""
+    return _list_page([out.recognition_json(r) for r in _recognitions()])
+
+
+def _decide_supplier(recognition_id: int, recognise: bool) -> Any:
+    """The object check first (404: a recognition of another government), then the body."""
+    row = get_session().get(SupplierRecognition, recognition_id) if recognition_id <= MAX_ID else None
+    if row is None or row.government_id != me().government_id:
+        raise not_found()
+    body: RemarkBody | ReasonBody = parse_body(RemarkBody) if recognise else parse_body(ReasonBody)
+    with service_fields({"note": "reason"}):
+        suppliers.decide_recognition(
+            get_session(), actor=me(), recognition_id=recognition_id, recognise=recognise, note=body.reason
+        )
+    return jsonify(
+        out.recognition_json(next(r for r in _recognitions() if r.recognition.id == recognition_id))
+    )
+
+
+@bp.route("/v1/suppliers/<int:recognition_id>/recognise", methods=["POST"])
+@access("officer")
+def recognise_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
+    return _decide_supplier(recognition_id, recognise=True)
+
+
+@bp.route("/v1/suppliers/<int:recognition_id>/refuse", methods=["POST"])
+@access("officer")
+def refuse_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
+    return _decide_supplier(recognition_id, recognise=False)
 
 
 # --- public: search and initiatives --------------------------------------------------------------------------

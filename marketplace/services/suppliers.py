@@ -113,6 +113,8 @@ def decide_recognition(
         raise NotFound(N_("This supplier does not exist."))
     if seen_version is not None and seen_version != row.version:
         raise Conflict(N_("Someone else changed this in the meantime. Reload the page and try again."))
+    if row.status != RecognitionStatus.PENDING:
+        raise Conflict(N_("This supplier was decided already."))
     note = v.text(note, "note", max_len=2000, required=not recognise)
     before = {"status": row.status}
     row.status = RecognitionStatus.RECOGNISED if recognise else RecognitionStatus.REFUSED

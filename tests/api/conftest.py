@@ -41,3 +41,17 @@ def contract_totals(api: Any, reference: str) -> dict[str, Any]:
 
 def hours_pledge(world: World, quantity: int = 10) -> dict[str, Any]:
     return {"block": "employee_hour", "quantity": quantity, "need_id": world.need_hours.id}
+
+
+def placement_body(reference: str = "P-001", **fields: Any) -> dict[str, Any]:
+    """A placement as the API takes it (default: Participatiewet, full time, 12 months from April 2025)."""
+    return {
+        "person_reference": reference,
+        "target_group": "participatiewet",
+        "proof_kind": "benefit_letter",
+        "employment": "temporary",
+        "start_date": "2025-04-01",
+        "end_date": "2026-03-31",
+        "hours_per_week": 36,
+        **fields,
+    }

@@ -1,7 +1,9 @@
-"""GET /api/v1/contracts and /api/v1/contracts/<reference>: who sees which contract, with which figures."""
+"""GET /api/v1/contracts and /api/v1/contracts/<reference>: who sees which contract, with which figures; completing one."""
 
 from typing import Any
 
+from marketplace.models import Contract
+from marketplace.policy import Policy
 from tests.api.conftest import problem_of
 from tests.conftest import World
 
@@ -76,3 +78,40 @@ def test_foreign_contract_is_404_for_everyone_but_its_parties(api: Any, login_as
     assert api.get("/api/v1/contracts/A-001").status_code == 200
     problem_of(api.get("/api/v1/contracts/NOPE"), 404)
     problem_of(api.get("/api/v1/contracts/" + "x" * 5000), 404)
+
+
+def test_completing_a_contract_lets_its_obligation_be_computed(api: Any, login_as: Any, world: World) -> None:
+    contract = world.session.get(Contract, world.contract_a.id)
+    assert contract is not None
+    contract.policy = Policy(percentage_bp=500, threshold_cents=0, basis="labour_component").as_dict()
+    world.session.add(contract)
+    world.session.commit()
+    login_as(world.users["officer_a"])
+    before = api.get("/api/v1/contracts/A-001").get_json()
+    assert (
+        before["obligation_state"] == "incomplete"
+        and before["obligation_missing"] == "labour_component_cents"
+    )
+    url = "/api/v1/contracts/A-001/complete"
+    for body, field in (
+        ({}, "labour_component_cents"),
+        ({"labour_component_cents": "800000"}, "labour_component_cents"),
+        ({"labour_component_cents": -1}, "labour_component_cents"),
+        ({"labour_component_cents": 300_000_000}, "labour_component_cents"),  # more than the sum
+    ):
+        assert problem_of(api.post(url, body), 422)["field"] == field
+    response = api.post(url, {"labour_component_cents": 80_000_000})
+    assert response.status_code == 200, response.get_json()
+    # 5% of a labour component of EUR 800,000: EUR 40,000.
+    body = response.get_json()
+    assert body["labour_component_cents"] == 80_000_000 and body["obligation_cents"] == 4_000_000
+    assert body["remaining_cents"] == 4_000_000
+    for user in ("officer_b", "company_b"):
+        login_as(world.users[user])
+        problem_of(api.post(url, {"labour_component_cents": 1}), 404 if user == "officer_b" else 403)
+    login_as(world.users["officer_b"])
+    problem_of(api.post(url), 404)  # the object check comes before the body
+    login_as(world.users["company_a"])
+    problem_of(api.post(url, {"labour_component_cents": 1}), 403)
+    world.session.expire_all()
+    assert world.session.get(Contract, world.contract_a.id).labour_component_cents == 80_000_000  # type: ignore[union-attr]

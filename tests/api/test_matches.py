@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from marketplace.models import Decision, Match
 from tests.api.conftest import contract_totals, problem_of
-from tests.conftest import World
+from tests.conftest import World, placement
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_wrong_method_is_405_problem(api: Any, login_as: Any, world: World, prop
 
 
 def test_company_confirms_hiring_without_an_initiative(api: Any, login_as: Any, world: World) -> None:
-    match = world.pledge(block_code="participatiewet", quantity=1, need_id=None, hours_per_week=36, months=12)
+    match = world.pledge(block_code="participatiewet", quantity=None, need_id=None, placement=placement())
     login_as(world.users["officer_a"])
     assert api.post(f"/api/v1/matches/{match.id}/approve").get_json()["value_cents"] == 4_000_000
     login_as(world.users["initiative_a"])  # nothing was pledged to the initiative: not its match

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from marketplace.models import AuditEvent, Match
-from tests.api.conftest import contract_totals, hours_pledge, problem_of
+from tests.api.conftest import contract_totals, hours_pledge, placement_body, problem_of
 from tests.conftest import World
 
 PLEDGES = "/api/v1/contracts/A-001/pledges"
@@ -21,14 +21,11 @@ def company_a(login_as: Any, world: World) -> World:
 
 
 def test_valuation_preview_gives_value_lines_and_table(api: Any, company_a: World) -> None:
-    body = {
-        "block": "participatiewet",
-        "quantity": 1,
-        "hours_per_week": 18,
-        "months": 6,
-        "bonuses": ["bonus_50plus"],
-    }
-    response = api.post(VALUATION, body)
+    # Half a year at 18 hours a week for a person of 50 to 54: the 50+ bonus follows from the person.
+    person = placement_body(
+        hours_per_week=18, start_date="2025-04-01", end_date="2025-09-30", age_band="50_54"
+    )
+    response = api.post(VALUATION, {"block": "participatiewet", "placement": person})
     assert response.status_code == 200, response.get_json()
     out = response.get_json()
     # The worked example: (EUR 40,000 + EUR 10,000) x 18/36 x 6/12 = EUR 12,500.
@@ -105,21 +102,46 @@ def test_validation_detail_is_in_the_callers_language(
         ({"block": "employee_hour", "quantity": 1, "need_id": 10**12}, "need_id"),
         ({"block": "employee_hour", "quantity": 1, "need_id": 999_999}, "need_id"),
         ({"block": "employee_hour", "quantity": 1}, "need_id"),  # help goes to an initiative
-        ({"block": "participatiewet", "quantity": 1, "hours_per_week": 99, "months": 12}, "hours_per_week"),
+        # A person block needs its placement; the service's refusals name the placement's fields.
+        ({"block": "participatiewet"}, "placement"),
         (
-            {
-                "block": "participatiewet",
-                "quantity": 1,
-                "hours_per_week": 36,
-                "months": 12,
-                "bonuses": "bonus",
-            },
-            "bonuses",
+            {"block": "participatiewet", "placement": placement_body(hours_per_week=80)},
+            "placement.hours_per_week",
         ),
         (
-            {"block": "participatiewet", "quantity": 1, "hours_per_week": 36, "months": 12, "bonuses": [1]},
-            "bonuses",
+            {"block": "participatiewet", "placement": placement_body(hours_per_week="36")},
+            "placement.hours_per_week",
         ),
+        (
+            {"block": "participatiewet", "placement": placement_body(target_group="nope")},
+            "placement.target_group",
+        ),
+        ({"block": "participatiewet", "placement": placement_body(proof_kind="bsn")}, "placement.proof_kind"),
+        (
+            {"block": "participatiewet", "placement": placement_body(end_date="2025-13-01")},
+            "placement.end_date",
+        ),
+        (
+            {"block": "participatiewet", "placement": placement_body(start_date="2025-01-01")},
+            "placement.start_date",
+        ),
+        (
+            {"block": "participatiewet", "placement": placement_body(reference="")},
+            "placement.person_reference",
+        ),
+        (
+            {"block": "participatiewet", "placement": placement_body(reference="r" * 101)},
+            "placement.person_reference",
+        ),
+        (
+            {"block": "participatiewet", "placement": placement_body(occupational_disability=1)},
+            "placement.occupational_disability",
+        ),
+        ({"block": "participatiewet", "placement": {**placement_body(), "bsn": "1"}}, "placement.bsn"),
+        ({"block": "participatiewet", "placement": "P-001"}, "placement"),
+        # Bonuses, hours and months are no longer chosen: they follow from the placement.
+        ({"block": "participatiewet", "placement": placement_body(), "bonuses": ["bonus_50plus"]}, "bonuses"),
+        ({"block": "participatiewet", "placement": placement_body(), "months": 6}, "months"),
         ({"block": "x" * 10_000, "quantity": 1}, "block"),
         ({"block": "employee_hour", "quantity": 1, "note": "n" * 30_000}, "note"),
         ({"block": "employee_hour", "quantity": 1, "note": 5}, "note"),
