@@ -16,7 +16,7 @@ from marketplace.queries import contract_totals
 from marketplace.queries_lifecycle import periodic_check, progress_of, risk_overview
 from marketplace.services import approvals, plans, reports, retention, revisions, settlements
 from marketplace.services.errors import Conflict, NotFound, ServiceError
-from marketplace.services.pledges import PledgeRequest
+from marketplace.services.pledges import PledgeRequest, create_pledge
 from marketplace.services.revisions import RevisionInput
 from marketplace.storage import LocalStorage
 from tests.conftest import PDF, PNG, TEST_POLICY, World
@@ -42,7 +42,8 @@ def _contract(world: World, ref: str, *, award: date, end: date, sum_cents: int 
 
 def _hours(world: World, c: Contract, hours: int) -> Match:
     """An approved pledge of `hours` employee hours (EUR 100 each) on need_hours."""
-    m = world.pledge(contract_id=c.id, quantity=hours)
+    m = world.act(create_pledge, actor=world.users["company_a"], today=c.award_date, req=PledgeRequest(
+        contract_id=c.id or 0, block_code="employee_hour", quantity=hours, need_id=world.need_hours.id))
     return world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
 
 
@@ -376,7 +377,7 @@ def test_verified_never_exceeds_reported_never_exceeds_committed(world: World, t
     c = _contract(world, f"H-{n}", award=date(2026, 1, 1), end=date(2028, 12, 31), status="running")
     m = world.act(approvals.approve_match, actor=world.users["officer_a"],
                   match_id=world.pledge(contract_id=c.id, quantity=40, need_id=None,
-                                        block_code="social_activity_day").id)
+                                        initiative_id=world.ini_a.id, block_code="social_activity_day").id)
     starts = [p.start for p in reports.contract_periods(c)]
     for op, q in ops:
         live = [r for r in world.session.exec(select(RealisationReport).where(
@@ -429,11 +430,12 @@ def test_the_forecast_is_deterministic_and_says_what_it_used() -> None:
 
 
 def test_the_risk_overview_puts_the_most_urgent_first(world: World) -> None:
-    today = date(2026, 6, 1)
-    met = _contract(world, "K-met", award=date(2026, 1, 1), end=date(2026, 12, 31), status="running")
+    today = date.today()  # approvals are stamped with the real time
+    award = today - timedelta(days=150)
+    met = _contract(world, "K-met", award=award, end=today + timedelta(days=200), status="running")
     _hours(world, met, 65)
-    _contract(world, "K-risk", award=date(2026, 1, 1), end=date(2026, 12, 31), status="running")
-    _contract(world, "K-soon", award=date(2026, 1, 1), end=date(2026, 7, 31), status="running")
+    _contract(world, "K-risk", award=award, end=today + timedelta(days=200), status="running")
+    _contract(world, "K-soon", award=award, end=today + timedelta(days=30), status="running")
     rows = risk_overview(world.session, {world.gov_a.id or 0}, today=today, per_page=100).items
     refs = [p.contract.reference for p in rows if p.contract.reference.startswith("K-")]
     assert refs == ["K-soon", "K-risk", "K-met"]  # at risk (fewest days first), then met
@@ -460,9 +462,6 @@ def test_the_burn_down_series_adds_up_to_the_totals(world: World, store: Any) ->
 
 def test_evidence_is_deleted_after_the_retention_period_and_the_counts_stay(world: World, store: Any) -> None:
     c = _contract(world, "T-1", award=date(2024, 1, 5), end=date(2024, 6, 30), status="running")
-    m = world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=world.pledge(
-        contract_id=c.id, quantity=65).id) if False else None
-    assert m is None
     # Settled long ago: a report and its file from when it ran.
     c.status = "settled"
     c.closed_on = date(2024, 8, 1)
