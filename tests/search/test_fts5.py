@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from search_corpus import CORPUS
 
-import search.fts5 as fts5_module
+import search.fts5.analysis as fts5_analysis
+import search.fts5.backend as fts5_backend
 from search import Document, Query, SearchBackend, SearchError, SearchUnavailable, make_backend
 from search.fts5 import FTS5Backend
 
@@ -81,8 +82,8 @@ def test_a_second_process_sees_upserts_deletes_and_reindexes(tmp_path: Path) -> 
 
 
 def test_a_reader_behind_a_pruned_change_log_reloads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fts5_module, "CHANGES_KEEP", 5)
-    monkeypatch.setattr(fts5_module, "CHANGES_SLACK", 10)
+    monkeypatch.setattr(fts5_backend, "CHANGES_KEEP", 5)
+    monkeypatch.setattr(fts5_backend, "CHANGES_SLACK", 10)
     writer, reader = file_backend(tmp_path / "s.db"), file_backend(tmp_path / "s.db")
     writer.reindex(CORPUS)
     reader.search(Query())
@@ -147,7 +148,7 @@ def test_reindex_rejects_duplicate_ids_and_keeps_the_old_index() -> None:
 
 def test_large_result_sets_use_estimated_scores_consistently(monkeypatch: pytest.MonkeyPatch) -> None:
     # With the exact-bm25 limit at 0 every phrase takes the estimate path; ranking must stay sensible.
-    monkeypatch.setattr(fts5_module, "EXACT_BM25_MAX", 0)
+    monkeypatch.setattr(fts5_analysis, "EXACT_BM25_MAX", 0)
     backend = make_backend("fts5")
     backend.reindex(CORPUS)
     found = [h.id for h in backend.search(Query(text="voedselbank")).hits]

@@ -1,0 +1,405 @@
+"""Text analysis for FTS5: query words to phrases, phrases to matching rows with bm25 scores.
+
+A query word matches as typed, as the prefix of longer indexed words, or through typo corrections found
+in the trigram index of the vocabulary. The postings of phrases (and of whole multi-word expressions) are
+cached per index version and patched in place when a few documents change.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..text import TOKEN_RE, edit_distance, ends_with_partial_word, max_typos, query_terms
+from .facets import FacetCache
+from .schema import BM25_SQL, IDS_SQL, TITLE_IDS_SQL, WEIGHTS, floats, ints
+
+TYPO_CANDIDATES = 60  # trigram neighbours checked by edit distance per unknown word
+MAX_CORRECTIONS = 4  # corrections kept per unknown word
+# A known word in at most max(RARE_DF, RARE_SHARE * documents) documents is also corrected: it may be a
+# typo that made it into a few documents ("voedselbnk"), and the common words near it are wanted too.
+RARE_DF, RARE_SHARE = 3, 0.002
+EXACT_BM25_MAX = 3000  # phrases matching more rows get an estimated bm25 (see estimate_bm25)
+POSTINGS_BUDGET = 3_000_000  # rows of phrase postings kept in memory
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's constants
+
+
+def fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+class Phrase(NamedTuple):
+    """One FTS5 phrase a query word may match: the word, a prefix of longer words, or a correction."""
+
+    word: str
+    prefix: bool = False
+    correction: bool = False
+
+    @property
+    def expr(self) -> str:
+        return fts_phrase(self.word) + ("*" if self.prefix else "")
+
+    def in_words(self, words: set[str]) -> bool:
+        """Whether a document with these (folded) words matches the phrase."""
+        if not self.prefix:
+            return self.word in words
+        return any(w.startswith(self.word) for w in words)
+
+
+def group_expr(phrases: Sequence[Phrase]) -> str:
+    """FTS5 OR-group of phrases: any of them satisfies the word."""
+    exprs = [p.expr for p in phrases]
+    return exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
+
+
+def sorted_by_row(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+        order = np.argsort(rows, kind="stable")
+        return rows[order], values[order]
+    return rows, values
+
+
+def bm25_idf(n_docs: int, df: int) -> float:
+    """FTS5's IDF, floored as FTS5 floors it."""
+    n = max(n_docs, 1)
+    return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)
+
+
+def bm25_estimate(idf: float, in_title: Any, length: Any, avg_length: float) -> Any:
+    """FTS5's bm25 term share with the term counted once, in the title (weight 8) or elsewhere (1)."""
+    f = np.where(in_title, WEIGHTS[0], WEIGHTS[1])
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * np.asarray(length, dtype=np.float64) / max(avg_length, 1e-9))
+    return idf * (f * (BM25_K1 + 1)) / (f + norm)
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Common values of two sorted unique arrays and their indices in each: binary search of the smaller."""
+    if len(a) > len(b):
+        common, ib, ia = intersect(b, a)
+        return common, ia, ib
+    if not len(a):
+        return a, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pos = np.searchsorted(b, a)
+    pos_ok = np.minimum(pos, len(b) - 1)
+    hit = b[pos_ok] == a
+    ia = np.flatnonzero(hit)
+    return a[ia], ia, pos_ok[ia]
+
+
+@dataclass
+class Term:
+    """One query word and the FTS5 phrases that may match it."""
+
+    word: str
+    exact: bool = False  # the word itself is an indexed term
+    prefix: bool = False  # some longer indexed term starts with it
+    corrections: list[str] = field(default_factory=list)  # indexed terms within the typo budget
+    df: int = 0  # documents containing the word itself
+
+    @property
+    def matchable(self) -> bool:
+        return self.exact or self.prefix or bool(self.corrections)
+
+    def phrases(self) -> list[Phrase]:
+        """The phrases any of which satisfies this word."""
+        out: list[Phrase] = []
+        if self.exact:
+            out.append(Phrase(self.word))
+        if self.prefix:
+            out.append(Phrase(self.word, prefix=True))
+        out.extend(Phrase(c, correction=True) for c in self.corrections)
+        return out
+
+
+@dataclass
+class Posting:
+    """The documents one phrase matches, with that phrase's bm25 contribution per document."""
+
+    rows: np.ndarray  # sorted rowids
+    scores: np.ndarray  # positive: higher is better
+    # What was matched: groups of phrases, every group needed, any phrase of a group enough.
+    spec: tuple[tuple[Phrase, ...], ...] = ()
+    typo: np.ndarray | None = None  # for a whole multi-word match: rows that needed a correction
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+
+class TextIndex:
+    """Query words to rows and scores, with the caches of typo corrections and phrase postings."""
+
+    def __init__(self, cache: FacetCache) -> None:
+        self.cache = cache
+        self.corrections: dict[str, list[str]] = {}
+        self.postings: OrderedDict[str, Posting] = OrderedDict()
+        self.postings_size = 0
+
+    def forget_corrections(self) -> None:
+        self.corrections = {}
+
+    def forget_postings(self) -> None:
+        self.postings.clear()
+        self.postings_size = 0
+
+    def patch_postings(self, conn: sqlite3.Connection, rowids: list[int]) -> None:
+        """Bring every cached posting up to date for the documents in `rowids` (changed or deleted).
+
+        Membership is decided on the documents' indexed words; their scores are bm25 estimates.
+        """
+        if not self.postings:
+            return
+        words: dict[int, tuple[set[str], set[str]]] = {}  # rowid -> (title words, all words)
+        for rowid in rowids:
+            row = conn.execute("SELECT title, body, place FROM docs_fts WHERE rowid = ?", (rowid,)).fetchone()
+            if row:
+                title = set(TOKEN_RE.findall(row[0] or ""))
+                words[rowid] = (title, title | set(TOKEN_RE.findall(f"{row[1] or ''} {row[2] or ''}")))
+        gone = np.asarray(rowids, np.int64)
+        cache = self.cache
+        idf: dict[Phrase, float] = {}
+        for key, post in list(self.postings.items()):
+            add: list[tuple[int, float, bool]] = []
+            for rowid, (title, every) in words.items():
+                total, corrected = 0.0, False
+                for group in post.spec:
+                    hits = [p for p in group if p.in_words(every)]
+                    if not hits:
+                        break
+                    corrected |= all(p.correction for p in hits)
+                    for p in hits:
+                        if p not in idf:
+                            idf[p] = bm25_idf(cache.n_docs, self.phrase_df(conn, p))
+                        share = bm25_estimate(
+                            idf[p], p.in_words(title), cache.length[rowid], cache.avg_length
+                        )
+                        total += float(share)
+                else:
+                    add.append((rowid, total, corrected))
+            # Binary search for the changed rows: most postings contain none of them and stay as they are.
+            pos = np.searchsorted(post.rows, gone)
+            present = (
+                pos[(pos < post.size) & (post.rows[np.minimum(pos, post.size - 1)] == gone)]
+                if post.size
+                else pos[:0]
+            )
+            if not len(present) and not add:
+                continue
+            rows = np.delete(post.rows, present)
+            scores = np.delete(post.scores, present)
+            typo = np.delete(post.typo, present) if post.typo is not None else None
+            if add:
+                add_rows = np.asarray([a[0] for a in add], np.int64)
+                at = np.searchsorted(rows, add_rows)
+                rows = np.insert(rows, at, add_rows)
+                scores = np.insert(scores, at, [a[1] for a in add])
+                if typo is not None:
+                    typo = np.insert(typo, at, [a[2] for a in add])
+            self.postings_size += len(rows) - post.size
+            self.postings[key] = Posting(rows, scores, post.spec, typo)
+
+    def phrase_df(self, conn: sqlite3.Connection, p: Phrase) -> int:
+        if not p.prefix:
+            return self.df(conn, p.word)
+        # Documents with any word of the prefix: the sum over words over-counts a little, which is fine
+        # for an IDF.
+        row = conn.execute(
+            "SELECT sum(df) FROM terms WHERE term >= ? AND term < ?", (p.word, p.word + "\U0010ffff")
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def analyse(self, conn: sqlite3.Connection, text: str) -> list[Term]:
+        """Look every query word up in the vocabulary: exact, prefix, or typo corrections."""
+        words = query_terms(text)
+        partial = ends_with_partial_word(text)
+        rare = max(RARE_DF, int(self.cache.n_docs * RARE_SHARE))
+        out: list[Term] = []
+        for i, w in enumerate(words):
+            t = Term(w)
+            df = t.df = self.df(conn, w)
+            t.exact = df > 0
+            last = i == len(words) - 1
+            # Prefix search for the word being typed, and for any word that is not a whole indexed term.
+            if (last and partial and len(w) >= 2) or (not t.exact and len(w) >= 3):
+                nxt = conn.execute(
+                    "SELECT 1 FROM terms WHERE term > ? AND term < ? AND df > 0 LIMIT 1",
+                    (w, w + "\U0010ffff"),
+                ).fetchone()
+                t.prefix = nxt is not None
+            if not t.exact and not t.prefix:
+                t.corrections = self.correct(conn, w, partial=last and partial)
+            elif t.exact and not t.prefix and max_typos(w) and df <= rare:
+                # A rare word may itself be a typo in some document ("voedselbnk"): also look for the
+                # more common words it is close to. Exact matches still rank first (tier 0).
+                found = self.correct(conn, w, partial=last and partial)
+                t.corrections = [c for c in found if self.df(conn, c) > df]
+            out.append(t)
+        return out
+
+    @staticmethod
+    def df(conn: sqlite3.Connection, term: str) -> int:
+        row = conn.execute("SELECT df FROM terms WHERE term = ?", (term,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def correct(self, conn: sqlite3.Connection, word: str, *, partial: bool = False) -> list[str]:
+        """Indexed terms within the word's typo budget, closest and most frequent first.
+
+        For a word still being typed (`partial`), a term also counts when one of its prefixes is within
+        the budget: "kringlop" finds "kringloopwinkel".
+        """
+        budget = max_typos(word)
+        if budget == 0:
+            return []
+        key = word + ("*" if partial else "")
+        if key in self.corrections:
+            return self.corrections[key]
+        grams = {word[i : i + 3] for i in range(len(word) - 2)}
+        expr = " OR ".join(fts_phrase(g) for g in sorted(grams))
+        # Terms sharing the most (and rarest) trigrams first: bm25 over the trigram index.
+        cands = [
+            r[0]
+            for r in conn.execute(
+                "SELECT term FROM terms_tri WHERE terms_tri MATCH ? ORDER BY rank LIMIT ?",
+                (expr, TYPO_CANDIDATES),
+            )
+        ]
+        scored: list[tuple[int, int, str]] = []
+        for c in cands:
+            if c == word:
+                continue
+            d = edit_distance(word, c, budget) if abs(len(c) - len(word)) <= budget else budget + 1
+            if partial and d > budget and len(c) > len(word):
+                lengths = range(max(1, len(word) - budget), min(len(c), len(word) + budget) + 1)
+                d = min(edit_distance(word, c[:n], budget) for n in lengths)
+            if d <= budget:
+                df = self.df(conn, c)
+                if df:  # a registered term may no longer be in any document
+                    scored.append((d, -df, c))
+        result = [c for _, _, c in sorted(scored)[:MAX_CORRECTIONS]]
+        self.corrections[key] = result
+        return result
+
+    def posting(self, conn: sqlite3.Connection, p: Phrase) -> Posting:
+        """Rows matching one phrase and its bm25 contribution (exact for small sets, estimated for big)."""
+        phrase = p.expr
+        hit = self.postings.get(phrase)
+        if hit is not None:
+            self.postings.move_to_end(phrase)
+            return hit
+        rows = ints(conn.execute(IDS_SQL, (phrase,)).fetchone()[0])
+        if len(rows) <= EXACT_BM25_MAX:
+            # bm25 is additive over phrases, so one phrase's score is its share of any query's score.
+            ids, scores = conn.execute(BM25_SQL, (phrase,)).fetchone()
+            rows, score = sorted_by_row(ints(ids), -floats(scores))
+        else:
+            score = self.estimate_bm25(conn, phrase, rows)
+        spec = ((Phrase(p.word, p.prefix),),)
+        return self.remember(phrase, Posting(rows, score, spec))
+
+    def remember(self, key: str, posting: Posting) -> Posting:
+        """Keep a posting until the next change, within the memory budget (least recently used out)."""
+        self.postings[key] = posting
+        self.postings_size += posting.size
+        while self.postings_size > POSTINGS_BUDGET and len(self.postings) > 1:
+            _, old = self.postings.popitem(last=False)
+            self.postings_size -= old.size
+        return posting
+
+    def estimate_bm25(self, conn: sqlite3.Connection, phrase: str, rows: np.ndarray) -> np.ndarray:
+        """FTS5's bm25 formula with term frequency taken as 1 per field: title or elsewhere.
+
+        Computing bm25() in SQLite costs ~1.5 µs per matching row; for phrases in tens of thousands of
+        documents this estimate keeps the query inside its budget and ranks nearly the same.
+        """
+        cache = self.cache
+        title_rows = ints(conn.execute(TITLE_IDS_SQL, (phrase,)).fetchone()[0])
+        in_title = np.isin(rows, title_rows, assume_unique=True)
+        return bm25_estimate(
+            bm25_idf(cache.n_docs, len(rows)), in_title, cache.length[rows], cache.avg_length
+        )
+
+    def group(self, conn: sqlite3.Connection, term: Term) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows matching any phrase of one query word, summed scores, and whether only a correction matched."""
+        phrases = term.phrases()
+        if term.exact and term.prefix and term.df > EXACT_BM25_MAX:
+            # A common whole word that is also a prefix: its own matches are a subset of the prefix
+            # matches, so walking its huge doclist again would only add an exactness bonus.
+            phrases = [p for p in phrases if p.prefix or p.correction]
+        parts = [(self.posting(conn, p), p.correction) for p in phrases]
+        parts = [(p, corr) for p, corr in parts if p.size]
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_)
+        if len(parts) == 1:
+            p, corr = parts[0]
+            return p.rows, p.scores, np.full(p.size, corr)
+        rows = np.concatenate([p.rows for p, _ in parts])
+        scores = np.concatenate([p.scores for p, _ in parts])
+        exactish = np.concatenate([np.full(p.size, not corr) for p, corr in parts])
+        uniq, inverse = np.unique(rows, return_inverse=True)
+        summed = np.bincount(inverse, weights=scores, minlength=len(uniq))
+        has_exact = np.bincount(inverse, weights=exactish, minlength=len(uniq)) > 0
+        return uniq, summed, ~has_exact
+
+    def match(
+        self, conn: sqlite3.Connection, terms: list[Term], allowed: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Term]]:
+        """Rows matching every usable word, their score and tier (0 exact/prefix, 1 needed a correction).
+
+        Words that match nothing at all are ignored. If the rest finds nothing (within the filters),
+        words are dropped from the end (Meilisearch's "last" matching strategy) until something matches.
+        """
+        usable = [t for t in terms if t.matchable]
+        while usable:
+            rows, scores, typo = self.match_all(conn, usable)
+            keep = allowed[rows] if len(rows) else np.zeros(0, np.bool_)
+            if keep.any():
+                return rows[keep], scores[keep], typo[keep].astype(np.int8), usable
+            usable = usable[:-1]
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int8), []
+
+    def match_all(
+        self, conn: sqlite3.Connection, terms: list[Term]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows matching all the words, with scores and a "needed a correction" flag."""
+        if len(terms) > 1:
+            # Let FTS5 intersect first: with one selective word this touches few rows, and a small
+            # result gets exact bm25 for the whole expression (the sum of its phrases' shares).
+            expr = " AND ".join(group_expr(t.phrases()) for t in terms)
+            hit = self.postings.get(expr)
+            if hit is not None and hit.typo is not None:
+                self.postings.move_to_end(expr)
+                return hit.rows, hit.scores, hit.typo
+            rows = ints(conn.execute(IDS_SQL, (expr,)).fetchone()[0])
+            if len(rows) <= EXACT_BM25_MAX:
+                scores = np.zeros(0)
+                if len(rows):
+                    # bm25() walks every phrase's whole doclist for its IDF: worth remembering.
+                    ids, bm25 = conn.execute(BM25_SQL, (expr,)).fetchone()
+                    rows, scores = sorted_by_row(ints(ids), -floats(bm25))
+                typo = self.needed_correction(conn, terms, rows)
+                spec = tuple(tuple(t.phrases()) for t in terms)
+                self.remember(expr, Posting(rows, scores, spec, typo))
+                return rows, scores, typo
+        groups = [self.group(conn, t) for t in terms]
+        rows, scores, typo = groups[0]
+        for g_rows, g_scores, g_typo in groups[1:]:
+            rows, ia, ib = intersect(rows, g_rows)
+            scores = scores[ia] + g_scores[ib]
+            typo = typo[ia] | g_typo[ib]
+        return rows, scores, typo
+
+    def needed_correction(self, conn: sqlite3.Connection, terms: list[Term], rows: np.ndarray) -> np.ndarray:
+        if not any(t.corrections for t in terms):
+            return np.zeros(len(rows), np.bool_)
+        exact = [[p for p in t.phrases() if not p.correction] for t in terms]
+        if not all(exact):  # some word only matches through corrections
+            return np.ones(len(rows), np.bool_)
+        expr = " AND ".join(group_expr(p) for p in exact)
+        exact_rows = ints(conn.execute(IDS_SQL, (expr,)).fetchone()[0])
+        return ~np.isin(rows, exact_rows)
