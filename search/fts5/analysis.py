@@ -12,9 +12,10 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from ..text import TOKEN_RE, edit_distance, ends_with_partial_word, max_typos, query_terms
 from .facets import FacetCache
@@ -71,8 +72,13 @@ def bm25_idf(n_docs: int, df: int) -> float:
     return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)
 
 
-def bm25_estimate(idf: float, in_title: Any, length: Any, avg_length: float) -> Any:
-    """FTS5's bm25 term share with the term counted once, in the title (weight 8) or elsewhere (1)."""
+def bm25_estimate(
+    idf: float, in_title: npt.ArrayLike, length: npt.ArrayLike, avg_length: float
+) -> npt.NDArray[np.float64]:
+    """FTS5's bm25 term share with the term counted once, in the title (weight 8) or elsewhere (1).
+
+    Element-wise over arrays of documents; scalars give a 0-d array.
+    """
     f = np.where(in_title, WEIGHTS[0], WEIGHTS[1])
     norm = BM25_K1 * (1 - BM25_B + BM25_B * np.asarray(length, dtype=np.float64) / max(avg_length, 1e-9))
     return idf * (f * (BM25_K1 + 1)) / (f + norm)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..base import FACETS
 from .schema import floats, ints
@@ -22,13 +23,16 @@ SINGLE = ("type", "kind", "municipality")
 EARTH_RADIUS_KM = 6371.0088
 
 
-def haversine_km(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+def haversine_km(
+    lat1: float, lon1: float, lat2: npt.NDArray[np.float64], lon2: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Great-circle distance from one point to many, in km."""
     p1, p2 = math.radians(lat1), np.radians(lat2)
     dphi = p2 - p1
     dlmb = np.radians(lon2) - math.radians(lon1)
     a = np.sin(dphi / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    km: npt.NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return km
 
 
 class FacetCache:
