@@ -53,8 +53,16 @@ def make_backend(
     meili_key: str | None = None,
     index_name: str = "srx",
     timeout_s: float = 5.0,
+    connect_timeout_s: float = 0.5,
+    read_timeout_s: float = 2.0,
+    breaker_failures: int = 3,
+    breaker_cooldown_s: float = 30.0,
 ) -> SearchBackend:
-    """Build a backend by name: "fts5" (needs sqlite_path, default ":memory:") or "meili" (needs meili_url)."""
+    """Build a backend by name: "fts5" (needs sqlite_path, default ":memory:") or "meili" (needs meili_url).
+
+    timeout_s: SQLite's busy timeout; for Meilisearch it caps the connect and read timeouts.
+    connect_timeout_s, read_timeout_s, breaker_failures, breaker_cooldown_s: Meilisearch only (see meili.py).
+    """
     kind = (kind or "").strip().lower()
     if kind in ("fts5", "sqlite", "fts"):
         from .fts5 import FTS5Backend
@@ -65,5 +73,14 @@ def make_backend(
             raise SearchError("the meili backend needs meili_url")
         from .meili import MeiliBackend
 
-        return MeiliBackend(meili_url, meili_key, index_name=index_name, timeout_s=timeout_s)
+        return MeiliBackend(
+            meili_url,
+            meili_key,
+            index_name=index_name,
+            timeout_s=timeout_s,
+            connect_timeout_s=connect_timeout_s,
+            read_timeout_s=read_timeout_s,
+            breaker_failures=breaker_failures,
+            breaker_cooldown_s=breaker_cooldown_s,
+        )
     raise SearchError(f"unknown search backend {kind!r}; expected 'fts5' or 'meili'")

@@ -145,6 +145,10 @@ class FTS5Backend:
         with self._tx() as conn:
             return int(conn.execute("SELECT count(*) FROM docs").fetchone()[0])
 
+    def available(self) -> bool:
+        """Always True: an embedded index has no breaker (errors surface on the call itself)."""
+        return True
+
     def health(self) -> dict[str, Any]:
         try:
             n = self.count()
