@@ -11,21 +11,16 @@ import math
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from ..text import TOKEN_RE, edit_distance, ends_with_partial_word, max_typos, query_terms
+from ..text import TOKEN_RE
+from ..vocab import Phrase, Term, analyse
 from .facets import FacetCache
 from .schema import BM25_SQL, IDS_SQL, TITLE_IDS_SQL, WEIGHTS, floats, ints
 
-TYPO_CANDIDATES = 60  # trigram neighbours checked by edit distance per unknown word
-MAX_CORRECTIONS = 4  # corrections kept per unknown word
-# A known word in at most max(RARE_DF, RARE_SHARE * documents) documents is also corrected: it may be a
-# typo that made it into a few documents ("voedselbnk"), and the common words near it are wanted too.
-RARE_DF, RARE_SHARE = 3, 0.002
 EXACT_BM25_MAX = 3000  # phrases matching more rows get an estimated bm25 (see estimate_bm25)
 POSTINGS_BUDGET = 3_000_000  # rows of phrase postings kept in memory
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's constants
@@ -35,27 +30,14 @@ def fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-class Phrase(NamedTuple):
-    """One FTS5 phrase a query word may match: the word, a prefix of longer words, or a correction."""
-
-    word: str
-    prefix: bool = False
-    correction: bool = False
-
-    @property
-    def expr(self) -> str:
-        return fts_phrase(self.word) + ("*" if self.prefix else "")
-
-    def in_words(self, words: set[str]) -> bool:
-        """Whether a document with these (folded) words matches the phrase."""
-        if not self.prefix:
-            return self.word in words
-        return any(w.startswith(self.word) for w in words)
+def fts_expr(p: Phrase) -> str:
+    """The FTS5 query of one phrase."""
+    return fts_phrase(p.word) + ("*" if p.prefix else "")
 
 
 def group_expr(phrases: Sequence[Phrase]) -> str:
     """FTS5 OR-group of phrases: any of them satisfies the word."""
-    exprs = [p.expr for p in phrases]
+    exprs = [fts_expr(p) for p in phrases]
     return exprs[0] if len(exprs) == 1 else "(" + " OR ".join(exprs) + ")"
 
 
@@ -99,31 +81,6 @@ def intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 
 
 @dataclass
-class Term:
-    """One query word and the FTS5 phrases that may match it."""
-
-    word: str
-    exact: bool = False  # the word itself is an indexed term
-    prefix: bool = False  # some longer indexed term starts with it
-    corrections: list[str] = field(default_factory=list)  # indexed terms within the typo budget
-    df: int = 0  # documents containing the word itself
-
-    @property
-    def matchable(self) -> bool:
-        return self.exact or self.prefix or bool(self.corrections)
-
-    def phrases(self) -> list[Phrase]:
-        """The phrases any of which satisfies this word."""
-        out: list[Phrase] = []
-        if self.exact:
-            out.append(Phrase(self.word))
-        if self.prefix:
-            out.append(Phrase(self.word, prefix=True))
-        out.extend(Phrase(c, correction=True) for c in self.corrections)
-        return out
-
-
-@dataclass
 class Posting:
     """The documents one phrase matches, with that phrase's bm25 contribution per document."""
 
@@ -136,6 +93,31 @@ class Posting:
     @property
     def size(self) -> int:
         return len(self.rows)
+
+
+class SqliteVocabulary:
+    """The `terms` table and its trigram index `terms_tri`, as a Vocabulary."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def df(self, term: str) -> int:
+        row = self.conn.execute("SELECT df FROM terms WHERE term = ?", (term,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def has_longer(self, prefix: str) -> bool:
+        nxt = self.conn.execute(
+            "SELECT 1 FROM terms WHERE term > ? AND term < ? AND df > 0 LIMIT 1",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchone()
+        return nxt is not None
+
+    def neighbours(self, word: str, limit: int) -> list[str]:
+        grams = {word[i : i + 3] for i in range(len(word) - 2)}
+        expr = " OR ".join(fts_phrase(g) for g in sorted(grams))
+        # Terms sharing the most (and rarest) trigrams first: bm25 over the trigram index.
+        sql = "SELECT term FROM terms_tri WHERE terms_tri MATCH ? ORDER BY rank LIMIT ?"
+        return [r[0] for r in self.conn.execute(sql, (expr, limit))]
 
 
 class TextIndex:
@@ -222,78 +204,15 @@ class TextIndex:
 
     def analyse(self, conn: sqlite3.Connection, text: str) -> list[Term]:
         """Look every query word up in the vocabulary: exact, prefix, or typo corrections."""
-        words = query_terms(text)
-        partial = ends_with_partial_word(text)
-        rare = max(RARE_DF, int(self.cache.n_docs * RARE_SHARE))
-        out: list[Term] = []
-        for i, w in enumerate(words):
-            t = Term(w)
-            df = t.df = self.df(conn, w)
-            t.exact = df > 0
-            last = i == len(words) - 1
-            # Prefix search for the word being typed, and for any word that is not a whole indexed term.
-            if (last and partial and len(w) >= 2) or (not t.exact and len(w) >= 3):
-                nxt = conn.execute(
-                    "SELECT 1 FROM terms WHERE term > ? AND term < ? AND df > 0 LIMIT 1",
-                    (w, w + "\U0010ffff"),
-                ).fetchone()
-                t.prefix = nxt is not None
-            if not t.exact and not t.prefix:
-                t.corrections = self.correct(conn, w, partial=last and partial)
-            elif t.exact and not t.prefix and max_typos(w) and df <= rare:
-                # A rare word may itself be a typo in some document ("voedselbnk"): also look for the
-                # more common words it is close to. Exact matches still rank first (tier 0).
-                found = self.correct(conn, w, partial=last and partial)
-                t.corrections = [c for c in found if self.df(conn, c) > df]
-            out.append(t)
-        return out
+        return analyse(text, SqliteVocabulary(conn), self.cache.n_docs, self.corrections)
 
     @staticmethod
     def df(conn: sqlite3.Connection, term: str) -> int:
-        row = conn.execute("SELECT df FROM terms WHERE term = ?", (term,)).fetchone()
-        return int(row[0]) if row else 0
-
-    def correct(self, conn: sqlite3.Connection, word: str, *, partial: bool = False) -> list[str]:
-        """Indexed terms within the word's typo budget, closest and most frequent first.
-
-        For a word still being typed (`partial`), a term also counts when one of its prefixes is within
-        the budget: "kringlop" finds "kringloopwinkel".
-        """
-        budget = max_typos(word)
-        if budget == 0:
-            return []
-        key = word + ("*" if partial else "")
-        if key in self.corrections:
-            return self.corrections[key]
-        grams = {word[i : i + 3] for i in range(len(word) - 2)}
-        expr = " OR ".join(fts_phrase(g) for g in sorted(grams))
-        # Terms sharing the most (and rarest) trigrams first: bm25 over the trigram index.
-        cands = [
-            r[0]
-            for r in conn.execute(
-                "SELECT term FROM terms_tri WHERE terms_tri MATCH ? ORDER BY rank LIMIT ?",
-                (expr, TYPO_CANDIDATES),
-            )
-        ]
-        scored: list[tuple[int, int, str]] = []
-        for c in cands:
-            if c == word:
-                continue
-            d = edit_distance(word, c, budget) if abs(len(c) - len(word)) <= budget else budget + 1
-            if partial and d > budget and len(c) > len(word):
-                lengths = range(max(1, len(word) - budget), min(len(c), len(word) + budget) + 1)
-                d = min(edit_distance(word, c[:n], budget) for n in lengths)
-            if d <= budget:
-                df = self.df(conn, c)
-                if df:  # a registered term may no longer be in any document
-                    scored.append((d, -df, c))
-        result = [c for _, _, c in sorted(scored)[:MAX_CORRECTIONS]]
-        self.corrections[key] = result
-        return result
+        return SqliteVocabulary(conn).df(term)
 
     def posting(self, conn: sqlite3.Connection, p: Phrase) -> Posting:
         """Rows matching one phrase and its bm25 contribution (exact for small sets, estimated for big)."""
-        phrase = p.expr
+        phrase = fts_expr(p)
         hit = self.postings.get(phrase)
         if hit is not None:
             self.postings.move_to_end(phrase)

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..base import Document, Hit, Query, Result, SearchError, SearchUnavailable
 from ..text import TOKEN_RE, TermMatcher, highlight, snippet
-from .analysis import Term, TextIndex
+from ..vocab import Term
+from .analysis import TextIndex
 from .facets import FacetCache, haversine_km, result_order
 from .schema import CACHE_COLS, DOC_COLS, DROP, MARKS12, SCHEMA, SCHEMA_VERSION, doc_rows, statements
 
