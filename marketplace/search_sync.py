@@ -45,7 +45,7 @@ def get_backend(app: Flask | None = None) -> SearchBackend:
         cfg = app.config
         backend = make_backend(cfg["SEARCH_BACKEND"], sqlite_path=cfg["SEARCH_SQLITE_PATH"],
                                meili_url=cfg["MEILI_URL"], meili_key=cfg["MEILI_KEY"],
-                               index_name=cfg["MEILI_INDEX"])
+                               index_name=cfg["MEILI_INDEX"], postgres_url=cfg.get("SEARCH_POSTGRES_URL"))
         try:
             backend.setup()
             if backend.name == "fts5":

@@ -133,7 +133,8 @@ class PostgresBackend:
     def __init__(self, url: str, *, schema: str = "srx_search", timeout_s: float = 5.0) -> None:
         if not _NAME.match(schema):
             raise SearchError(f"invalid schema name {schema!r}: lower-case letters, digits and _ only")
-        self.url = url
+        # An SQLAlchemy URL ("postgresql+psycopg://...") works too: libpq wants the plain scheme.
+        self.url = re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
         self.schema = schema
         self.timeout_s = timeout_s
         self._local = threading.local()
