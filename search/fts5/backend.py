@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import Document, Hit, Query, Result, SearchError, SearchUnavailable
+from ..base import FACETS, Document, Hit, Query, Result, SearchError, SearchUnavailable
 from ..text import TOKEN_RE, TermMatcher, highlight, snippet
 from ..vocab import Term
 from .analysis import TextIndex
@@ -30,6 +30,7 @@ from .schema import CACHE_COLS, DOC_COLS, DROP, MARKS12, SCHEMA, SCHEMA_VERSION,
 CHANGES_KEEP = 50_000  # change-log rows kept; caches further behind reload fully
 CHANGES_SLACK = 1000  # prune only once the log is this much longer than CHANGES_KEEP
 PATCH_MAX = 200  # more documents changed at once than this: drop cached postings instead of patching
+SNAPSHOT_EVERY = 1000  # changes after which a writer renews the facet-cache snapshot in the file
 
 
 class FTS5Backend:
@@ -214,6 +215,7 @@ class FTS5Backend:
                 conn.execute("INSERT INTO changes(doc_rowid) VALUES (?)", (rowid,))
             self._count_words(conn, delta)
             self._prune_changes(conn)
+            self._refresh_snapshot(conn)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove documents by id; unknown ids are ignored."""
@@ -234,6 +236,7 @@ class FTS5Backend:
                 conn.execute("INSERT INTO changes(doc_rowid) VALUES (?)", found)
             self._count_words(conn, delta)
             self._prune_changes(conn)
+            self._refresh_snapshot(conn)
 
     def _prune_changes(self, conn: sqlite3.Connection) -> None:
         last = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
@@ -261,10 +264,16 @@ class FTS5Backend:
                 conn.execute(stmt)
             seen: set[str] = set()
             batch: list[Document] = []
+            # Rowids per facet value, collected on the way: the facet-cache snapshot is built from them.
+            by_value: dict[str, dict[str, list[int]]] = {f: {} for f in FACETS}
 
             def flush() -> None:
                 nonlocal n
                 rows = [doc_rows(d) for d in batch]
+                for rowid, d in enumerate(batch, start=n + 1):
+                    for facet, found in by_value.items():
+                        for v in d.facet_values(facet):
+                            found.setdefault(v, []).append(rowid)
                 conn.executemany(
                     f"INSERT INTO docs(rowid, id, {DOC_COLS}) VALUES (?, {MARKS12})",
                     [(n + i + 1, *r[:-1]) for i, (r, _) in enumerate(rows)],
@@ -297,47 +306,93 @@ class FTS5Backend:
                 flush()
             conn.execute("INSERT INTO terms(term, df) SELECT term, doc FROM docs_vocab")
             conn.execute("INSERT INTO terms_tri(rowid, term) SELECT rowid, term FROM terms")
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (uuid.uuid4().hex,))
+            epoch = uuid.uuid4().hex
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (epoch,))
             conn.execute("UPDATE meta SET value = '0' WHERE key = 'pruned_upto'")
+            snapshot = FacetCache()
+            snapshot.build(conn, by_value, epoch, 0)
+            self._write_snapshot(conn, snapshot)
             # One b-tree segment per index makes every later query cheaper.
             conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('optimize')")
             conn.execute("INSERT INTO docs_title(docs_title) VALUES ('optimize')")
+        if not self._memory:
+            # The rebuild went through the write-ahead log: fold it into the file and give the space back.
+            with self._conn() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return n
 
     # -- protocol: searching ------------------------------------------------------------------------
+    def _catch_up(self, conn: sqlite3.Connection, cache: FacetCache) -> tuple[bool, list[int]]:
+        """Bring a facet cache up to this transaction's view of the index.
+
+        From the snapshot in the file when the cache is of another epoch or behind the pruned change
+        log (a full load only when the snapshot is missing or too old), then from the change log.
+        Returns whether it was (re)loaded and the rowids replayed.
+        """
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        epoch, pruned = meta.get("epoch", ""), int(meta.get("pruned_upto", "0"))
+        reloaded = False
+        if cache.epoch != epoch or cache.seq < pruned:
+            reloaded = True
+            snap_seq = int(meta.get("snapshot_seq", "-1"))
+            if meta.get("snapshot_epoch") == epoch and snap_seq >= pruned:
+                cache.restore(dict(conn.execute("SELECT name, data FROM cache_snapshot")), epoch, snap_seq)
+            else:
+                seq = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+                cache.load(conn, epoch, seq)
+                return reloaded, []
+        changed = conn.execute(
+            "SELECT seq, doc_rowid FROM changes WHERE seq > ? ORDER BY seq", (cache.seq,)
+        ).fetchall()
+        touched: list[int] = []
+        if changed:
+            touched = sorted({r[1] for r in changed})
+            for i in range(0, len(touched), 500):
+                part = touched[i : i + 500]
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT rowid, {CACHE_COLS} FROM docs WHERE rowid IN ({marks})"
+                live = {r[0]: r for r in conn.execute(sql, part)}
+                for rowid in part:
+                    if rowid in live:
+                        cache.set(live[rowid])
+                    else:
+                        cache.clear(rowid)
+            cache.seq = changed[-1][0]
+        return reloaded, touched
+
+    @staticmethod
+    def _write_snapshot(conn: sqlite3.Connection, cache: FacetCache) -> None:
+        """Store the facet cache in the file, so a new process restores it instead of rebuilding it."""
+        conn.execute("DELETE FROM cache_snapshot")
+        conn.executemany("INSERT INTO cache_snapshot(name, data) VALUES (?, ?)", cache.dump())
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'snapshot_epoch'", (cache.epoch or "",))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'snapshot_seq'", (str(cache.seq),))
+
+    def _refresh_snapshot(self, conn: sqlite3.Connection) -> None:
+        """After a write: renew the snapshot once the change log has run SNAPSHOT_EVERY past it.
+
+        Built on a cache of its own: this process's cache must not see a transaction that may yet
+        roll back.
+        """
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key LIKE 'snapshot_%'"))
+        head = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+        if head - int(meta.get("snapshot_seq", "-1")) < SNAPSHOT_EVERY:
+            return
+        fresh = FacetCache()
+        self._catch_up(conn, fresh)
+        self._write_snapshot(conn, fresh)
+
     def _sync(self, conn: sqlite3.Connection) -> None:
         """Bring the in-memory caches up to the database snapshot of this transaction."""
-        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('epoch', 'pruned_upto')"))
-        epoch, pruned = meta.get("epoch", ""), int(meta.get("pruned_upto", "0"))
         cache = self._cache
-        touched: list[int] = []
-        if cache.epoch != epoch or cache.seq < pruned:
-            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
-            cache.load(conn, epoch, seq)
-        else:
-            changed = conn.execute(
-                "SELECT seq, doc_rowid FROM changes WHERE seq > ? ORDER BY seq", (cache.seq,)
-            ).fetchall()
-            if changed:
-                touched = sorted({r[1] for r in changed})
-                for i in range(0, len(touched), 500):
-                    part = touched[i : i + 500]
-                    marks = ",".join("?" * len(part))
-                    sql = f"SELECT rowid, {CACHE_COLS} FROM docs WHERE rowid IN ({marks})"
-                    live = {r[0]: r for r in conn.execute(sql, part)}
-                    for rowid in part:
-                        if rowid in live:
-                            cache.set(live[rowid])
-                        else:
-                            cache.clear(rowid)
-                cache.seq = changed[-1][0]
+        reloaded, touched = self._catch_up(conn, cache)
         key = (cache.epoch, cache.seq)
         if key == self._memo_key:
             return
         # Corrections are cheap to redo and may now have new candidates; postings are patched when only
         # a few documents changed since they were cached, so a steady trickle of writes keeps them warm.
         self._text.forget_corrections()
-        if touched and self._memo_key[0] == cache.epoch and len(touched) <= PATCH_MAX:
+        if not reloaded and touched and self._memo_key[0] == cache.epoch and len(touched) <= PATCH_MAX:
             self._patch_postings(conn, touched)
         else:
             self._text.forget_postings()

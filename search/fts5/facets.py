@@ -88,9 +88,8 @@ class FacetCache:
         return arr
 
     # -- loading ------------------------------------------------------------------------------------
-    def load(self, conn: sqlite3.Connection, epoch: str, seq: int) -> None:
-        """Full rebuild; SQLite groups rowids by facet value so Python never loops over documents."""
-        self._reset()
+    def _load_keys(self, conn: sqlite3.Connection) -> np.ndarray:
+        """Size the arrays and read every document's sort keys in one scan; returns the live rowids."""
         ids, days, lat, lon, ntok = conn.execute(
             "SELECT group_concat(rowid), group_concat(ifnull(julianday(deadline), -1)),"
             " group_concat(ifnull(lat, 999)), group_concat(ifnull(lon, 999)), group_concat(ntok) FROM docs"
@@ -105,6 +104,14 @@ class FacetCache:
             self.lat[rowids] = np.where(la == 999, np.nan, la)
             self.lon[rowids] = np.where(lo == 999, np.nan, lo)
             self.length[rowids] = floats(ntok)
+        self.n_docs = len(rowids)
+        self.total_length = float(self.length.sum())
+        return rowids
+
+    def load(self, conn: sqlite3.Connection, epoch: str, seq: int) -> None:
+        """Full rebuild; SQLite groups rowids by facet value so Python never loops over documents."""
+        self._reset()
+        self._load_keys(conn)
         for facet in SINGLE:
             sql = f"SELECT {facet}, group_concat(rowid) FROM docs WHERE {facet} != '' GROUP BY {facet}"
             self.bits[facet] = {v: self._pack(ints(r)) for v, r in conn.execute(sql)}
@@ -113,8 +120,50 @@ class FacetCache:
                 f"SELECT j.value, group_concat(d.rowid) FROM docs d, json_each(d.{facet}) j GROUP BY j.value"
             )
             self.bits[facet] = {str(v): self._pack(ints(r)) for v, r in conn.execute(sql)}
-        self.n_docs = len(rowids)
-        self.total_length = float(self.length.sum())
+        self.epoch, self.seq = epoch, seq
+
+    def build(
+        self, conn: sqlite3.Connection, rows_by_value: dict[str, dict[str, list[int]]], epoch: str, seq: int
+    ) -> None:
+        """Like load(), with the rowids per facet value already known (a reindex collects them)."""
+        self._reset()
+        self._load_keys(conn)
+        for facet in FACETS:
+            found = rows_by_value.get(facet, {})
+            self.bits[facet] = {v: self._pack(np.asarray(r, np.int64)) for v, r in found.items()}
+        self.epoch, self.seq = epoch, seq
+
+    # -- snapshot in the index file -----------------------------------------------------------------
+    def dump(self) -> list[tuple[str, bytes]]:
+        """The cache as named blobs: a JSON header, the sort keys, and all bitsets in one blob."""
+        values = {f: sorted(self.bits[f]) for f in FACETS}
+        header = {"cap": self.cap, "n_docs": self.n_docs, "total_length": self.total_length, "values": values}
+        bits = b"".join(self.bits[f][v].tobytes() for f in FACETS for v in values[f])
+        return [
+            ("header", json.dumps(header).encode()),
+            ("alive", self.alive.tobytes()),
+            ("bits", bits),
+            ("deadline", self.deadline.tobytes()),
+            ("lat", self.lat.tobytes()),
+            ("lon", self.lon.tobytes()),
+            ("length", self.length.tobytes()),
+        ]
+
+    def restore(self, blobs: dict[str, bytes], epoch: str, seq: int) -> None:
+        """The inverse of dump(); arrays are copied out of the blobs, so they stay writable."""
+        self._reset()
+        header = json.loads(blobs["header"])
+        cap = self.cap = int(header["cap"])
+        self.n_docs, self.total_length = int(header["n_docs"]), float(header["total_length"])
+        self.alive = np.frombuffer(blobs["alive"], np.uint8).copy()
+        bits = np.frombuffer(blobs["bits"], np.uint8).reshape(-1, cap // 8) if cap else np.zeros((0, 0))
+        i = 0
+        for facet in FACETS:
+            for v in header["values"][facet]:
+                self.bits[facet][v] = bits[i].copy()
+                i += 1
+        for name in ("deadline", "lat", "lon", "length"):
+            setattr(self, name, np.frombuffer(blobs[name], np.float64).copy())
         self.epoch, self.seq = epoch, seq
 
     def _pack(self, rowids: np.ndarray) -> np.ndarray:

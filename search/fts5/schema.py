@@ -14,7 +14,11 @@ Layout of the search database (its own file; never the application's database):
 - ``terms_tri``   a trigram FTS5 index over ``terms``, to find the corrections of a misspelt query word.
 - ``changes``     an append-only log of touched rowids, so every process can update its in-memory
   facet bitsets incrementally instead of reloading them.
-- ``meta``        schema version and the index *epoch* (changes on every full reindex).
+- ``cache_snapshot`` the in-memory facet cache as blobs (bitsets, sort keys), written by reindex and
+  renewed by writers every SNAPSHOT_EVERY changes: a new process restores it and replays the change
+  log since, instead of rebuilding the bitsets from every row.
+- ``meta``        schema version, the index *epoch* (changes on every full reindex), the pruned part of
+  the change log and the epoch and change seq of the snapshot.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 from ..base import Document
 from ..text import fold
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 # bm25 column weights: title, body, place.
 WEIGHTS = (8.0, 1.0, 3.0)
 
@@ -71,14 +75,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, 'row');
 CREATE TABLE IF NOT EXISTS terms(term TEXT NOT NULL UNIQUE, df INTEGER NOT NULL DEFAULT 0);
 CREATE VIRTUAL TABLE IF NOT EXISTS terms_tri USING fts5(term, tokenize = 'trigram', detail = 'none');
 CREATE TABLE IF NOT EXISTS changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_rowid INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cache_snapshot(name TEXT PRIMARY KEY, data BLOB NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '{SCHEMA_VERSION}');
 INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', lower(hex(randomblob(8))));
 INSERT OR IGNORE INTO meta(key, value) VALUES ('pruned_upto', '0');
+INSERT OR IGNORE INTO meta(key, value) VALUES ('snapshot_epoch', '');
+INSERT OR IGNORE INTO meta(key, value) VALUES ('snapshot_seq', '-1');
 """
 DROP = """
 DROP TABLE IF EXISTS docs_vocab; DROP TABLE IF EXISTS docs_fts; DROP TABLE IF EXISTS docs;
 DROP TABLE IF EXISTS docs_json; DROP TABLE IF EXISTS docs_title;
 DROP TABLE IF EXISTS terms_tri; DROP TABLE IF EXISTS terms; DROP TABLE IF EXISTS changes;
+DROP TABLE IF EXISTS cache_snapshot;
 """
 
 
