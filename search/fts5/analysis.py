@@ -22,7 +22,11 @@ from .facets import FacetCache
 from .schema import BM25_SQL, IDS_SQL, TITLE_IDS_SQL, WEIGHTS, floats, ints
 
 EXACT_BM25_MAX = 3000  # phrases matching more rows get an estimated bm25 (see estimate_bm25)
-POSTINGS_BUDGET = 3_000_000  # rows of phrase postings kept in memory
+# Rows of phrase postings kept in memory (16 bytes a row): at least POSTINGS_BUDGET, and POSTINGS_PER_DOC
+# per indexed document, so the postings of a large index's common words stay cached (~96 MB at 1M).
+POSTINGS_BUDGET = 3_000_000
+POSTINGS_PER_DOC = 6
+DENSE_UNION_MIN = 20_000  # phrases of one word matching more rows than this are merged by rowid
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's constants
 
 
@@ -95,6 +99,21 @@ class Posting:
         return len(self.rows)
 
 
+def _narrow(
+    allowed: np.ndarray | None, rows: np.ndarray, scores: np.ndarray, typo: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Only the rows that pass the filters."""
+    if allowed is None or not len(rows):
+        return rows, scores, typo
+    keep = allowed[rows]
+    return rows[keep], scores[keep], typo[keep]
+
+
+def _narrow_posting(allowed: np.ndarray, p: Posting) -> Posting:
+    keep = allowed[p.rows]
+    return Posting(p.rows[keep], p.scores[keep], p.spec)
+
+
 class SqliteVocabulary:
     """The `terms` table and its trigram index `terms_tri`, as a Vocabulary."""
 
@@ -128,6 +147,7 @@ class TextIndex:
         self.corrections: dict[str, list[str]] = {}
         self.postings: OrderedDict[str, Posting] = OrderedDict()
         self.postings_size = 0
+        self.big: set[str] = set()  # multi-word expressions too big for exact bm25
 
     def forget_corrections(self) -> None:
         self.corrections = {}
@@ -135,6 +155,7 @@ class TextIndex:
     def forget_postings(self) -> None:
         self.postings.clear()
         self.postings_size = 0
+        self.big.clear()
 
     def patch_postings(self, conn: sqlite3.Connection, rowids: list[int]) -> None:
         """Bring every cached posting up to date for the documents in `rowids` (changed or deleted).
@@ -231,7 +252,8 @@ class TextIndex:
         """Keep a posting until the next change, within the memory budget (least recently used out)."""
         self.postings[key] = posting
         self.postings_size += posting.size
-        while self.postings_size > POSTINGS_BUDGET and len(self.postings) > 1:
+        budget = max(POSTINGS_BUDGET, POSTINGS_PER_DOC * self.cache.n_docs)
+        while self.postings_size > budget and len(self.postings) > 1:
             _, old = self.postings.popitem(last=False)
             self.postings_size -= old.size
         return posting
@@ -249,7 +271,9 @@ class TextIndex:
             bm25_idf(cache.n_docs, len(rows)), in_title, cache.length[rows], cache.avg_length
         )
 
-    def group(self, conn: sqlite3.Connection, term: Term) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def group(
+        self, conn: sqlite3.Connection, term: Term, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows matching any phrase of one query word, summed scores, and whether only a correction matched."""
         phrases = term.phrases()
         if term.exact and term.prefix and term.df > EXACT_BM25_MAX:
@@ -257,12 +281,27 @@ class TextIndex:
             # matches, so walking its huge doclist again would only add an exactness bonus.
             phrases = [p for p in phrases if p.prefix or p.correction]
         parts = [(self.posting(conn, p), p.correction) for p in phrases]
+        if allowed is not None:
+            parts = [(_narrow_posting(allowed, p), corr) for p, corr in parts]
         parts = [(p, corr) for p, corr in parts if p.size]
         if not parts:
             return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.bool_)
         if len(parts) == 1:
             p, corr = parts[0]
             return p.rows, p.scores, np.full(p.size, corr)
+        total = sum(p.size for p, _ in parts)
+        if total >= DENSE_UNION_MIN:
+            # Big postings: scatter them over arrays indexed by rowid instead of sorting their union.
+            # Scores are added part by part, in the same order as the bincount below adds them.
+            cap = max(int(p.rows[-1]) for p, _ in parts) + 1
+            acc, member, exact = np.zeros(cap), np.zeros(cap, np.bool_), np.zeros(cap, np.bool_)
+            for p, corr in parts:
+                acc[p.rows] += p.scores
+                member[p.rows] = True
+                if not corr:
+                    exact[p.rows] = True
+            uniq = np.flatnonzero(member)
+            return uniq, acc[uniq], ~exact[uniq]
         rows = np.concatenate([p.rows for p, _ in parts])
         scores = np.concatenate([p.scores for p, _ in parts])
         exactish = np.concatenate([np.full(p.size, not corr) for p, corr in parts])
@@ -281,7 +320,7 @@ class TextIndex:
         """
         usable = [t for t in terms if t.matchable]
         while usable:
-            rows, scores, typo = self.match_all(conn, usable)
+            rows, scores, typo = self.match_all(conn, usable, allowed)
             keep = allowed[rows] if len(rows) else np.zeros(0, np.bool_)
             if keep.any():
                 return rows[keep], scores[keep], typo[keep].astype(np.int8), usable
@@ -289,19 +328,25 @@ class TextIndex:
         return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int8), []
 
     def match_all(
-        self, conn: sqlite3.Connection, terms: list[Term]
+        self, conn: sqlite3.Connection, terms: list[Term], allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows matching all the words, with scores and a "needed a correction" flag."""
-        if len(terms) > 1:
+        """Rows matching all the words, with scores and a "needed a correction" flag.
+
+        With `allowed` (a boolean per rowid: passes the filters) only those rows come back; each word's
+        rows are narrowed before they are merged, so selective filters make big postings cheap.
+        """
+        expr = " AND ".join(group_expr(t.phrases()) for t in terms) if len(terms) > 1 else ""
+        if expr and expr not in self.big:
             # Let FTS5 intersect first: with one selective word this touches few rows, and a small
             # result gets exact bm25 for the whole expression (the sum of its phrases' shares).
-            expr = " AND ".join(group_expr(t.phrases()) for t in terms)
             hit = self.postings.get(expr)
             if hit is not None and hit.typo is not None:
                 self.postings.move_to_end(expr)
-                return hit.rows, hit.scores, hit.typo
+                return _narrow(allowed, hit.rows, hit.scores, hit.typo)
             rows = ints(conn.execute(IDS_SQL, (expr,)).fetchone()[0])
-            if len(rows) <= EXACT_BM25_MAX:
+            if len(rows) > EXACT_BM25_MAX:
+                self.big.add(expr)  # next time straight to the word-by-word merge below
+            else:
                 scores = np.zeros(0)
                 if len(rows):
                     # bm25() walks every phrase's whole doclist for its IDF: worth remembering.
@@ -310,8 +355,8 @@ class TextIndex:
                 typo = self.needed_correction(conn, terms, rows)
                 spec = tuple(tuple(t.phrases()) for t in terms)
                 self.remember(expr, Posting(rows, scores, spec, typo))
-                return rows, scores, typo
-        groups = [self.group(conn, t) for t in terms]
+                return _narrow(allowed, rows, scores, typo)
+        groups = [self.group(conn, t, allowed) for t in terms]
         rows, scores, typo = groups[0]
         for g_rows, g_scores, g_typo in groups[1:]:
             rows, ia, ib = intersect(rows, g_rows)
