@@ -262,6 +262,8 @@ class FTS5Backend:
             # executescript() would commit the open transaction, so run the statements one by one.
             for stmt in statements(DROP + SCHEMA):
                 conn.execute(stmt)
+            # No incremental merging while loading: 'optimize' merges everything once at the end.
+            self._fts_merging(conn, automerge=0, crisismerge=64)
             seen: set[str] = set()
             batch: list[Document] = []
             # Rowids per facet value, collected on the way: the facet-cache snapshot is built from them.
@@ -315,6 +317,7 @@ class FTS5Backend:
             # One b-tree segment per index makes every later query cheaper.
             conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('optimize')")
             conn.execute("INSERT INTO docs_title(docs_title) VALUES ('optimize')")
+            self._fts_merging(conn, automerge=4, crisismerge=16)  # FTS5's defaults, for upserts
         if not self._memory:
             # The rebuild went through the write-ahead log: fold it into the file and give the space back.
             with self._conn() as conn:
@@ -322,6 +325,12 @@ class FTS5Backend:
         return n
 
     # -- protocol: searching ------------------------------------------------------------------------
+    @staticmethod
+    def _fts_merging(conn: sqlite3.Connection, *, automerge: int, crisismerge: int) -> None:
+        for table in ("docs_fts", "docs_title"):
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', ?)", (automerge,))
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('crisismerge', ?)", (crisismerge,))
+
     def _catch_up(self, conn: sqlite3.Connection, cache: FacetCache) -> tuple[bool, list[int]]:
         """Bring a facet cache up to this transaction's view of the index.
 
