@@ -52,14 +52,13 @@ def test_tables_live_in_their_own_schema_and_setup_is_idempotent(pg: PostgresBac
     pg.reindex(CORPUS[:3])
     pg.setup()
     tables = {r[0] for r in catalog(pg, "SELECT tablename FROM pg_tables WHERE schemaname = %s")}
-    assert tables == {"meta", "docs", "docs_text", "terms"}
+    assert tables == {"meta", "docs", "terms"}
     indexes = catalog(pg, "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s")
     # One of each, whatever the number of rebuilds: a set-up after a swap adds no duplicates.
     names = sorted(str(name) for _, name in indexes if not str(name).endswith("_pkey"))
-    assert names == ["docs_fv_live", "docs_id_live", "terms_trgm_live", "text_tsv_live"]
+    assert names == ["docs_fv_live", "docs_id_live", "docs_tsv_live", "terms_trgm_live"]
     assert sorted(str(table) for table, name in indexes if str(name).endswith("_pkey")) == [
         "docs",
-        "docs_text",
         "meta",
         "terms",
     ]
@@ -155,7 +154,6 @@ def test_a_failed_reindex_keeps_the_old_index(pg: PostgresBackend) -> None:
     assert {r[0] for r in catalog(pg, "SELECT tablename FROM pg_tables WHERE schemaname = %s")} == {
         "meta",
         "docs",
-        "docs_text",
         "terms",
     }
 
