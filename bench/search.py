@@ -254,7 +254,12 @@ class Target:
         if backend == "fts5":
             self.args: dict[str, Any] = {"sqlite_path": os.path.join(workdir, f"search-{n}.sqlite3")}
         else:
-            self.args = {"postgres_url": postgres_url, "postgres_schema": f"srx_bench_{n}"}
+            # A generous statement timeout: the bench measures slow queries instead of failing on them.
+            self.args = {
+                "postgres_url": postgres_url,
+                "postgres_schema": f"srx_bench_{n}",
+                "timeout_s": 120.0,
+            }
 
     def open(self) -> SearchBackend:
         return make_backend(self.backend, **self.args)
@@ -402,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", default="fts5", help="comma-separated: fts5, postgres")
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--postgres-queries", type=int, default=None, help="queries per kind for postgres")
     ap.add_argument("--postgres-url", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the indexes (FTS5 files in --workdir)")
     ap.add_argument("--workdir", default=None, help="where FTS5 index files go (default: a temp folder)")
@@ -438,8 +444,9 @@ def main(argv: list[str] | None = None) -> int:
             for kind in backends:
                 print(f"… {kind} {n:,} docs", file=sys.stderr, flush=True)
                 target = Target(kind, n, workdir, pg_url)
+                queries = args.queries if kind != "postgres" else (args.postgres_queries or args.queries)
                 try:
-                    results["runs"].append(run_size(target, docs, args.queries))
+                    results["runs"].append(run_size(target, docs, queries))
                 finally:
                     if not args.keep:
                         target.drop()

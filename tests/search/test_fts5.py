@@ -30,6 +30,8 @@ def file_backend(path: Path) -> FTS5Backend:
 def test_backends_satisfy_the_protocol(tmp_path: Path) -> None:
     assert isinstance(file_backend(tmp_path / "s.db"), SearchBackend)
     assert isinstance(make_backend("meili", meili_url="http://127.0.0.1:1"), SearchBackend)
+    assert isinstance(make_backend("postgres", postgres_url="postgresql://x@127.0.0.1:1/x"), SearchBackend)
+    assert all(make_backend(k, meili_url="http://127.0.0.1:1").available() for k in ("fts5", "meili"))
 
 
 def test_make_backend_rejects_unknown_kinds() -> None:
@@ -301,7 +303,15 @@ def test_a_reader_that_restores_a_newer_snapshot_drops_its_stale_postings(
 
 @pytest.mark.parametrize(
     "text",
-    ["voedselbank", "voedsel", "voedselbnk", "repair cafe", "voedselbank noord", "taalcafe de brug", "koffie"],
+    [
+        "voedselbank",
+        "voedsel",
+        "voedselbnk",
+        "repair cafe",
+        "voedselbank noord",
+        "taalcafe de brug",
+        "koffie",
+    ],
 )
 def test_the_paths_for_big_postings_give_the_same_results(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     """Merging by rowid and the word-by-word merge (taken for big postings) agree with the small-set path."""
