@@ -1,8 +1,12 @@
-"""Search benchmark: indexing rate, query latency and update visibility of the FTS5 backend.
+"""Search benchmark: indexing rate, query latency, update visibility, cold start and index size.
 
-Run: .venv/bin/python -m bench.search [--sizes 1000,10000,100000] [--queries 300] [--out bench/results/search.json]
+Run: .venv/bin/python -m bench search [--backends fts5,postgres] [--sizes 1000,100000,1000000]
+     [--queries 300] [--postgres-url URL] [--out bench/results/search.json]
 
-It prints a table and writes the same figures as JSON. It asserts nothing.
+PostgreSQL runs when a URL is given by --postgres-url, TEST_DATABASE_URL or SEARCH_POSTGRES_URL; it
+builds its index in a schema of its own (srx_bench_<n>) and drops it afterwards. The cold start is a
+fresh subprocess that opens the existing index and times its first search (text and every facet).
+It prints a side-by-side table and writes the same figures as JSON. It measures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import platform
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,10 +28,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from search import Document, Query, make_backend
+from search import Document, Query, SearchBackend, make_backend
 
 SEED = 20240601
-TARGETS = {"text_facets_p95_ms": 15.0, "index_docs_per_s": 5000.0, "update_visible_ms": 100.0}
+# What the issues ask of FTS5 (the bench reports them next to the figures; it checks nothing).
+TARGETS = {
+    "text_facets_p95_ms_at_1m": 15.0,
+    "index_docs_per_s_at_1m": 5000.0,
+    "cold_first_search_ms_at_100k": 200.0,
+    "update_visible_ms": 100.0,
+}
+COLD_QUERY = {"text": "voedselbank", "filters": {"municipality": ["Amsterdam"]}}
 
 THEMES = (
     "werk",
@@ -234,19 +246,92 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
-def run_size(n: int, n_queries: int, workdir: str) -> dict[str, Any]:
-    """Index n docs into a fresh file and measure it."""
-    path = os.path.join(workdir, f"search-{n}.sqlite3")
-    backend = make_backend("fts5", sqlite_path=path)
+class Target:
+    """Where one backend's index of one size lives, and how to open it again (also in a subprocess)."""
+
+    def __init__(self, backend: str, n: int, workdir: str, postgres_url: str | None) -> None:
+        self.backend, self.n = backend, n
+        if backend == "fts5":
+            self.args: dict[str, Any] = {"sqlite_path": os.path.join(workdir, f"search-{n}.sqlite3")}
+        else:
+            # A generous statement timeout: the bench measures slow queries instead of failing on them.
+            self.args = {
+                "postgres_url": postgres_url,
+                "postgres_schema": f"srx_bench_{n}",
+                "timeout_s": 120.0,
+            }
+
+    def open(self) -> SearchBackend:
+        return make_backend(self.backend, **self.args)
+
+    def size_mb(self) -> float:
+        if self.backend == "fts5":
+            path = self.args["sqlite_path"]
+            return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p)) / 1e6
+        import psycopg
+
+        with psycopg.connect(self.args["postgres_url"], autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                (self.args["postgres_schema"],),
+            ).fetchone()
+        return float(row[0] if row else 0) / 1e6
+
+    def drop(self) -> None:
+        if self.backend == "fts5":
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(self.args["sqlite_path"] + suffix):
+                    os.remove(self.args["sqlite_path"] + suffix)
+            return
+        import psycopg
+
+        with psycopg.connect(self.args["postgres_url"], autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.args["postgres_schema"]}" CASCADE')
+
+
+_COLD = """
+import json, sys, time
+t0 = time.perf_counter()
+from search import Query, make_backend
+t1 = time.perf_counter()
+kind, args, q = json.loads(sys.argv[1])
+backend = make_backend(kind, **args)
+t2 = time.perf_counter()
+result = backend.search(Query(text=q["text"], filters=q["filters"]))
+t3 = time.perf_counter()
+print(json.dumps({"import_ms": (t1 - t0) * 1000, "open_ms": (t2 - t1) * 1000,
+                  "first_search_ms": (t3 - t2) * 1000, "total": result.total}))
+"""
+
+
+def cold_start(target: Target, runs: int = 3) -> dict[str, float]:
+    """A fresh process opens the index and runs one search (text + every facet); median of `runs`."""
+    samples = []
+    for _ in range(runs):
+        arg = json.dumps([target.backend, target.args, COLD_QUERY])
+        out = subprocess.run([sys.executable, "-c", _COLD, arg], capture_output=True, text=True, check=True)
+        samples.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    samples.sort(key=lambda s: s["first_search_ms"])
+    mid = samples[len(samples) // 2]
+    return {k: round(float(v), 1) for k, v in mid.items()}
+
+
+def run_size(target: Target, docs: list[Document], n_queries: int) -> dict[str, Any]:
+    """Index the docs into a fresh index and measure it."""
+    n = len(docs)
+    target.drop()
+    backend = target.open()
     backend.setup()
-    docs = list(generate(n))
     t0 = time.perf_counter()
     count = backend.reindex(iter(docs), total=n)
     index_s = time.perf_counter() - t0
+    size_mb = target.size_mb()
+    cold = cold_start(target)
 
     rng = random.Random(SEED + n)
     t0 = time.perf_counter()
-    backend.search(Query(text="voedselbank"))  # first search loads the facet bitsets
+    backend.search(Query(text=COLD_QUERY["text"]))  # this process's first search after its reindex
     warm_ms = (time.perf_counter() - t0) * 1000
     kinds: dict[str, list[Query]] = {"text": [], "facets": [], "text_facets": []}
     for _ in range(n_queries):
@@ -256,8 +341,9 @@ def run_size(n: int, n_queries: int, workdir: str) -> dict[str, Any]:
     # The same text+facets queries, each right after one document was written (the write is not timed):
     # the steady state of a marketplace whose outbox keeps the index in sync.
     kinds["text_facets_after_write"] = kinds["text_facets"]
-    # And with nothing cached at all, as right after a process start or a full reindex.
-    kinds["text_facets_cold"] = kinds["text_facets"]
+    if hasattr(backend, "forget_query_caches"):
+        # And with nothing cached at all, as right after a process start or a full reindex.
+        kinds["text_facets_cold"] = kinds["text_facets"]
     latencies: dict[str, dict[str, float]] = {}
     cpu: dict[str, dict[str, float]] = {}
     totals: dict[str, float] = {}
@@ -290,32 +376,52 @@ def run_size(n: int, n_queries: int, workdir: str) -> dict[str, Any]:
             if time.perf_counter() - t > 5:
                 break
         visible.append((time.perf_counter() - t) * 1000)
-    size_mb = os.path.getsize(path) / 1e6
+    close = getattr(backend, "close", None)
+    if close is not None:
+        close()
     return {
+        "backend": target.backend,
         "docs": count,
         "index_seconds": round(index_s, 2),
         "index_docs_per_s": round(count / index_s),
-        "db_size_mb": round(size_mb, 1),
-        "first_search_ms": round(warm_ms, 1),
+        "index_size_mb": round(size_mb, 1),
+        "cold_start": cold,
+        "first_search_after_reindex_ms": round(warm_ms, 1),
         "queries_per_kind": n_queries,
         "latency": latencies,
         # CPU time of the benchmark process per query: the cost of the work itself, without the time
         # spent waiting for a core while other processes run (see load_average in "machine").
+        # For PostgreSQL most of the work is in the server process and does not show here.
         "cpu_time": cpu,
         "mean_total_hits": totals,
         "update_visible_ms": _percentiles(visible),
     }
 
 
+def postgres_url(cli: str | None) -> str | None:
+    return cli or os.environ.get("TEST_DATABASE_URL") or os.environ.get("SEARCH_POSTGRES_URL") or None
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--backends", default="fts5", help="comma-separated: fts5, postgres")
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--postgres-queries", type=int, default=None, help="queries per kind for postgres")
+    ap.add_argument("--postgres-url", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the indexes (FTS5 files in --workdir)")
+    ap.add_argument("--workdir", default=None, help="where FTS5 index files go (default: a temp folder)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "search.json"))
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    pg_url = postgres_url(args.postgres_url)
+    if "postgres" in backends and not pg_url:
+        print(
+            "postgres skipped: no --postgres-url, TEST_DATABASE_URL or SEARCH_POSTGRES_URL", file=sys.stderr
+        )
+        backends.remove("postgres")
     results: dict[str, Any] = {
-        "backend": "fts5",
         "seed": SEED,
         "machine": {
             "python": platform.python_version(),
@@ -325,50 +431,73 @@ def main(argv: list[str] | None = None) -> int:
             # Other work on the machine skews latencies; recorded so the figures can be judged.
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         },
-        "targets_at_100k": TARGETS,
-        "sizes": {},
+        "targets": TARGETS,
+        "cold_query": COLD_QUERY,
+        "runs": [],
     }
+    out = Path(args.out)
     with tempfile.TemporaryDirectory(prefix="srx-bench-") as tmp:
+        workdir = args.workdir or tmp
+        os.makedirs(workdir, exist_ok=True)
         for n in sizes:
-            print(f"… {n:,} docs", file=sys.stderr, flush=True)
-            results["sizes"][str(n)] = run_size(n, args.queries, tmp)
+            docs = list(generate(n))
+            for kind in backends:
+                print(f"… {kind} {n:,} docs", file=sys.stderr, flush=True)
+                target = Target(kind, n, workdir, pg_url)
+                queries = args.queries if kind != "postgres" else (args.postgres_queries or args.queries)
+                try:
+                    results["runs"].append(run_size(target, docs, queries))
+                finally:
+                    if not args.keep:
+                        target.drop()
+                # Written after every run: a long run that is stopped keeps what it measured.
+                _write(out, results)
+            del docs
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     _print_table(results)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    _write(out, results)
     print(f"\nwritten to {out}")
     return 0
 
 
+def _write(out: Path, results: dict[str, Any]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def _print_table(results: dict[str, Any]) -> None:
     head = (
-        f"{'docs':>8} {'index/s':>9} {'query':<23} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
-        f" {'cpu p95':>8} {'avg hits':>9}"
+        f"{'backend':<9} {'docs':>9} {'index/s':>8} {'text+facets p50':>15} {'p95':>7} {'p99':>7}"
+        f" {'update p95':>10} {'cold first':>10} {'size MB':>8}"
     )
     print(head)
     print("-" * len(head))
-    for n, r in results["sizes"].items():
-        first = True
+    for r in results["runs"]:
+        lat = r["latency"]["text_facets"]
+        print(
+            f"{r['backend']:<9} {r['docs']:>9,} {r['index_docs_per_s']:>8,} {lat['p50_ms']:>15} {lat['p95_ms']:>7}"
+            f" {lat['p99_ms']:>7} {r['update_visible_ms']['p95_ms']:>10} {r['cold_start']['first_search_ms']:>10}"
+            f" {r['index_size_mb']:>8}"
+        )
+    print("\nall latencies in ms (p50 / p95 / p99):")
+    for r in results["runs"]:
+        print(f"  {r['backend']} {r['docs']:,}:")
         for kind, lat in r["latency"].items():
-            lead = f"{int(n):>8} {r['index_docs_per_s']:>9,}" if first else " " * 18
             cpu95 = r["cpu_time"][kind]["p95_ms"]
             print(
-                f"{lead} {kind:<23} {lat['p50_ms']:>7} {lat['p95_ms']:>7} {lat['p99_ms']:>7}"
-                f" {cpu95:>8} {r['mean_total_hits'][kind]:>9}"
+                f"    {kind:<24} {lat['p50_ms']:>8} {lat['p95_ms']:>8} {lat['p99_ms']:>8}"
+                f"   cpu p95 {cpu95:>7}   avg hits {r['mean_total_hits'][kind]:>9}"
             )
-            first = False
-        u = r["update_visible_ms"]
-        print(f"{'':18} {'update -> found':<23} {u['p50_ms']:>7} {u['p95_ms']:>7} {u['p99_ms']:>7}")
+        c = r["cold_start"]
         print(
-            f"{'':18} reindex {r['index_seconds']} s, file {r['db_size_mb']} MB,"
-            f" first search (loads facet bitsets) {r['first_search_ms']} ms"
+            f"    cold start: import {c['import_ms']} ms, open {c['open_ms']} ms, first search"
+            f" {c['first_search_ms']} ms; reindex {r['index_seconds']} s"
         )
-    print(f"targets at 100k: {results['targets_at_100k']}")
+    print(f"targets: {results['targets']}")
     m = results["machine"]
     print(
-        f"load average (1/5/15 min) at start {m['load_average_at_start']}, at end {m['load_average_at_end']}"
-        f" on {m['cpus']} CPUs"
+        f"load average (1/5/15 min) at start {m['load_average_at_start']},"
+        f" at end {m.get('load_average_at_end')} on {m['cpus']} CPUs"
     )
 
 

@@ -40,6 +40,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # fts5 (embedded default) or meili; MEILI_URL alone also selects meili.
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "meili" if env.get("MEILI_URL") else "fts5"),
         "SEARCH_SQLITE_PATH": env.get("SEARCH_SQLITE_PATH", str(instance_path / "search.sqlite3")),
+        "SEARCH_POSTGRES_URL": env.get("SEARCH_POSTGRES_URL") or env.get("DATABASE_URL", default_db),
         "MEILI_URL": env.get("MEILI_URL"),
         "MEILI_KEY": env.get("MEILI_KEY"),
         "MEILI_INDEX": env.get("MEILI_INDEX", "srx"),

@@ -51,6 +51,7 @@ def get_backend(app: Flask | None = None) -> SearchBackend:
             meili_url=cfg["MEILI_URL"],
             meili_key=cfg["MEILI_KEY"],
             index_name=cfg["MEILI_INDEX"],
+            postgres_url=cfg.get("SEARCH_POSTGRES_URL"),
         )
         try:
             backend.setup()

@@ -1,8 +1,14 @@
-"""Meilisearch backend through the official client (meilisearch-python).
+"""Meilisearch backend through the official client (meilisearch-python), behind a circuit breaker.
 
 Every call that reaches the server goes through `_call`, which turns client errors into SearchError
 (the server refused: 4xx, failed task, malformed answer) or SearchUnavailable (cannot reach it,
 timeouts, 5xx), so callers can fall back to the embedded backend.
+
+Calls have short connect and read timeouts, and a breaker guards them: after `breaker_failures`
+consecutive SearchUnavailable failures it opens and every call fails at once with SearchUnavailable,
+without touching the server. After `breaker_cooldown_s` it lets one call through (half-open): success
+closes it, failure opens it again for another cool-down. `available()` is False while it is open, so the
+app can skip work that would only fail. No message, exception or health detail carries the API key.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,6 +42,91 @@ PRE_TAG, POST_TAG = "\ue000", "\ue001"
 CROP_WORDS = 30
 EARTH_RADIUS_KM = 6371.0088
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class CircuitBreaker:
+    """Counts consecutive failures; open after `failures` of them, half-open after `cooldown_s`.
+
+    Thread-safe. While half-open exactly one call (the trial) may run; the others fail fast until it
+    reports success or failure.
+    """
+
+    def __init__(
+        self, failures: int = 3, cooldown_s: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.failures = max(1, int(failures))
+        self.cooldown_s = max(0.0, float(cooldown_s))
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._consecutive = 0
+        self._opened_at: float | None = None
+        self._trial = False  # a half-open trial call is running
+        self.last_error = ""
+
+    @property
+    def state(self) -> str:
+        """The state: closed, open (failing fast) or half-open (cool-down over: one call may try)."""
+        with self._lock:
+            return self._state()
+
+    def _state(self) -> str:
+        if self._opened_at is None:
+            return "closed"
+        if self._trial or self._clock() - self._opened_at < self.cooldown_s:
+            return "open"
+        return "half-open"
+
+    def retry_in_s(self) -> float:
+        with self._lock:
+            if self._opened_at is None:
+                return 0.0
+            return max(0.0, self.cooldown_s - (self._clock() - self._opened_at))
+
+    def available(self) -> bool:
+        """Whether a call would be let through now."""
+        with self._lock:
+            return self._state() != "open"
+
+    def allow(self) -> bool:
+        """Ask to make a call: True lets it through (as the trial when half-open)."""
+        with self._lock:
+            state = self._state()
+            if state == "half-open":
+                self._trial = True
+                return True
+            return state == "closed"
+
+    def success(self) -> None:
+        with self._lock:
+            self._consecutive = 0
+            self._opened_at = None
+            self._trial = False
+
+    def failure(self, error: str = "") -> None:
+        with self._lock:
+            self._consecutive += 1
+            self.last_error = error
+            if self._trial or self._consecutive >= self.failures:
+                self._opened_at = self._clock()
+            self._trial = False
+
+    def release(self) -> None:
+        """The call ended without telling anything about the server's health (a refused request)."""
+        with self._lock:
+            self._consecutive = 0
+            if self._trial:  # the server answered: that is enough to close
+                self._opened_at = None
+            self._trial = False
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            state = self._state()
+            return {"state": state, "consecutive_failures": self._consecutive, "last_error": self.last_error}
+
+
+def redact_url(url: str) -> str:
+    """The URL without any user:password part."""
+    return re.sub(r"(?<=//)[^/@]*@", "", url)
 
 
 def meili_id(doc_id: str) -> str:
@@ -118,6 +210,10 @@ class MeiliBackend:
         *,
         index_name: str = "srx",
         timeout_s: float = 5.0,
+        connect_timeout_s: float = 0.5,
+        read_timeout_s: float = 2.0,
+        breaker_failures: int = 3,
+        breaker_cooldown_s: float = 30.0,
         batch_size: int = 1000,
         task_timeout_s: float = 60.0,
         poll_interval_s: float = 0.05,
@@ -126,34 +222,67 @@ class MeiliBackend:
     ) -> None:
         self.url = url.rstrip("/")
         self.index_name = index_name
+        # timeout_s caps both timeouts (it used to be the only one).
         self.timeout_s = timeout_s
+        self.connect_timeout_s = min(connect_timeout_s, timeout_s)
+        self.read_timeout_s = min(read_timeout_s, timeout_s)
+        self.breaker = CircuitBreaker(breaker_failures, breaker_cooldown_s)
+        self._secret = api_key or ""
         self.batch_size = max(1, int(batch_size))
         self.task_timeout_s = task_timeout_s
         self.poll_interval_s = poll_interval_s
         self.settings = index_settings(max_values_per_facet, max_total_hits)
-        # The client passes timeout straight to requests, which takes float seconds.
-        self.client = meilisearch.Client(self.url, api_key, timeout=timeout_s)  # type: ignore[arg-type]
+        self.client = meilisearch.Client(self.url, api_key)
+        # The client hands `timeout` straight to requests, which also takes a (connect, read) pair;
+        # the client's annotation only says int, so set it after construction.
+        setattr(self.client.config, "timeout", (self.connect_timeout_s, self.read_timeout_s))  # noqa: B010
 
     # -- plumbing -----------------------------------------------------------------------------------
+    def available(self) -> bool:
+        """False while the breaker is open: calls would fail at once with SearchUnavailable."""
+        return self.breaker.available()
+
+    def _redact(self, text: str) -> str:
+        if self._secret:
+            text = text.replace(self._secret, "[redacted]")
+        return redact_url(text)
+
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One request to the server, through the breaker; client errors become SearchError(s)."""
+        if not self.breaker.allow():
+            raise SearchUnavailable(
+                f"meilisearch at {redact_url(self.url)} is failing; circuit open, next try in"
+                f" {self.breaker.retry_in_s():.1f} s (last error: {self.breaker.last_error})"
+            )
         try:
-            return fn(*args, **kwargs)
-        except MeilisearchApiError as exc:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            error = self._translate(exc)
+            if isinstance(error, SearchUnavailable):
+                self.breaker.failure(str(error))
+            else:
+                self.breaker.release()
+            if error is None:
+                raise
+            raise error from None  # the message says what happened; the cause may quote secrets
+        self.breaker.success()
+        return result
+
+    def _translate(self, exc: BaseException) -> SearchError | None:
+        """The SearchError for a client exception (None: not ours, re-raise it as it is)."""
+        if isinstance(exc, MeilisearchApiError):
             status = getattr(exc, "status_code", 0) or 0
-            detail = f"meilisearch {status} {getattr(exc, 'code', None) or ''}: {exc.message}"
-            if status >= 500:
-                raise SearchUnavailable(detail) from exc
-            raise SearchError(detail) from exc
-        except (MeilisearchCommunicationError, MeilisearchTimeoutError, requests.RequestException) as exc:
-            raise SearchUnavailable(f"meilisearch unreachable at {self.url}: {exc}") from exc
-        except MeilisearchError as exc:
-            raise SearchError(f"meilisearch error: {exc}") from exc
-        except (
-            ValueError,
-            TypeError,
-            KeyError,
-        ) as exc:  # a malformed answer (pydantic errors are ValueErrors)
-            raise SearchError(f"unexpected answer from meilisearch: {exc}") from exc
+            detail = self._redact(f"meilisearch {status} {getattr(exc, 'code', None) or ''}: {exc.message}")
+            return SearchUnavailable(detail) if status >= 500 else SearchError(detail)
+        if isinstance(
+            exc, MeilisearchCommunicationError | MeilisearchTimeoutError | requests.RequestException
+        ):
+            return SearchUnavailable(self._redact(f"meilisearch unreachable at {self.url}: {exc}"))
+        if isinstance(exc, MeilisearchError):
+            return SearchError(self._redact(f"meilisearch error: {exc}"))
+        if isinstance(exc, ValueError | TypeError | KeyError):  # a malformed answer (pydantic: ValueError)
+            return SearchError(self._redact(f"unexpected answer from meilisearch: {exc}"))
+        return None
 
     def _wait(
         self, task_uid: int, *, timeout_s: float | None = None, ok_codes: Iterable[str] = ()

@@ -1,4 +1,8 @@
-"""Fixtures for the search tests: a small known corpus and every backend that can run here."""
+"""Fixtures for the search tests: a small known corpus and every backend that can run here.
+
+PostgreSQL runs when TEST_DATABASE_URL is set (each test in a throwaway schema), Meilisearch when
+MEILI_URL is set.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,43 @@ def meili_url() -> str | None:
     return os.environ.get("MEILI_URL") or None
 
 
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def drop_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[SearchBackend]:
+    """A postgres backend in a schema of its own, dropped afterwards."""
+    url = postgres_url()
+    if not url:
+        pytest.skip("TEST_DATABASE_URL not set: no PostgreSQL for the postgres search backend")
+    schema = f"srx_search_test_{uuid.uuid4().hex[:10]}"
+    backend = make_backend("postgres", postgres_url=url, postgres_schema=schema)
+    try:
+        backend.setup()
+        yield backend
+    finally:
+        backend.close()  # type: ignore[attr-defined]
+        drop_schema(url, schema)
+
+
 def _make(kind: str, tmp_path: object) -> Iterator[SearchBackend]:
     if kind == "fts5":
         backend = make_backend("fts5", sqlite_path=":memory:")
         backend.setup()
         yield backend
         backend.close()  # type: ignore[attr-defined]
+        return
+    if kind == "postgres":
+        with throwaway_postgres() as backend:
+            yield backend
         return
     url = meili_url()
     if not url:
@@ -35,7 +70,7 @@ def _make(kind: str, tmp_path: object) -> Iterator[SearchBackend]:
         backend.client.delete_index(name)  # type: ignore[attr-defined]
 
 
-@pytest.fixture(params=["fts5", "meili"])
+@pytest.fixture(params=["fts5", "postgres", "meili"])
 def empty_backend(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[SearchBackend]:
     """Every backend available here, set up and empty."""
     yield from _make(request.param, tmp_path)

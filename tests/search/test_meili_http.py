@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from search import Document, Query, SearchError, SearchUnavailable, make_backend
 from search.meili import (
     POST_TAG,
     PRE_TAG,
+    CircuitBreaker,
     MeiliBackend,
     filter_expression,
     index_settings,
@@ -334,3 +336,158 @@ def test_a_failed_reindex_drops_the_half_built_index(meili: MeiliBackend, fake: 
     temp = fake.calls("POST", "/indexes")[0][2]["uid"]
     assert fake.calls("DELETE", f"/indexes/{temp}")
     assert not fake.calls("POST", "/swap-indexes")
+
+
+# -- circuit breaker ----------------------------------------------------------------------------------
+
+SEARCH_OK = {"hits": [], "totalHits": 0, "page": 1, "hitsPerPage": 20, "totalPages": 0,
+             "facetDistribution": {}, "processingTimeMs": 1, "query": "x"}  # fmt: skip
+
+
+@dataclass
+class Flaky:
+    """A server that hangs (well past the read timeout) while `hang` is set, else answers a search."""
+
+    hang: bool = True
+    requests: int = 0
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, request: Request) -> Response:
+        self.requests += 1
+        if self.hang:
+            self.release.wait(5.0)
+            return Response("{}", status=503, content_type="application/json")
+        return Response(json.dumps(SEARCH_OK), content_type="application/json")
+
+
+@pytest.fixture
+def flaky() -> Iterator[tuple[Flaky, str]]:
+    # Threaded, so a hanging request does not hold up the ones after it.
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    handler = Flaky()
+    server.expect_request(re.compile(r"/.*")).respond_with_handler(handler)
+    yield handler, server.url_for("/")
+    handler.release.set()
+    server.clear()
+    server.stop()
+
+
+def breaker_backend(url: str, *, failures: int = 3, cooldown_s: float = 60.0) -> MeiliBackend:
+    backend = make_backend("meili", meili_url=url, meili_key="s3cret-key", read_timeout_s=0.2,
+                           breaker_failures=failures, breaker_cooldown_s=cooldown_s)  # fmt: skip
+    assert isinstance(backend, MeiliBackend)
+    return backend
+
+
+def timed_search(backend: MeiliBackend) -> float:
+    started = time.monotonic()
+    with pytest.raises(SearchUnavailable):
+        backend.search(Query(text="x"))
+    return time.monotonic() - started
+
+
+def test_a_hung_server_is_unavailable_after_the_read_timeout(flaky: tuple[Flaky, str]) -> None:
+    handler, url = flaky
+    backend = breaker_backend(url)
+    assert timed_search(backend) < 1.0  # read timeout 0.2 s; the server would hang for 5 s
+    assert handler.requests == 1 and backend.available()  # one failure does not open the breaker
+
+
+def test_the_breaker_opens_after_n_failures_and_then_fails_fast(flaky: tuple[Flaky, str]) -> None:
+    handler, url = flaky
+    backend = breaker_backend(url, failures=3)
+    for _ in range(3):
+        timed_search(backend)
+    assert handler.requests == 3 and not backend.available()
+    for _ in range(5):
+        assert timed_search(backend) < 0.05
+    with pytest.raises(SearchUnavailable, match="circuit open"):
+        backend.upsert(docs(1))
+    started = time.monotonic()
+    health = backend.health()
+    assert time.monotonic() - started < 0.05
+    assert health["status"] == "down" and "circuit open" in health["detail"]
+    assert handler.requests == 3  # nothing reached the server while the breaker was open
+
+
+def test_after_the_cooldown_one_call_goes_through_and_closes_the_breaker(flaky: tuple[Flaky, str]) -> None:
+    handler, url = flaky
+    backend = breaker_backend(url, failures=2, cooldown_s=0.3)
+    timed_search(backend), timed_search(backend)
+    assert not backend.available() and timed_search(backend) < 0.05
+    handler.hang = False  # the server recovers
+    time.sleep(0.35)
+    assert backend.available()
+    assert backend.search(Query(text="x")).total == 0  # the trial call
+    assert handler.requests == 3 and backend.breaker.state == "closed"
+    backend.search(Query(text="x"))
+    assert handler.requests == 4
+
+
+def test_a_failed_trial_opens_the_breaker_again(flaky: tuple[Flaky, str]) -> None:
+    handler, url = flaky
+    backend = breaker_backend(url, failures=2, cooldown_s=0.3)
+    timed_search(backend), timed_search(backend)
+    time.sleep(0.35)
+    timed_search(backend)  # the trial hangs and fails
+    assert handler.requests == 3 and not backend.available()
+    assert timed_search(backend) < 0.05 and handler.requests == 3
+
+
+def test_only_one_trial_runs_while_half_open() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failures=1, cooldown_s=10.0, clock=lambda: now[0])
+    breaker.failure("boom")
+    assert breaker.state == "open" and not breaker.allow()
+    now[0] = 10.0
+    assert breaker.state == "half-open" and breaker.allow()  # the trial
+    assert not breaker.allow() and not breaker.available()  # everyone else waits for it
+    breaker.success()
+    assert breaker.state == "closed" and breaker.allow() and breaker.allow()
+
+
+def test_refused_requests_do_not_open_the_breaker(httpserver: HTTPServer) -> None:
+    error = {"message": "Attribute `colour` is not filterable.", "code": "invalid_search_filter",
+             "type": "invalid_request", "link": ""}  # fmt: skip
+    httpserver.expect_request("/indexes/srx/search").respond_with_json(error, status=400)
+    backend = make_backend("meili", meili_url=httpserver.url_for("/"), breaker_failures=2)
+    for _ in range(4):
+        with pytest.raises(SearchError) as info:
+            backend.search(Query(text="x"))
+        assert not isinstance(info.value, SearchUnavailable)
+    assert backend.available() and len(httpserver.log) == 4
+
+
+def test_the_api_key_never_shows_in_errors_or_health(httpserver: HTTPServer) -> None:
+    def echo(request: Request) -> Response:  # a server (or proxy) that quotes the request back
+        said = f"cannot serve {request.headers.get('Authorization')} at {request.url}"
+        return Response(json.dumps({"message": said, "code": "internal"}), status=503,
+                        content_type="application/json")  # fmt: skip
+
+    httpserver.expect_request(re.compile(r"/.*")).respond_with_handler(echo)
+    backend = breaker_backend(httpserver.url_for("/"), failures=2)
+    texts = []
+    for _ in range(3):  # the third fails fast and quotes the last error
+        with pytest.raises(SearchUnavailable) as info:
+            backend.search(Query(text="x"))
+        texts.append(str(info.value))
+    texts.append(json.dumps(backend.health()))
+    assert "Bearer" in texts[0]  # the echo did arrive, with the key taken out
+    for text in texts:
+        assert "s3cret-key" not in text
+
+
+def test_credentials_in_the_url_never_show_in_errors() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    backend = breaker_backend(f"http://admin:pa55word@127.0.0.1:{port}", failures=1)
+    texts = []
+    for _ in range(2):
+        with pytest.raises(SearchUnavailable) as info:
+            backend.search(Query(text="x"))
+        texts.append(str(info.value))
+    texts.append(json.dumps(backend.health()))
+    assert f"127.0.0.1:{port}" in texts[0]
+    assert not [t for t in texts if "pa55word" in t or "admin" in t]

@@ -1,6 +1,7 @@
 """The behaviour every search backend promises, run against each backend available here.
 
-FTS5 always runs; Meilisearch runs when MEILI_URL points at a server (see conftest.py).
+FTS5 always runs; PostgreSQL when TEST_DATABASE_URL is set, Meilisearch when MEILI_URL points at a
+server (see conftest.py).
 """
 
 from __future__ import annotations
