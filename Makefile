@@ -43,7 +43,7 @@ bench: install
 
 ## lint: ruff (rules and format) and mypy (strict on the libraries, a ratchet on the app); CI runs it first
 LINT_PATHS := marketplace matching search tests bench migrations scripts
-FORMAT_PATHS := marketplace migrations scripts tests/conftest.py tests/unit tests/services tests/views tests/api tests/browser
+FORMAT_PATHS := marketplace matching search bench migrations scripts tests
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(FORMAT_PATHS)

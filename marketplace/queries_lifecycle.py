@@ -7,7 +7,7 @@ holds 5 contracts or 500 (pinned in tests/views/test_query_counts.py).
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -72,8 +72,8 @@ class Progress:
         return (rank, days)
 
 
-def _day(value: object, fallback: date) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else fallback  # type: ignore[union-attr]
+def _day(value: datetime | None, fallback: date) -> date:
+    return value.date() if isinstance(value, datetime) else fallback
 
 
 def changes_of(
@@ -90,9 +90,9 @@ def changes_of(
         return committed, verified
     ids = list(contract_ids)
     matches = session.exec(
-        select(Match.id, Match.contract_id, Match.value_cents, Match.approved_at, Match.created_at).where(
-            col(Match.contract_id).in_(ids), col(Match.status).in_(COMMITTED_STATUSES)
-        )
+        select(  # type: ignore[call-overload]
+            Match.id, Match.contract_id, Match.value_cents, Match.approved_at, Match.created_at
+        ).where(col(Match.contract_id).in_(ids), col(Match.status).in_(COMMITTED_STATUSES))
     ).all()
     contract_of = {m_id: c_id for m_id, c_id, *_rest in matches}
     lowered: dict[int, int] = defaultdict(int)
@@ -237,7 +237,7 @@ def periodic_check(session: Session, government_ids: Collection[int], *, today: 
         ).all():
             contribution_of[contract_id].append(match_id or 0)
         for match_id, start in session.exec(
-            select(RealisationReport.match_id, RealisationReport.period_start).where(
+            select(RealisationReport.match_id, RealisationReport.period_start).where(  # type: ignore[call-overload]
                 col(RealisationReport.contract_id).in_(ids),
                 col(RealisationReport.status).in_((ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)),
             )

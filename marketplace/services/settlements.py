@@ -181,8 +181,10 @@ def advance(session: Session, *, today: date, actor: User | None = None) -> dict
     ).all()
     for contract in due:
         to = CS.MET if standing(session, contract).met else CS.SETTLEMENT
-        values: dict[str, object] = {"closed_on": today} if to == CS.MET else {}
-        move(session, contract, to, actor=actor, action=f"contract.{to}", **values)
+        if to == CS.MET:
+            move(session, contract, to, actor=actor, action="contract.met", closed_on=today)
+        else:
+            move(session, contract, to, actor=actor, action="contract.settlement")
         moved[to] += 1
     return moved
 

@@ -622,10 +622,10 @@ def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
             flash(
                 gettext(
                     "SMART plan sent to the officer of %(government)s.",
-                    government=session.get(Government, c.government_id).name,
+                    government=getattr(session.get(Government, c.government_id), "name", ""),
                 ),
                 "info",
-            )  # type: ignore[union-attr]
+            )
             return redirect(url_for("company.contract", contract_id=c.id, _anchor="smart-plans"))
     return render_template(
         "company/smart_plan.html",

@@ -1,6 +1,7 @@
 """Company pages for the life of a contract: the plan van aanpak, realisation reports with evidence, the
 settlement statement. The routes hang on the company blueprint (endpoints company.*)."""
 
+from datetime import date
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -280,7 +281,7 @@ def report(match_id: int):  # type: ignore[no-untyped-def]
             max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
             data=report_service.ReportInput(
                 match_id=match_id,
-                period_start=form.period.data,
+                period_start=form.period.data or date.min,
                 quantity=form.quantity.data,
                 note=form.note.data or "",
                 files=files,

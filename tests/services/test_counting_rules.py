@@ -584,25 +584,49 @@ def test_13_a_supplier_needs_a_valid_kvk_number(world: World) -> None:
 
 
 def test_13_a_supplier_is_decided_once(world: World) -> None:
-    match = world.pledge(need_id=None, block_code="purchase_social_firm", quantity=100_000, supplier=suppliers.SupplierInput(
-        kvk="12345678", name="Pantar", kind="sw_company", basis="sw_company"))
+    match = world.pledge(
+        need_id=None,
+        block_code="purchase_social_firm",
+        quantity=100_000,
+        supplier=suppliers.SupplierInput(
+            kvk="12345678", name="Pantar", kind="sw_company", basis="sw_company"
+        ),
+    )
     recognition = suppliers.recognition_for(world.session, world.gov_a.id or 0, match.supplier_id or 0)
     assert recognition is not None
-    world.act(suppliers.decide_recognition, actor=world.users["officer_a"], recognition_id=recognition.id,
-              recognise=True)
+    world.act(
+        suppliers.decide_recognition,
+        actor=world.users["officer_a"],
+        recognition_id=recognition.id,
+        recognise=True,
+    )
     _approve(world, match)
     # Refusing it now would leave an approved purchase from a refused supplier counted.
     with pytest.raises(ServiceError) as twice:
-        world.act(suppliers.decide_recognition, actor=world.users["officer_a"], recognition_id=recognition.id,
-                  recognise=False, note="toch niet")
+        world.act(
+            suppliers.decide_recognition,
+            actor=world.users["officer_a"],
+            recognition_id=recognition.id,
+            recognise=False,
+            note="toch niet",
+        )
     assert twice.value.status == 409
     world.session.refresh(recognition)
     assert recognition.status == "recognised"
     # A supplier that waits for the officer comes first in the list, before the one decided earlier.
-    world.pledge(need_id=None, block_code="purchase_social_firm", quantity=100_000, supplier=suppliers.SupplierInput(
-        kvk="87654321", name="Fietsfirma", kind="social_firm", basis="government_list"))
+    world.pledge(
+        need_id=None,
+        block_code="purchase_social_firm",
+        quantity=100_000,
+        supplier=suppliers.SupplierInput(
+            kvk="87654321", name="Fietsfirma", kind="social_firm", basis="government_list"
+        ),
+    )
     rows = supplier_recognitions(world.session, world.gov_a.id or 0)
-    assert [(r.supplier.kvk, r.recognition.status) for r in rows] == [("87654321", "pending"), ("12345678", "recognised")]
+    assert [(r.supplier.kvk, r.recognition.status) for r in rows] == [
+        ("87654321", "pending"),
+        ("12345678", "recognised"),
+    ]
 
 
 # Property: the PSO reduction applies at most once per contract -------------------------------------------------
