@@ -9,7 +9,9 @@ Pure and deterministic: plain dated amounts in, numbers and codes out.
   shorter), per week; the **forecast** is the day the remaining obligation is committed at that pace;
 - the **status** compares them: met (nothing remains), short (the end date passed and something remains),
   on track (committed at or above the straight line), behind (below it, but the forecast reaches the
-  obligation by the end date), at risk (the forecast does not, or there is no pace at all).
+  obligation by the end date), at risk (the forecast does not, or there is no pace at all);
+- in the first `PACE_WEEKS` after the award there is too little history for a pace: a contract then counts
+  as on track unless it is met (`Forecast.early`), while its plan and first pledges come in.
 """
 
 from collections.abc import Iterable, Sequence
@@ -61,6 +63,7 @@ class Forecast:
     remaining_cents: int
     forecast_day: date | None  # when the obligation is committed at the current pace; None without pace
     days_left: int  # to the end date (negative once it passed)
+    early: bool = False  # within the first PACE_WEEKS after the award: too early for a pace
 
 
 def line_at(day: date, award: date, end: date, obligation: int) -> int:
@@ -135,11 +138,12 @@ def forecast(
         forecast_day = today + timedelta(days=-(-remaining * 7 // pace))
     else:
         forecast_day = None
+    early = (today - award).days < PACE_WEEKS * 7
     if remaining == 0:
         status = Pace.MET
     elif today > end:
         status = Pace.SHORT
-    elif committed >= expected:
+    elif committed >= expected or early:
         status = Pace.ON_TRACK
     elif forecast_day is not None and forecast_day <= end:
         status = Pace.BEHIND
@@ -156,6 +160,7 @@ def forecast(
         remaining,
         forecast_day,
         (end - today).days,
+        early and remaining > 0 and today <= end,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from .models import (
+    AdviserGovernment,
     AuditEvent,
     BuildingBlock,
     Company,
@@ -32,6 +33,7 @@ from .models import (
 )
 from .models._base import utcnow
 from .policy import Policy
+from .seeding_lifecycle import SeedLifecycleError, seed_plan, seed_reports, seed_settlements
 from .services import approvals, certificates, deliveries, pledges, revisions, smart_plans, suppliers
 from .services.auth import hash_password
 from .services.contracts import ContractInput, register_contract
@@ -39,6 +41,7 @@ from .services.errors import ServiceError
 from .services.placements import PlacementInput, person_key
 from .services.policies import check_policy
 from .services.suppliers import SupplierInput
+from .storage import storage
 
 
 class SeedError(Exception):
@@ -162,9 +165,16 @@ def _required_date(value: Any) -> date:
 
 
 def _date(value: Any) -> date | None:
+    """An ISO date, or one relative to the day the seeds load: `today`, `today+30`, `today-6`."""
     if value in (None, ""):
         return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if text.startswith("today"):
+        offset = text[5:].replace(" ", "")
+        return utcnow().date() + timedelta(days=int(offset) if offset else 0)
+    return date.fromisoformat(text)
 
 
 def _load_initiatives(
@@ -259,6 +269,7 @@ def _load_users(
     inits: dict[str, Initiative],
 ) -> list[User]:
     users = []
+    served: list[tuple[User, list[Government]]] = []
     hashes: dict[str, str] = {}
     for row in rows:
         password = row["password"]
@@ -280,7 +291,11 @@ def _load_users(
             user.initiative_id = inits[row["initiative"]].id
         session.add(user)
         users.append(user)
+        if row["role"] == "adviser":
+            served.append((user, [govs[slug] for slug in row["governments"]]))
     session.flush()
+    for user, governments in served:
+        session.add_all(AdviserGovernment(user_id=user.id or 0, government_id=g.id or 0) for g in governments)
     return users
 
 
@@ -388,6 +403,9 @@ def _backdate(session: Session, match: Match, day: date) -> None:
         session.add(event)
     last = events[-1].at if events else at
     session.execute(update(Match).where(col(Match.id) == match.id).values(created_at=at, updated_at=last))
+    approved = next((e.at for e in events if e.action == "match.approved"), None)
+    if approved is not None:
+        session.execute(update(Match).where(col(Match.id) == match.id).values(approved_at=approved))
     if match.status == "delivered":
         session.execute(update(Match).where(col(Match.id) == match.id).values(delivered_at=last))
     for decision in session.exec(select(Decision).where(Decision.match_id == match.id)).all():
@@ -407,6 +425,8 @@ def _load_contracts(
     n_contracts = n_matches = 0
     secret = current_app.config["PERSON_KEY_SECRET"]
     today = utcnow().date()
+    officers: dict[int, User] = {}
+    to_settle: list[tuple[Contract, dict[str, Any]]] = []
     for row in rows:
         company = companies[row["slug"]]
         company_user = _actor(users, "company", company_id=company.id)
@@ -431,10 +451,25 @@ def _load_contracts(
                 raise SeedError(f"contract {c.get('reference')}: {exc}") from exc
             n_contracts += 1
             officer = _actor(users, "officer", government_id=gov.id)
+            officers[gov.id or 0] = officer
+            life = c.get("lifecycle") or {}
             try:
                 plans = _load_smart_plans(session, c, contract, inits, company_user, officer)
+                seed_plan(
+                    session,
+                    contract,
+                    life.get("plan"),
+                    has_matches=bool(c.get("matches")),
+                    company_user=company_user,
+                    officer=officer,
+                    day=_date,
+                )
             except (ServiceError, KeyError) as exc:
-                raise SeedError(f"contract {contract.reference}, SMART plans: {exc}") from exc
+                raise SeedError(
+                    f"contract {contract.reference}, SMART plans and plan van aanpak: {exc}"
+                ) from exc
+            if life.get("settlement"):
+                to_settle.append((contract, life["settlement"]))
             for i, m in enumerate(c.get("matches", [])):
                 where = f"contract {contract.reference}, match {i + 1}"
                 need = needs.get(m["need"]) if m.get("need") else None
@@ -483,9 +518,24 @@ def _load_contracts(
                     if m.get("revision"):
                         _revise(session, match, m["revision"], company_user, officer)
                     _backdate(session, match, day)
-                except ServiceError as exc:
+                    if m.get("reports"):
+                        seed_reports(
+                            session,
+                            match,
+                            m["reports"],
+                            company_user=company_user,
+                            officer=officer,
+                            store=storage(),
+                            today=today,
+                            day=_date,
+                        )
+                except (ServiceError, SeedLifecycleError) as exc:
                     raise SeedError(f"{where}: {exc}") from exc
                 n_matches += 1
+    try:
+        seed_settlements(session, to_settle, officers=officers, today=today, day=_date)
+    except SeedLifecycleError as exc:
+        raise SeedError(str(exc)) from exc
     return n_contracts, n_matches
 
 

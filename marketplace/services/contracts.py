@@ -1,11 +1,11 @@
 """Registering an awarded contract, with its policy and valuation table frozen at award."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from ..models import CONTRACT_KINDS, Company, Contract, Government, User, ValuationTable
+from ..models import CONTRACT_KINDS, Company, Contract, ContractStatus, Government, User, ValuationTable
 from ..valuation import MAX_CENTS
 from . import validation as v
 from .audit import record, snapshot
@@ -24,6 +24,8 @@ CONTRACT_FIELDS = (
     "table_id",
     "policy_version",
     "policy",
+    "status",
+    "plan_due_on",
 )
 
 
@@ -102,6 +104,9 @@ def register_contract(
         table_id=table.id or 0,
         policy=dict(policy.policy),
         policy_version=policy.version,
+        status=ContractStatus.PLAN_DUE,
+        # The plan van aanpak is due the policy's number of days after the award (7 in WSP regio Amersfoort).
+        plan_due_on=award + timedelta(days=int(policy.policy.get("plan_deadline_days", 7))),
     )
     _check_labour(contract)
     session.add(contract)

@@ -167,10 +167,6 @@ def save_plan(session: Session, *, actor: User, data: PlanInput, submit: bool = 
     plan.text, plan.routes, plan.placements = text, routes, placements
     plan.pledges = [_pledge_json(p) for p in data.pledges]
     if submit:
-        if not plan.pledges and not plan.placements:
-            raise ServiceError(
-                N_("Add at least one pledge or intended placement before you submit the plan."), field="plan"
-            )
         plan.status, plan.submitted_at = PlanStatus.SUBMITTED, utcnow()
     else:
         plan.status = PlanStatus.DRAFT if plan.status != PlanStatus.CHANGES_REQUESTED else plan.status

@@ -1,7 +1,7 @@
 """The demo seeds: the published tables as domain.md gives them, and the rules visible in the demo."""
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Sess
             "SECRET_KEY": "x",
             "PERSON_KEY_SECRET": "seed-test",
             "SEARCH_SQLITE_PATH": str(path.with_suffix(".search")),
+            "EVIDENCE_PATH": str(path.parent / "evidence"),
         }
     )
     with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
@@ -168,3 +169,46 @@ def test_seeded_pledges_are_spread_over_the_contracts_lives(seeded: tuple[Any, S
     _app, session = seeded
     days = {m.created_at.date() for m in session.exec(select(Match)).all()}
     assert len(days) > 20 and max(days) <= date.today()
+
+
+def test_9_the_demo_has_a_contract_in_every_state_of_its_life(seeded: tuple[Any, Session]) -> None:
+    """Issue 9's seeds: plans due, overdue and waiting; running on track, behind and at risk; met; in
+    recovery; settled with withholding and with best effort; ended short and waiting for the officer."""
+    from marketplace.models import Plan, Settlement
+    from marketplace.queries_lifecycle import progress_of
+
+    app, session = seeded
+    today = date.today()
+    contracts = session.exec(select(Contract)).all()
+    by_ref = {c.reference: c for c in contracts}
+    plans = {p.contract_id: p for p in session.exec(select(Plan)).all()}
+    assert by_ref["AMF-2026-190"].plan_due_on == today + timedelta(days=1)  # due tomorrow
+    assert by_ref["SOE-2026-044"].plan_due_on < today and by_ref["SOE-2026-044"].id not in plans  # overdue
+    assert plans[by_ref["BRN-2026-012"].id].status == "submitted"  # waiting for the adviser
+    with app.test_request_context():
+        paces = {p.contract.reference: p.pace for p in progress_of(session, contracts, today=today)}
+    running = {ref for ref, c in by_ref.items() if c.status == "running"}
+    assert {paces[ref] for ref in running} >= {"on_track", "behind", "at_risk"}
+    assert by_ref["BRN-2025-003"].status == "met"
+    assert by_ref["SOE-2023-031"].status == "recovery" and by_ref["SOE-2023-031"].recovery_until > today
+    assert by_ref["AMF-2024-102"].status == "settlement"  # ended short: the officer decides
+    settled = {s.contract_id: s for s in session.exec(select(Settlement)).all()}
+    assert (settled[by_ref["UTR-2022-140"].id].kind, settled[by_ref["UTR-2022-140"].id].method) == (
+        "financial",
+        "withhold",
+    )
+    assert settled[by_ref["UTR-2022-140"].id].amount_cents > 0
+    assert settled[by_ref["DH-2023-0198"].id].kind == "best_effort"
+
+
+def test_9_seeded_evidence_files_are_real_pdfs_in_the_store(seeded: tuple[Any, Session]) -> None:
+    from marketplace.models import Evidence
+    from marketplace.storage import sniff, storage
+
+    app, session = seeded
+    files = session.exec(select(Evidence)).all()
+    assert len(files) >= 10
+    store = storage(app)
+    for e in files:
+        data = store.get(e.storage_key)
+        assert sniff(data) == "application/pdf" == e.content_type and len(data) == e.size
