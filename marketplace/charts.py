@@ -26,6 +26,8 @@ class Series:
 class Axis:
     days: Sequence[date]
     today: date | None = None
+    end: date | None = None  # the contract's end date, marked when it lies inside the axis
+    end_label: str = ""
 
 
 WIDTH, HEIGHT = 720, 300
@@ -83,10 +85,20 @@ def line_chart(
             parts.append(
                 f'<line class="grid" x1="{x(jan):.1f}" x2="{x(jan):.1f}" y1="{PAD_T}" y2="{HEIGHT - PAD_B}"/>'
             )
+            parts.append(f'<text class="year" x="{x(jan) + 3:.1f}" y="{PAD_T + 11}">{year}</text>')
     for day, anchor in ((first, "start"), (last, "end")):
         parts.append(
             f'<text class="tick" x="{x(day):.1f}" y="{HEIGHT - PAD_B + 18}" text-anchor="{anchor}">'
             f"{day.strftime('%d-%m-%Y')}</text>"
+        )
+    if axis.end and first < axis.end < last:
+        ex = x(axis.end)
+        parts.append(
+            f'<line class="endline" x1="{ex:.1f}" x2="{ex:.1f}" y1="{PAD_T}" y2="{HEIGHT - PAD_B}"/>'
+        )
+        parts.append(
+            f'<text class="tick" x="{ex - 4:.1f}" y="{HEIGHT - PAD_B - 6}" text-anchor="end">'
+            f"{escape(axis.end_label)} {axis.end.strftime('%d-%m-%Y')}</text>"
         )
     if axis.today and first <= axis.today <= last:
         tx = x(axis.today)
@@ -102,7 +114,7 @@ def line_chart(
     return Markup("".join(parts))
 
 
-def burndown(points: Sequence["PointLike"], *, today: date) -> Markup:
+def burndown(points: Sequence["PointLike"], *, today: date, end: date | None = None) -> Markup:
     """The burn-down of a contract: obligation, committed, verified and the straight line, over time."""
     from flask_babel import gettext
 
@@ -131,7 +143,7 @@ def burndown(points: Sequence["PointLike"], *, today: date) -> Markup:
         else ""
     )
     return line_chart(
-        Axis(days, today),
+        Axis(days, today, end, gettext("end date")),
         series,
         title=gettext("Burn-down of the obligation"),
         desc=desc,

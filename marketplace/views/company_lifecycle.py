@@ -11,7 +11,7 @@ from wtforms import HiddenField, TextAreaField
 
 from ..authz import access
 from ..forms import ChoiceField, DayField, Form, MultiCheckboxField, WholeNumberField, max_length, required
-from ..models import ROUTES, TARGET_GROUPS, BlockUnit, Contract, Initiative, Need
+from ..models import ROUTES, TARGET_GROUPS, BlockUnit, Contract, Initiative, Need, User
 from ..models._base import utcnow
 from ..queries import _by_id, blocks_of, contract_rows
 from ..queries_lifecycle import contributions_of, progress_of
@@ -314,5 +314,8 @@ def statement(settlement_id: int):  # type: ignore[no-untyped-def]
     except ServiceError:
         abort(404)
     return render_template(
-        "settlement_statement.html", s=settlement, p=progress_of(session, [c], today=utcnow().date())[0]
+        "settlement_statement.html",
+        s=settlement,
+        p=progress_of(session, [c], today=utcnow().date())[0],
+        decided_by=session.get(User, settlement.decided_by_id) if settlement.decided_by_id else None,
     )

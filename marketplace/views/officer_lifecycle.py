@@ -11,7 +11,7 @@ from wtforms import HiddenField, TextAreaField
 
 from ..authz import access
 from ..forms import ChoiceField, DayField, Form, WholeNumberField, max_length, required
-from ..models import CONTRACT_STATUSES, BuildingBlock, Contract, Initiative, Need, SettlementKind
+from ..models import CONTRACT_STATUSES, BuildingBlock, Contract, Initiative, Need, SettlementKind, User
 from ..models._base import utcnow
 from ..queries import _by_id
 from ..queries_lifecycle import contributions_of, periodic_check, progress_of, risk_overview
@@ -305,5 +305,8 @@ def statement(settlement_id: int):  # type: ignore[no-untyped-def]
     except ServiceError:
         abort(404)
     return render_template(
-        "settlement_statement.html", s=settlement, p=progress_of(session, [c], today=utcnow().date())[0]
+        "settlement_statement.html",
+        s=settlement,
+        p=progress_of(session, [c], today=utcnow().date())[0],
+        decided_by=session.get(User, settlement.decided_by_id) if settlement.decided_by_id else None,
     )

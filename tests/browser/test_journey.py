@@ -54,6 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
             "SECRET_KEY": "browser-test",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "MODEL_PATH": str(folder / "model.skops"),
+            "EVIDENCE_PATH": str(folder / "evidence"),
         }
     )
     with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
@@ -174,3 +175,159 @@ def test_catalogue_search_with_a_typo_in_the_browser(
     assert any(re.search("Voedselbank", t) for t in titles), titles
     assert page.locator("mark").count() > 0
     page.screenshot(path=str(shots / "5-catalogue-typo.png"), full_page=True)
+
+
+def test_a_contract_from_award_to_settlement_in_the_browser(
+    server: tuple[str, Any], browser: Any, shots: Path, tmp_path: Path
+) -> None:
+    """Issue 9: award, plan van aanpak, a placement, a quarterly report with evidence, the officer's check,
+    the end date, a recovery period and a financial settlement with its printable statement."""
+    from datetime import date, timedelta
+
+    from marketplace.db import unit_of_work
+    from marketplace.models import Company, Evidence, RealisationReport, Settlement
+    from marketplace.seeding_lifecycle import demo_pdf
+    from marketplace.services.settlements import advance
+
+    base, app = server
+    today = date.today()
+    award, end = today - timedelta(days=100), today + timedelta(days=5)
+    with Session(app.extensions["srx.engine"]) as session:
+        company = session.exec(select(Company).where(Company.slug == "koers-advies")).one()
+
+    # 1. The Amersfoort officer registers the award.
+    officer = _login(browser, base, "officer@amersfoort.demo", "demo-officer-2026")
+    officer.goto(f"{base}/officer/contracts/new")
+    officer.select_option("#f-company_id", value=str(company.id))
+    officer.fill("#f-reference", "AMF-2026-900")
+    officer.fill("#f-title", "Advies herinrichting wijkteams")
+    officer.fill("#f-sum", "300.000,00")
+    officer.fill("#f-award_date", award.isoformat())
+    officer.fill("#f-end_date", end.isoformat())
+    officer.click("form button[type=submit]")
+    officer.wait_for_load_state()
+    contract_url = officer.url
+    contract_id = int(contract_url.rstrip("/").rsplit("/", 1)[-1])
+    assert officer.locator("#lifecycle .badge-plan_due").count() == 1
+
+    # 2. The company writes its plan van aanpak; the WSP adviser approves it.
+    company_page = _login(browser, base, "office@koers-advies.demo", "demo-company-2026")
+    company_page.goto(f"{base}/company/contracts/{contract_id}/plan-van-aanpak")
+    company_page.fill("#f-text", "Wij plaatsen een kandidaat van het WSP als projectondersteuner.")
+    company_page.check("input[name=routes][value=paid_work]")
+    company_page.select_option("select[name=placement-1-target_group]", value="participatiewet")
+    company_page.fill("input[name=placement-1-persons]", "1")
+    company_page.fill("input[name=placement-1-months]", "3")
+    company_page.click("button[name=action][value=submit]")
+    company_page.wait_for_load_state()
+    assert company_page.locator(".badge-submitted").count() == 1
+    adviser = _login(browser, base, "adviseur@wsp-amersfoort.demo", "demo-adviser-2026")
+    adviser.goto(f"{base}/officer/contracts/{contract_id}/plan")
+    adviser.click("button[name=decision][value=approve]")
+    adviser.wait_for_load_state()
+    assert adviser.locator(".badge-approved").count() == 1
+    with Session(app.extensions["srx.engine"]) as session:
+        assert session.get(Contract, contract_id).status == "plan_approved"  # type: ignore[union-attr]
+
+    # 3. The company registers the placement; the officer approves it.
+    company_page.goto(f"{base}/company/contracts/{contract_id}/placement")
+    company_page.select_option("#f-block", value="participatiewet")
+    company_page.fill("#f-person_reference", "KA-0901")
+    company_page.select_option("#f-target_group", value="participatiewet")
+    company_page.select_option("#f-proof_kind", index=1)
+    company_page.fill("#f-start_date", (award + timedelta(days=1)).isoformat())
+    company_page.fill("#f-end_date", end.isoformat())
+    company_page.fill("#f-hours_per_week", "36")
+    company_page.click("#pledge-form button[type=submit]")
+    company_page.wait_for_load_state()
+    with Session(app.extensions["srx.engine"]) as session:
+        match = session.exec(select(Match).where(Match.contract_id == contract_id)).one()
+    officer.goto(f"{base}/officer/matches/{match.id}")
+    officer.click("form[action$='/approve'] button[type=submit]")
+    officer.wait_for_load_state()
+
+    # 4. A quarterly report with a payslip; a wrong file first gets a clear message and stores nothing.
+    company_page.goto(f"{base}/company/contracts/{contract_id}/realisation")
+    fake = tmp_path / "loonstrook.pdf"
+    fake.write_bytes(b"<html>not a pdf</html>")
+    form = company_page.locator(f"#contribution-{match.id} form")
+    form.locator("input[name=quantity]").fill("1")
+    form.locator("select[name=kind]").select_option("payslip")
+    form.locator("input[type=file]").set_input_files(str(fake))
+    form.locator("button[type=submit]").click()
+    company_page.wait_for_load_state()
+    assert "loonstrook.pdf" in company_page.inner_text(".flash-error")  # the message names the file
+    with Session(app.extensions["srx.engine"]) as session:
+        assert (
+            session.exec(select(RealisationReport).where(RealisationReport.match_id == match.id)).first()
+            is None
+        )
+    real = tmp_path / "loonstrook-kwartaal.pdf"
+    real.write_bytes(demo_pdf("Loonstrook", ["KA-0901", "1 maand, 36 uur per week"]))
+    form = company_page.locator(f"#contribution-{match.id} form")
+    form.locator("input[name=quantity]").fill("1")
+    form.locator("select[name=kind]").select_option("payslip")
+    form.locator("input[type=file]").set_input_files(str(real))
+    form.locator("button[type=submit]").click()
+    company_page.wait_for_load_state()
+    with Session(app.extensions["srx.engine"]) as session:
+        report = session.exec(select(RealisationReport).where(RealisationReport.match_id == match.id)).one()
+        files = session.exec(select(Evidence).where(Evidence.report_id == report.id)).all()
+    assert report.status == "submitted" and [f.filename for f in files] == ["loonstrook-kwartaal.pdf"]
+
+    # 5. The officer's periodic check and risk overview list it; the officer opens the evidence and accepts.
+    officer.goto(f"{base}/officer/check")
+    officer.screenshot(path=str(shots / "9-1-periodic-check.png"), full_page=True)
+    officer.goto(f"{base}/officer/contracts/{contract_id}/reports")
+    with officer.expect_download() as download:
+        officer.click(f"a[href$='/officer/evidence/{files[0].id}']")
+    assert download.value.path().read_bytes()[:5] == b"%PDF-"
+    officer.locator(f"#report-{report.id} button[name=decision][value=accept]").click()
+    officer.wait_for_load_state()
+    assert officer.locator(f"#report-{report.id} .badge-accepted").count() == 1
+
+    # 6. The end date passes (the nightly job runs on a later day): the contract goes to settlement.
+    with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
+        with unit_of_work(session):
+            advance(session, today=end + timedelta(days=1))
+    officer.goto(contract_url)
+    assert officer.locator("#lifecycle .badge-settlement").count() == 1
+    officer.locator("#burndown").screenshot(path=str(shots / "9-2-burn-down.png"))
+    officer.goto(f"{base}/officer/risk")
+    assert "AMF-2026-900" in officer.inner_text("#risk-table")
+    officer.screenshot(path=str(shots / "9-3-risk-overview.png"), full_page=True)
+
+    # 7. A recovery period; after it, still short: a financial settlement, withheld.
+    officer.goto(f"{base}/officer/contracts/{contract_id}/settle")
+    officer.check("input[name=kind][value=recovery]")
+    officer.fill("#f-recovery_until", (today + timedelta(days=30)).isoformat())
+    officer.fill("#f-reason", "Een tweede kandidaat start volgende maand.")
+    officer.click("form button[type=submit]")
+    officer.wait_for_load_state()
+    assert officer.locator("#lifecycle .badge-recovery").count() == 1
+    with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
+        with unit_of_work(session):
+            advance(session, today=today + timedelta(days=31))
+    officer.goto(f"{base}/officer/contracts/{contract_id}/settle")
+    officer.check("input[name=kind][value=financial]")
+    officer.select_option("#f-method", value="withhold")
+    officer.fill("#f-reason", "Na de herstelperiode is het tekort niet ingelopen.")
+    officer.click("form button[type=submit]")
+    officer.wait_for_load_state()
+    assert "/officer/settlements/" in officer.url
+    with Session(app.extensions["srx.engine"]) as session:
+        settlement = session.exec(
+            select(Settlement).where(Settlement.contract_id == contract_id, Settlement.kind == "financial")
+        ).one()
+        contract = session.get(Contract, contract_id)
+        totals = contract_totals(session, [contract])[contract_id]  # type: ignore[list-item]
+    assert settlement.amount_cents == totals.obligation_cents - totals.verified_cents > 0
+    assert contract is not None and contract.status == "settled"
+    amount = officer.inner_text("#amount").replace("\xa0", " ")
+    assert f"{settlement.amount_cents // 100:,}".replace(",", ".") in amount
+    officer.emulate_media(media="print")
+    officer.screenshot(path=str(shots / "9-4-settlement-statement.png"), full_page=True)
+    # Settled is read-only: the company can no longer report or pledge.
+    company_page.goto(f"{base}/company/contracts/{contract_id}/realisation")
+    assert company_page.locator(f"#contribution-{match.id} form").count() == 0
+    assert not officer.js_errors and not company_page.js_errors and not adviser.js_errors
