@@ -11,7 +11,25 @@ from . import create_app
 from .db import get_session, unit_of_work
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, add_default_commands=True)
+class SrxGroup(FlaskGroup):
+    """The command group: a failure is one clear line on stderr and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            first = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+            click.echo(
+                f"Error: the database cannot be used ({first}). Is DATABASE_URL right, and did "
+                "`srx db upgrade` run?",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=SrxGroup, create_app=create_app, add_version_option=False, add_default_commands=True)
 def main() -> None:
     """SRX, the Social Return Exchange."""
 
@@ -41,6 +59,18 @@ def seed(path: Path | None, if_empty: bool) -> None:
     from .seeding import SeedError, load_seeds
 
     folder = path or Path(__file__).resolve().parent.parent / "seeds"
+    from sqlmodel import func, select
+
+    from .models import Government
+
+    existing = int(get_session().exec(select(func.count()).select_from(Government)).one())
+    if existing and not if_empty:
+        click.echo(
+            f"Error: the database already has data ({existing} governments). Seeds load into an empty "
+            "database; add --if-empty to skip loading when there is data.",
+            err=True,
+        )
+        sys.exit(1)
     try:
         with unit_of_work() as session:
             counts = load_seeds(session, folder, if_empty=if_empty, progress=click.echo)
@@ -251,3 +281,7 @@ def evidence_purge(today: str | None) -> None:
 from .cli_matching import register as _register_matching  # noqa: E402
 
 _register_matching(main)
+
+
+if __name__ == "__main__":  # python -m marketplace.cli
+    main()
