@@ -1,6 +1,5 @@
 """Company pages: contracts with their obligation and progress, pledging, answering change requests."""
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -40,22 +39,25 @@ from ..queries import (
 )
 from ..services import certificates, deliveries, pledges, revisions, smart_plans
 from ..services.errors import Conflict, ServiceError
-from ..services.placements import PlacementInput, person_key
 from ..services.pledges import PERSON_UNITS
-from ..services.suppliers import SupplierInput
 from ..themes import THEME_CODES
 from ._helpers import (
     abort,
     error_text,
-    errors_of,
-    euros_to_cents,
-    form_values,
     get_session,
     lifecycle_context,
     me,
     new_submission_key,
     to_id,
     to_int,
+)
+from .company_forms import (
+    PLEDGE_FIELDS,
+    CertificateForm,
+    NoteForm,
+    PledgeForm,
+    RevisionForm,
+    SmartPlanForm,
 )
 
 bp = Blueprint("company", __name__, url_prefix="/company")
@@ -121,84 +123,17 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _placement_input(values: dict[str, Any]) -> PlacementInput | None:
-    """The placement fields of a form: the reference becomes a pseudonymous key here and goes no further."""
-    reference = str(values.get("person_reference", "")).strip()
-    start, end = _day(values.get("start_date")), _day(values.get("end_date"))
-    if not reference and start is None and end is None:
-        return None
-    try:
-        key = person_key(reference, current_app.config["PERSON_KEY_SECRET"])
-    except ServiceError:
-        key = ""  # the service names the field
-    return PlacementInput(
-        person_key=key,
-        target_group=str(values.get("target_group", "")),
-        proof_kind=str(values.get("proof_kind", "")),
-        employment=str(values.get("employment", "")),
-        start_date=start or date.min,
-        end_date=end or date.min,
-        hours_per_week=to_int(values.get("hours_per_week")) or 0,
-        age_band=str(values.get("age_band", "under_50")),
-        statushouder_or_language=bool(values.get("statushouder_or_language")),
-        after_vso_pro_internship=bool(values.get("after_vso_pro_internship")),
-        occupational_disability=bool(values.get("occupational_disability")),
-    )
+def _units(c: Contract) -> dict[str, str]:
+    return {b.code: b.unit for b in blocks_of(get_session(), c.table_id)}
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
+def _pledge_form(c: Contract) -> PledgeForm:
+    return PledgeForm(units=_units(c))
 
 
-def pledge_request(
-    contract_id: int, values: dict[str, Any], *, submission_key: str | None
-) -> pledges.PledgeRequest:
-    """Turn the pledge or placement form into a request; amounts in euro become cents for money blocks."""
-    session = get_session()
-    code = str(values.get("block", ""))[:60]
-    contract = session.get(Contract, contract_id)
-    block_unit = (
-        next((b.unit for b in blocks_of(session, contract.table_id) if b.code == code), None)
-        if contract
-        else None
-    )
-    quantity = (
-        euros_to_cents(values.get("amount")) if block_unit in MONEY_UNITS else to_int(values.get("quantity"))
-    )
-    if block_unit == "certificate":
-        quantity = 1  # a certificate counts once; there is nothing to count
-    elif block_unit in PERSON_UNITS:
-        quantity = 1  # a placement is one person
-    target = str(values.get("target", ""))
-    need_id = to_id(target[5:]) if target.startswith("need:") else None
-    initiative_id = to_id(target[11:]) if target.startswith("initiative:") else None
-    supplier = None
-    if target == "supplier:new":
-        supplier = SupplierInput(
-            kvk=str(values.get("supplier_kvk", "")),
-            name=str(values.get("supplier_name", "")),
-            kind=str(values.get("supplier_kind", "")),
-            basis=str(values.get("supplier_basis", "")),
-            evidence=str(values.get("supplier_evidence", "")),
-        )
-    return pledges.PledgeRequest(
-        contract_id=contract_id,
-        block_code=code,
-        quantity=quantity,
-        need_id=need_id,
-        initiative_id=initiative_id,
-        weeks=to_int(values.get("weeks")),
-        bonuses=tuple(b for b in values.get("bonuses") or [] if b),
-        note=str(values.get("note", "")),
-        submission_key=submission_key,
-        placement=_placement_input(values) if block_unit in PERSON_UNITS else None,
-        certificate_id=to_id(values.get("certificate")),
-        supplier=supplier,
-        smart_plan_id=to_id(values.get("smart_plan")),
-    )
+def _refused(form: PledgeForm, exc: ServiceError) -> dict[str, str]:
+    form.add_service_error(exc, PLEDGE_FIELDS)
+    return form.all_errors
 
 
 def _targets(c: Contract) -> dict[str, Any]:
@@ -274,18 +209,20 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
         if request.args.get("block"):
             values["block"] = request.args["block"][:60]
         return _render_pledge_form(c, values, {})
-    values = form_values()
-    key = str(values.get("submission_key", ""))[:64] or None
+    form = _pledge_form(c)
+    if not form.validate():
+        return _render_pledge_form(c, form.shown(), form.all_errors, 400)
+    key = (form.submission_key.data or "")[:64] or None
     try:
         match = pledges.create_pledge(
-            get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=key)
+            get_session(), actor=me(), req=form.request(c.id or 0, submission_key=key)
         )
     except Conflict as exc:
         # A double submit: the first one went through; show it instead of an error.
         flash(error_text(exc), "warning")
         return redirect(url_for("company.contract", contract_id=c.id))
     except ServiceError as exc:
-        return _render_pledge_form(c, values, errors_of(exc), 400)
+        return _render_pledge_form(c, form.shown(), _refused(form, exc), 400)
     government = get_session().get(Government, c.government_id)
     flash(
         gettext(
@@ -303,13 +240,16 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
 def pledge_preview(contract_id: int):  # type: ignore[no-untyped-def]
     """The live valuation preview: the same checks and figures as submitting, without storing."""
     c = _own_contract(contract_id)
-    values = form_values()
+    form = _pledge_form(c)
+    if not form.validate():
+        field, messages = next(iter(form.all_errors.items()))
+        return jsonify({"ok": False, "field": field, "message": messages}), 422
     try:
-        out = pledges.preview(
-            get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=None)
-        )
+        out = pledges.preview(get_session(), actor=me(), req=form.request(c.id or 0, submission_key=None))
     except ServiceError as exc:
-        return jsonify({"ok": False, "field": exc.field, "message": error_text(exc)}), 422
+        return jsonify(
+            {"ok": False, "field": PLEDGE_FIELDS.get(exc.field or "", exc.field), "message": error_text(exc)}
+        ), 422
     lines = [
         {"text": formatting.breakdown_line(line), "value": formatting.money(line["value_cents"])}
         for line in out["lines"]
@@ -353,9 +293,11 @@ def match(match_id: int):  # type: ignore[no-untyped-def]
 @access("company")
 def cancel(match_id: int):  # type: ignore[no-untyped-def]
     try:
-        m = pledges.cancel_pledge(
-            get_session(), actor=me(), match_id=match_id, reason=request.form.get("reason", "")[:2000]
-        )
+        form = NoteForm()
+        if not form.validate():
+            flash(" ".join(form.all_errors.values()), "error")
+            return redirect(url_for("company.match", match_id=match_id))
+        m = pledges.cancel_pledge(get_session(), actor=me(), match_id=match_id, reason=form.reason.data or "")
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -389,18 +331,17 @@ def resubmit(match_id: int):  # type: ignore[no-untyped-def]
         if row.block.unit in MONEY_UNITS:
             values["amount"] = f"{m.quantity / 100:.2f}"
         return _render_pledge_form(row.contract, values, {}, match=m)
-    values = form_values()
+    form = _pledge_form(row.contract)
+    if not form.validate():
+        return _render_pledge_form(row.contract, form.shown(), form.all_errors, 400, match=m)
     try:
         pledges.resubmit_pledge(
-            session,
-            actor=me(),
-            match_id=match_id,
-            req=pledge_request(m.contract_id, values, submission_key=None),
+            session, actor=me(), match_id=match_id, req=form.request(m.contract_id, submission_key=None)
         )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        return _render_pledge_form(row.contract, values, errors_of(exc), 400, match=m)
+        return _render_pledge_form(row.contract, form.shown(), _refused(form, exc), 400, match=m)
     flash(gettext("Pledge changed and sent back to the officer."), "info")
     return redirect(url_for("company.match", match_id=match_id))
 
@@ -410,9 +351,11 @@ def resubmit(match_id: int):  # type: ignore[no-untyped-def]
 def deliver(match_id: int):  # type: ignore[no-untyped-def]
     """Hiring and other routes without an initiative: the company confirms the realisation."""
     try:
-        deliveries.confirm_delivery(
-            get_session(), actor=me(), match_id=match_id, note=request.form.get("note", "")[:5000]
-        )
+        form = NoteForm()
+        if not form.validate():
+            flash(" ".join(form.all_errors.values()), "error")
+            return redirect(url_for("company.match", match_id=match_id))
+        deliveries.confirm_delivery(get_session(), actor=me(), match_id=match_id, note=form.note.data or "")
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
@@ -545,17 +488,19 @@ def placement(contract_id: int):  # type: ignore[no-untyped-def]
         if request.args.get("block"):
             values["block"] = request.args["block"][:60]
         return _render_placement_form(c, values, {})
-    values = form_values()
-    key = str(values.get("submission_key", ""))[:64] or None
+    form = _pledge_form(c)
+    if not form.validate():
+        return _render_placement_form(c, form.shown(), form.all_errors, 400)
+    key = (form.submission_key.data or "")[:64] or None
     try:
         match = pledges.create_pledge(
-            get_session(), actor=me(), req=pledge_request(c.id or 0, values, submission_key=key)
+            get_session(), actor=me(), req=form.request(c.id or 0, submission_key=key)
         )
     except Conflict as exc:
         flash(error_text(exc), "warning")
         return redirect(url_for("company.contract", contract_id=c.id))
     except ServiceError as exc:
-        return _render_placement_form(c, values, errors_of(exc), 400)
+        return _render_placement_form(c, form.shown(), _refused(form, exc), 400)
     flash(
         gettext(
             "Placement registered, valued at %(value)s. The officer will review it.",
@@ -600,25 +545,29 @@ def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
         elif request.args.get("initiative", "").isdigit():
             values["initiative_id"] = request.args["initiative"]
     else:
-        values = form_values()
+        form = SmartPlanForm()
+        values = form.values()
         data = smart_plans.SmartPlanInput(
             contract_id=c.id or 0,
-            initiative_id=to_id(values.get("initiative_id")) or 0,
-            goal=str(values.get("goal", "")),
-            target_group=str(values.get("target_group", "")),
-            roots=str(values.get("roots", "")),
-            participants=str(values.get("participants", "")),
+            initiative_id=form.initiative_id.data or 0,
+            goal=form.goal.data or "",
+            target_group=form.target_group.data or "",
+            roots=form.roots.data or "",
+            participants=form.participants.data or "",
         )
         try:
-            if existing is not None:
+            if not form.validate():
+                errors = form.all_errors
+            elif existing is not None:
                 smart_plans.resubmit_smart_plan(session, actor=me(), plan_id=existing.id or 0, data=data)
             else:
                 smart_plans.submit_smart_plan(session, actor=me(), data=data)
         except ServiceError as exc:
             if exc.status == 404:
                 abort(404)
-            errors = errors_of(exc)
-        else:
+            form.add_service_error(exc)
+            errors = form.all_errors
+        if not errors:
             flash(
                 gettext(
                     "SMART plan sent to the officer of %(government)s.",
@@ -647,24 +596,24 @@ def certificates_page():  # type: ignore[no-untyped-def]
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = form_values()
+        form = CertificateForm()
+        values = form.values()
         try:
-            certificates.add_certificate(
-                session,
-                actor=me(),
-                data=certificates.CertificateInput(
-                    level=str(values.get("level", "")),
-                    issued_on=_day(values.get("issued_on")),
-                    valid_until=_day(values.get("valid_until")),
-                    number=str(values.get("number", "")),
-                ),
-            )
+            if form.validate():
+                certificates.add_certificate(
+                    session,
+                    actor=me(),
+                    data=certificates.CertificateInput(
+                        level=form.level.data or "",
+                        issued_on=form.issued_on.data,
+                        valid_until=form.valid_until.data,
+                        number=form.number.data or "",
+                    ),
+                )
         except ServiceError as exc:
-            errors = errors_of(exc)
-            for name in ("issued_on", "valid_until"):
-                if values.get(name) and _day(values.get(name)) is None:
-                    errors[name] = gettext("Enter a date as YYYY-MM-DD.")
-        else:
+            form.add_service_error(exc)
+        errors = form.all_errors
+        if not errors:
             flash(gettext("Certificate saved."), "info")
             return redirect(url_for("company.certificates_page"))
     return render_template(
@@ -689,27 +638,23 @@ def revise(match_id: int):  # type: ignore[no-untyped-def]
 
 
 def _propose_revision(row: Any, back: str) -> Any:
-    values = form_values()
-    quantity = (
-        euros_to_cents(values.get("new_amount"))
-        if row.block.unit in MONEY_UNITS
-        else to_int(values.get("new_quantity"))
-    )
+    form = RevisionForm()
+    if not form.validate():
+        flash(" ".join(form.all_errors.values()), "error")
+        return redirect(url_for(back, match_id=row.match.id))
+    quantity = form.new_amount.data if row.block.unit in MONEY_UNITS else form.new_quantity.data
+    by_value = row.block.unit == "by_agreement" or row.block.at_most
     try:
         revisions.propose_revision(
             get_session(),
             actor=me(),
             data=revisions.RevisionInput(
                 match_id=row.match.id or 0,
-                kind=str(values.get("kind", "")),
-                reason=str(values.get("reason", "")),
-                new_end_date=_day(values.get("new_end_date")),
-                new_quantity=quantity
-                if row.block.unit not in ("by_agreement",) and not row.block.at_most
-                else None,
-                new_value_cents=euros_to_cents(values.get("new_value"))
-                if (row.block.unit == "by_agreement" or row.block.at_most) and values.get("new_value")
-                else None,
+                kind=form.kind.data or "",
+                reason=form.reason.data or "",
+                new_end_date=form.new_end_date.data,
+                new_quantity=None if by_value else quantity,
+                new_value_cents=form.new_value.data if by_value else None,
             ),
         )
     except ServiceError as exc:

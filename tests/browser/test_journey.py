@@ -177,6 +177,19 @@ def test_catalogue_search_with_a_typo_in_the_browser(
     page.screenshot(path=str(shots / "5-catalogue-typo.png"), full_page=True)
 
 
+def _advance(app: Any, day: Any) -> None:
+    """The nightly job, run as if it were `day`."""
+    from marketplace.db import unit_of_work
+    from marketplace.services.settlements import advance
+
+    with (
+        app.app_context(),
+        Session(app.extensions["srx.engine"], expire_on_commit=False) as session,
+        unit_of_work(session),
+    ):
+        advance(session, today=day)
+
+
 def test_a_contract_from_award_to_settlement_in_the_browser(
     server: tuple[str, Any], browser: Any, shots: Path, tmp_path: Path
 ) -> None:
@@ -184,10 +197,8 @@ def test_a_contract_from_award_to_settlement_in_the_browser(
     the end date, a recovery period and a financial settlement with its printable statement."""
     from datetime import date, timedelta
 
-    from marketplace.db import unit_of_work
     from marketplace.models import Company, Evidence, RealisationReport, Settlement
     from marketplace.seeding_lifecycle import demo_pdf
-    from marketplace.services.settlements import advance
 
     base, app = server
     today = date.today()
@@ -287,9 +298,7 @@ def test_a_contract_from_award_to_settlement_in_the_browser(
     assert officer.locator(f"#report-{report.id} .badge-accepted").count() == 1
 
     # 6. The end date passes (the nightly job runs on a later day): the contract goes to settlement.
-    with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
-        with unit_of_work(session):
-            advance(session, today=end + timedelta(days=1))
+    _advance(app, end + timedelta(days=1))
     officer.goto(contract_url)
     assert officer.locator("#lifecycle .badge-settlement").count() == 1
     officer.locator("#burndown").screenshot(path=str(shots / "9-2-burn-down.png"))
@@ -305,9 +314,7 @@ def test_a_contract_from_award_to_settlement_in_the_browser(
     officer.click("form button[type=submit]")
     officer.wait_for_load_state()
     assert officer.locator("#lifecycle .badge-recovery").count() == 1
-    with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
-        with unit_of_work(session):
-            advance(session, today=today + timedelta(days=31))
+    _advance(app, today + timedelta(days=31))
     officer.goto(f"{base}/officer/contracts/{contract_id}/settle")
     officer.check("input[name=kind][value=financial]")
     officer.select_option("#f-method", value="withhold")

@@ -52,10 +52,12 @@ def test_pledge_form_submits_and_the_officer_approval_moves_remaining(company: A
     [
         ({"block": "employee_hour", "quantity": "-5"}, "from 1 to"),
         ({"block": "employee_hour", "quantity": "99999999999999"}, "from 1 to"),
-        ({"block": "employee_hour", "quantity": "abc"}, "required"),
+        ({"block": "employee_hour", "quantity": "abc"}, "whole number of hours"),
+        ({"block": "employee_hour", "quantity": "2.5"}, "whole number of hours"),
+        ({"block": "employee_hour", "quantity": "1e3"}, "whole number of hours"),
         ({"block": "employee_hour", "quantity": "101"}, "still open"),
         ({"block": "no_such_block", "quantity": "5"}, "building block"),
-        ({"block": "employee_hour", "quantity": "5", "note": "x" * 5000}, "too long"),
+        ({"block": "employee_hour", "quantity": "5", "note": "x" * 5000}, "Too long"),
     ],
 )
 def test_bad_pledges_show_a_clear_message_and_store_nothing(
@@ -147,3 +149,23 @@ def test_answering_a_change_request_revalues_the_pledge(company: Any, world: Wor
     world.session.expire_all()
     m = world.session.get(Match, m.id)
     assert m is not None and (m.status, m.value_cents) == ("proposed", 200_000)
+
+
+def test_a_placement_form_shows_every_missing_field_at_once(company: Any, world: World) -> None:
+    """One submit of an empty placement names each missing field beside it (issue 13: no one-error-per-submit)."""
+    response = company.post(
+        f"/company/contracts/{world.contract_a.id}/placement", data={"block": "participatiewet"}
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for field in (
+        "person_reference",
+        "target_group",
+        "proof_kind",
+        "start_date",
+        "end_date",
+        "hours_per_week",
+    ):
+        assert f'id="f-{field}-error"' in html, field
+    assert html.count('aria-invalid="true"') >= 6
+    assert world.session.exec(select(Match)).all() == []

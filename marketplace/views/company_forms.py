@@ -1,0 +1,223 @@
+"""The company's forms: a pledge (and a placement, which is a pledge of one person), a SMART plan, a PSO
+certificate, a revision. Each validates every field at once; what needs the contract (which blocks exist,
+what is still open) is checked by the service, and its refusal is shown beside the field it names."""
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+
+from ..forms import DayField, EuroField, Form, WholeNumberField, max_length, required
+from ..models import BlockUnit
+from ..services import pledges
+from ..services.errors import ServiceError
+from ..services.placements import PlacementInput, person_key
+from ..services.suppliers import SupplierInput
+from ._helpers import to_id
+
+MONEY_UNITS = ("euro_spent", "by_agreement")
+QUANTITY_UNITS = {"hour": _l("hours"), "day": _l("days")}
+PERSON_UNITS = pledges.PERSON_UNITS
+MAX_ID = 2**31 - 1
+
+
+class CodesField(Field):
+    """Several codes from checkboxes of the same name (bonuses); the service checks they exist."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = [v.strip()[:60] for v in valuelist if v.strip()][:20]
+
+    def _value(self) -> str:
+        return ""
+
+
+class PledgeForm(Form):
+    """A pledge, or with the person fields a placement. `units` maps the contract's block codes to units."""
+
+    submission_key = HiddenField(validators=[max_length(64)])
+    target = StringField(validators=[max_length(40)])
+    block = StringField(validators=[required(), max_length(60)])
+    quantity = WholeNumberField(low=1, high=10**9)
+    amount = EuroField()
+    weeks = WholeNumberField(low=1, high=52)
+    bonuses = CodesField()
+    note = TextAreaField(validators=[max_length(pledges.MAX_NOTE)])
+    certificate = WholeNumberField(low=1, high=MAX_ID, invalid_message=_l("Choose one of the options."))
+    smart_plan = WholeNumberField(low=1, high=MAX_ID, invalid_message=_l("Choose one of the options."))
+    supplier_kvk = StringField(validators=[max_length(20)])
+    supplier_name = StringField(validators=[max_length(200)])
+    supplier_kind = StringField(validators=[max_length(30)])
+    supplier_basis = StringField(validators=[max_length(30)])
+    supplier_evidence = TextAreaField(validators=[max_length(2000)])
+    # A placement: the person (by the company's own reference, never stored) and the dates.
+    person_reference = StringField(validators=[max_length(100)])
+    target_group = StringField(validators=[max_length(40)])
+    proof_kind = StringField(validators=[max_length(30)])
+    employment = StringField(validators=[max_length(20)])
+    start_date = DayField()
+    end_date = DayField()
+    hours_per_week = WholeNumberField(low=1, high=40)
+    age_band = StringField(validators=[max_length(10)])
+    statushouder_or_language = BooleanField()
+    after_vso_pro_internship = BooleanField()
+    occupational_disability = BooleanField()
+
+    def __init__(self, *args: Any, units: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.units = units or {}
+
+    @property
+    def unit(self) -> str | None:
+        return self.units.get((self.block.data or "").strip())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Every field at once, and what the chosen block needs: an amount, a quantity or a person."""
+        ok = super().validate(extra_validators)
+        unit = self.unit
+        if self.block.data and unit is None and not self.block.errors:
+            self.block.errors = [str(_l("Choose a building block from the contract's valuation table."))]
+            ok = False
+        needs = []
+        if unit in MONEY_UNITS:
+            needs = [self.amount]
+        elif unit in PERSON_UNITS:
+            needs = [
+                self.person_reference,
+                self.target_group,
+                self.proof_kind,
+                self.start_date,
+                self.end_date,
+                self.hours_per_week,
+            ]
+        elif unit not in (None, BlockUnit.CERTIFICATE):
+            needs = [self.quantity]
+        for field in needs:
+            if field.data in (None, "") and not field.errors:
+                field.errors = [str(_l("This field is required."))]
+                ok = False
+        if self.quantity.errors and unit in QUANTITY_UNITS:
+            # Say what is wrong in the block's own unit: "2.5" is not a whole number of hours.
+            what = str(QUANTITY_UNITS[unit])
+            if self.quantity.parse_failed:
+                self.quantity.errors = [
+                    str(_l("Enter a whole number of %(unit)s, for example 10.", unit=what))
+                ]
+            elif self.quantity.data is not None:
+                self.quantity.errors = [
+                    str(
+                        _l(
+                            "Enter from 1 to %(high)s %(unit)s.",
+                            high=f"{self.quantity.high:,}".replace(",", "."),
+                            unit=what,
+                        )
+                    )
+                ]
+        return ok
+
+    def request(self, contract_id: int, *, submission_key: str | None) -> pledges.PledgeRequest:
+        """The service's input; a person's reference becomes its pseudonymous key here and goes no further."""
+        unit = self.unit
+        quantity: int | None = self.amount.data if unit in MONEY_UNITS else self.quantity.data
+        if unit == BlockUnit.CERTIFICATE or unit in PERSON_UNITS:
+            quantity = 1  # a certificate counts once; a placement is one person
+        target = (self.target.data or "").strip()
+        supplier = None
+        if target == "supplier:new":
+            supplier = SupplierInput(
+                kvk=self.supplier_kvk.data or "",
+                name=self.supplier_name.data or "",
+                kind=self.supplier_kind.data or "",
+                basis=self.supplier_basis.data or "",
+                evidence=self.supplier_evidence.data or "",
+            )
+        return pledges.PledgeRequest(
+            contract_id=contract_id,
+            block_code=(self.block.data or "").strip(),
+            quantity=quantity,
+            need_id=to_id(target[5:]) if target.startswith("need:") else None,
+            initiative_id=to_id(target[11:]) if target.startswith("initiative:") else None,
+            weeks=self.weeks.data,
+            bonuses=tuple(self.bonuses.data or ()),
+            note=self.note.data or "",
+            submission_key=submission_key,
+            placement=self._placement() if unit in PERSON_UNITS else None,
+            certificate_id=self.certificate.data,
+            supplier=supplier,
+            smart_plan_id=self.smart_plan.data,
+        )
+
+    def _placement(self) -> PlacementInput:
+        try:
+            key = person_key(self.person_reference.data or "", current_app.config["PERSON_KEY_SECRET"])
+        except ServiceError:
+            key = ""  # the service names the field
+        return PlacementInput(
+            person_key=key,
+            target_group=self.target_group.data or "",
+            proof_kind=self.proof_kind.data or "",
+            employment=self.employment.data or "",
+            start_date=self.start_date.data or date.min,
+            end_date=self.end_date.data or date.min,
+            hours_per_week=self.hours_per_week.data or 0,
+            age_band=self.age_band.data or "under_50",
+            statushouder_or_language=bool(self.statushouder_or_language.data),
+            after_vso_pro_internship=bool(self.after_vso_pro_internship.data),
+            occupational_disability=bool(self.occupational_disability.data),
+        )
+
+    def shown(self) -> dict[str, Any]:
+        """The values to show again; never the person's reference after a refusal of the whole form."""
+        values = self.values()
+        values["bonuses"] = list(self.bonuses.data or [])
+        return values
+
+
+# The service's field names where they differ from the form's.
+PLEDGE_FIELDS = {
+    "need": "target",
+    "initiative": "target",
+    "placement": "person_reference",
+    "person_key": "person_reference",
+    "certificate_id": "certificate",
+    "smart_plan_id": "smart_plan",
+    "supplier": "supplier_kvk",
+    "kvk": "supplier_kvk",
+    "name": "supplier_name",
+    "kind": "supplier_kind",
+    "basis": "supplier_basis",
+}
+
+
+class SmartPlanForm(Form):
+    initiative_id = WholeNumberField(
+        validators=[required()], low=1, high=MAX_ID, invalid_message=_l("Choose one of the options.")
+    )
+    goal = TextAreaField(validators=[required(), max_length(2000)])
+    target_group = TextAreaField(validators=[required(), max_length(2000)])
+    roots = TextAreaField(validators=[required(), max_length(2000)])
+    participants = TextAreaField(validators=[required(), max_length(2000)])
+
+
+class CertificateForm(Form):
+    level = StringField(validators=[required(), max_length(20)])
+    issued_on = DayField(validators=[required()])
+    valid_until = DayField(validators=[required()])
+    number = StringField(validators=[max_length(60)])
+
+
+class RevisionForm(Form):
+    kind = StringField(validators=[required(), max_length(30)])
+    reason = TextAreaField(validators=[required(), max_length(2000)])
+    new_end_date = DayField()
+    new_quantity = WholeNumberField(low=0, high=10**9)
+    new_amount = EuroField()
+    new_value = EuroField()
+
+
+class NoteForm(Form):
+    """Cancel a pledge, or confirm a delivery: a short text."""
+
+    reason = TextAreaField(validators=[max_length(2000)])
+    note = TextAreaField(validators=[max_length(5000)])
