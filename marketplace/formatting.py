@@ -307,7 +307,8 @@ def day(value: Any) -> str:
         return "—"
     from flask_babel import format_date
 
-    return format_date(value, "medium")
+    # Day, short month, year in both languages (3 dec 2026 / 3 Dec 2026): no US month-first in English.
+    return format_date(value, "d MMM y")
 
 
 def when(value: Any) -> str:
@@ -320,4 +321,4 @@ def when(value: Any) -> str:
 
     if getattr(value, "tzinfo", None) is None:
         value = value.replace(tzinfo=UTC)
-    return format_datetime(value, "medium")
+    return format_datetime(value, "d MMM y, HH:mm")
