@@ -29,7 +29,7 @@ seed: migrate
 run: translations seed
 	$(BIN)/srx search reindex --quiet
 	@echo "SRX demo at http://$(HOST):$(PORT)  (demo logins: see README.md)"
-	$(BIN)/srx run --host $(HOST) --port $(PORT)
+	SRX_DEMO=1 $(BIN)/srx run --host $(HOST) --port $(PORT)
 
 ## serve: production-style, gunicorn with 4 workers (set DATABASE_URL, MEILI_URL, SECRET_KEY)
 serve: translations migrate

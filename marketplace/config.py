@@ -69,6 +69,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "EVIDENCE_S3_BUCKET": env.get("EVIDENCE_S3_BUCKET", ""),
         "EVIDENCE_S3_ENDPOINT": env.get("EVIDENCE_S3_ENDPOINT", ""),
         # Evidence and placement details are deleted this long after a contract is settled (docs/privacy.md).
+        # The demo (`make run`): the login page lists the demo accounts. Never on a real instance.
+        "DEMO": env.get("SRX_DEMO", "") == "1",
         "RETENTION_DAYS": int(env.get("RETENTION_DAYS", str(2 * 365))),
         "PER_PAGE": 20,
     }

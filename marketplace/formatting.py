@@ -50,26 +50,29 @@ def breakdown_line(line: dict[str, Any]) -> str:
     p = line.get("params", {})
     kind = line.get("kind")
     if kind == "base" and "hours_per_week" in p:
-        return gettext(
-            "%(persons)s person(s) × %(hours)s/36 h a week × %(months)s/12 months × %(unit)s a year",
-            persons=p["persons"],
+        return ngettext(
+            "%(num)s person × %(hours)s/36 h a week × %(months)s/12 months × %(unit)s a year",
+            "%(num)s persons × %(hours)s/36 h a week × %(months)s/12 months × %(unit)s a year",
+            p["persons"],
             hours=p["hours_per_week"],
             months=p["months"],
             unit=money(p["unit_value_cents"]),
         )
     if kind == "bonus" and line.get("label") and "code" in p:
-        return gettext(
-            "Bonus %(label)s: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+        return ngettext(
+            "Bonus %(label)s: %(num)s person × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+            "Bonus %(label)s: %(num)s persons × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+            p["persons"],
             label=line["label"],
-            persons=p["persons"],
             hours=p["hours_per_week"],
             months=p["months"],
             unit=money(p["unit_value_cents"]),
         )
     if kind == "bonus":
-        return gettext(
-            "Bonus: %(persons)s person(s) × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
-            persons=p["persons"],
+        return ngettext(
+            "Bonus: %(num)s person × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+            "Bonus: %(num)s persons × %(hours)s/36 h × %(months)s/12 months × %(unit)s",
+            p["persons"],
             hours=p["hours_per_week"],
             months=p["months"],
             unit=money(p["unit_value_cents"]),
@@ -79,9 +82,10 @@ def breakdown_line(line: dict[str, Any]) -> str:
             "Counted for at most %(max)s of the %(months)s months", max=p["max_months"], months=p["months"]
         )
     if kind == "base" and "weeks" in p:
-        return gettext(
-            "%(persons)s intern(s) × %(weeks)s/52 weeks × %(unit)s a year",
-            persons=p["persons"],
+        return ngettext(
+            "%(num)s intern × %(weeks)s/52 weeks × %(unit)s a year",
+            "%(num)s interns × %(weeks)s/52 weeks × %(unit)s a year",
+            p["persons"],
             weeks=p["weeks"],
             unit=money(p["unit_value_cents"]),
         )

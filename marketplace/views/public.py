@@ -67,6 +67,7 @@ def catalogue():  # type: ignore[no-untyped-def]
         governments=governments,
         municipalities=municipalities(session),
         args=args,
+        distance_without_origin=request.args.get("sort") == "distance" and query.sort != "distance",
     )
 
 
@@ -86,6 +87,15 @@ def initiative(slug: str):  # type: ignore[no-untyped-def]
         needs=needs_of(session, ini.id or 0, only_open=True),
         governments=eligible_governments(session, ini.id or 0),
     )
+
+
+@bp.route("/favicon.ico")
+@access(PUBLIC)
+def favicon():  # type: ignore[no-untyped-def]
+    """Browsers ask for /favicon.ico whatever the page says; answer it rather than log a 404."""
+    from flask import send_from_directory
+
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico", max_age=86400)
 
 
 @bp.route("/healthz")
