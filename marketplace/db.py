@@ -33,6 +33,25 @@ TOPICS_KEY = "srx.outbox_topics"
 ROLLBACK_KEY = "srx.on_rollback"
 
 
+ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüçñýÿ"
+PLAIN = "aaaaaaeeeeiiiiooooouuuucnyy"
+_FOLD = str.maketrans(ACCENTED, PLAIN)
+
+
+def fold(text: str | None) -> str | None:
+    """Lower case without accents ("Taalcafé" -> "taalcafe"), for searches that ignore both."""
+    return None if text is None else text.lower().translate(_FOLD)
+
+
+def folded(session: Session, column: Any) -> Any:
+    """`column` folded in SQL the way `fold` does it: a registered function on SQLite, translate() elsewhere."""
+    from sqlalchemy import func
+
+    if session.get_bind().dialect.name == "sqlite":
+        return func.srx_fold(column)
+    return func.translate(func.lower(column), ACCENTED, PLAIN)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     if url.startswith("sqlite"):
@@ -51,6 +70,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            dbapi_conn.create_function("srx_fold", 1, fold, deterministic=True)
 
         return engine
     if url.startswith("postgres://"):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from .db import fold, folded
 from .models import (
     BuildingBlock,
     Company,
@@ -55,7 +56,9 @@ def initiatives_for_eligibility(
     if municipality:
         stmt = stmt.where(Initiative.municipality == municipality[:100])
     if q.strip():
-        stmt = stmt.where(col(Initiative.name).ilike(f"%{q.strip()[:100]}%"))
+        # Accents and case do not matter: "taalcafe" finds "Taalcafé Overvecht".
+        words = fold(q.strip()[:100]) or ""
+        stmt = stmt.where(folded(session, col(Initiative.name)).like(f"%{words}%"))
     active_ids = select(Eligibility.initiative_id).where(
         Eligibility.government_id == government_id, col(Eligibility.active).is_(True)
     )

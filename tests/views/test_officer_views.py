@@ -347,6 +347,9 @@ def test_eligibility_lists_all_initiatives_with_status(officer: Any, world: Worl
     assert "Voedselbank" not in text(officer.get("/officer/eligibility?municipality=Beedorp"))
     searched = text(officer.get("/officer/eligibility?q=fiets"))
     assert "Fietsfirma Aastad" in searched and "Voedselbank Aastad" not in searched
+    # Accents and case do not matter (issue 13): "TAALCAFE" finds "Taalcafé Beedorp".
+    for q in ("taalcafe", "TAALCAFE", "Taalcafé"):
+        assert "Taalcafé Beedorp" in text(officer.get(f"/officer/eligibility?q={q}")), q
 
 
 def test_admit_and_withdraw(officer: Any, world: World) -> None:
