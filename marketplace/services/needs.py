@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..models import NEED_KINDS, UNITS_FOR_NEED_KIND, Initiative, Need, NeedStatus, User
+from ..models._base import utcnow
 from ..queries import open_capacity
 from ..themes import THEME_CODES
 from ..valuation import MAX_CENTS
@@ -45,7 +46,12 @@ def _own_need(session: Session, actor: User, need_id: int) -> Need:
     return need
 
 
-def _clean(data: NeedInput) -> dict[str, Any]:
+# The most a need can ask for, per unit: about 50 full-time years of hours, 10,000 days, 1,000 places,
+# EUR 10 million. Above that a typo is more likely than a need.
+MAX_BY_UNIT = {"hours": 100_000, "days": 10_000, "places": 1_000, "cents": 1_000_000_000}
+
+
+def _clean(data: NeedInput, *, today: date | None = None, old_deadline: date | None = None) -> dict[str, Any]:
     kind = v.choice(data.kind, "kind", NEED_KINDS)
     units = UNITS_FOR_NEED_KIND[kind]
     unit = data.unit or units[0]
@@ -57,9 +63,31 @@ def _clean(data: NeedInput) -> dict[str, Any]:
         "title": v.text(data.title, "title", max_len=200, required=True),
         "description": v.text(data.description, "description", max_len=5000),
         "themes": v.choices(data.themes, "themes", THEME_CODES),
-        "quantity": v.integer(data.quantity, "quantity", low=1, high=MAX_CENTS),
-        "deadline": v.day(data.deadline, "deadline"),
+        "quantity": _quantity(data.quantity, unit),
+        "deadline": _deadline(data.deadline, today or utcnow().date(), old_deadline),
     }
+
+
+def _quantity(value: int | None, unit: str) -> int:
+    high = MAX_BY_UNIT.get(unit, MAX_CENTS)
+    if value is not None and value > high:
+        shown = f"EUR {high // 100:,}".replace(",", ".") if unit == "cents" else f"{high:,}".replace(",", ".")
+        raise ServiceError(
+            N_("At most %(max)s for one need; split a larger need up."), field="quantity", max=shown
+        )
+    return v.integer(value, "quantity", low=1, high=high) or 0
+
+
+def _deadline(value: date | None, today: date, old: date | None) -> date | None:
+    """A deadline lies ahead; one already stored may stay as it is when other fields change."""
+    day = v.day(value, "deadline")
+    if day is not None and day < today and day != old:
+        raise ServiceError(
+            N_("The deadline cannot be in the past (today is %(today)s)."),
+            field="deadline",
+            today=today.isoformat(),
+        )
+    return day
 
 
 def _next_reference(session: Session, initiative: Initiative) -> str:
@@ -109,7 +137,7 @@ def create_need(session: Session, *, actor: User, data: NeedInput) -> Need:
 def update_need(session: Session, *, actor: User, need_id: int, data: NeedInput) -> Need:
     """Edit a need; its quantity cannot drop below what pledges already hold."""
     need = _own_need(session, actor, need_id)
-    values = _clean(data)
+    values = _clean(data, old_deadline=need.deadline)
     held = need.quantity - open_capacity(session, need)
     if values["quantity"] < held:
         raise ServiceError(
