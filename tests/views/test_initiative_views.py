@@ -107,7 +107,10 @@ def test_create_need_with_bad_quantity_shows_error_and_stores_nothing(
         ({"kind": "hours", "unit": "hours", "quantity": "99999999999"}, "At most 100.000"),
         ({"kind": "money", "unit": "cents", "quantity": "50.000.000"}, "At most EUR 10.000.000"),
         ({"kind": "internship", "unit": "places", "quantity": "5000"}, "At most 1.000"),
-        ({"kind": "hours", "unit": "hours", "quantity": "10", "deadline": "2020-01-01"}, "cannot be in the past"),
+        (
+            {"kind": "hours", "unit": "hours", "quantity": "10", "deadline": "2020-01-01"},
+            "cannot be in the past",
+        ),
     ],
 )
 def test_absurd_needs_are_refused_with_the_bound_in_the_message(
@@ -115,7 +118,9 @@ def test_absurd_needs_are_refused_with_the_bound_in_the_message(
 ) -> None:
     """Issue 13: a need of 99,999,999,999 hours, or with a deadline of 2020-01-01, is not published."""
     before = _need_count(world)
-    response = ini_client.post("/initiative/needs/new", data={"title": "Te groot", "themes": ["werk"], **data})
+    response = ini_client.post(
+        "/initiative/needs/new", data={"title": "Te groot", "themes": ["werk"], **data}
+    )
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _need_count(world) == before
