@@ -79,7 +79,7 @@ class PledgeForm(Form):
         if self.block.data and unit is None and not self.block.errors:
             self.block.errors = [str(_l("Choose a building block from the contract's valuation table."))]
             ok = False
-        needs = []
+        needs: list[Field] = []
         if unit in MONEY_UNITS:
             needs = [self.amount]
         elif unit in PERSON_UNITS:
