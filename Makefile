@@ -35,8 +35,13 @@ run: translations seed
 serve: translations migrate
 	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind $(HOST):$(PORT) 'marketplace:create_app()'
 
+# axe-core for the accessibility checks of the browser tests (skipped, and they say so, without Node.js)
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "warning: npm not found; the accessibility checks will skip"; fi
+
 ## test: the whole suite (PostgreSQL leg when TEST_DATABASE_URL is set, Meilisearch when MEILI_URL is set)
-test: translations
+test: translations node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

@@ -3,3 +3,14 @@
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }
 })();
+
+// A table that scrolls sideways inside its box (small screens) can be scrolled with the keyboard too.
+(function () {
+  function mark() {
+    document.querySelectorAll("table, .table-scroll, .scroll").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) { el.tabIndex = 0; } else if (el.tabIndex === 0) { el.removeAttribute("tabindex"); }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+})();

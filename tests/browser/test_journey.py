@@ -5,97 +5,18 @@ Amsterdam officer approves, the company's remaining obligation drops by exactly 
 food bank confirms delivery. Screenshots go to SRX_SCREENSHOTS (default: pytest's tmp folder).
 """
 
-import os
 import re
-import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
-from werkzeug.serving import make_server
 
-from marketplace import create_app
-from marketplace.migrate import upgrade
 from marketplace.models import Contract, Match
 from marketplace.queries import contract_totals
-from marketplace.search_sync import get_backend, reindex
-from marketplace.seeding import load_seeds
+from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{folder / 'srx.sqlite3'}"
-    upgrade("head", url=url)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "SEARCH_SQLITE_PATH": str(folder / "search.sqlite3"),
-            "SECRET_KEY": "browser-test",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "MODEL_PATH": str(folder / "model.skops"),
-            "EVIDENCE_PATH": str(folder / "evidence"),
-        }
-    )
-    with app.app_context(), Session(app.extensions["srx.engine"], expire_on_commit=False) as session:
-        load_seeds(session, SEEDS)
-        reindex(session, get_backend())
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", app
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser(server: tuple[str, Any]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("SRX_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _login(browser: Any, base: str, email: str, password: str) -> Any:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"login failed for {email}"
-    page.js_errors = errors
-    return page
 
 
 def _totals(app: Any, reference: str) -> Any:
@@ -113,7 +34,7 @@ def test_pledge_approve_and_deliver_in_the_browser(
     contract, before = _totals(app, "AMS-2025-0417")
 
     # The company pledges 10 hours to the food bank and sees the valuation before submitting.
-    page = _login(browser, base, "inkoop@vandijk.demo", "demo-company-2026")
+    page = login(browser, base, "inkoop@vandijk.demo", "demo-company-2026")
     page.goto(f"{base}/company/contracts/{contract.id}")
     page.click(f'a[href$="/company/contracts/{contract.id}/pledge"]')
     target = page.locator("#f-target option", has_text="Chauffeurs voor de zaterdagronde").first
@@ -134,7 +55,7 @@ def test_pledge_approve_and_deliver_in_the_browser(
     assert not page.js_errors
 
     # The Amsterdam officer finds it in the queue and approves it.
-    officer = _login(browser, base, "officer@amsterdam.demo", "demo-officer-2026")
+    officer = login(browser, base, "officer@amsterdam.demo", "demo-officer-2026")
     officer.goto(f"{base}/officer/")
     officer.screenshot(path=str(shots / "2-officer-queue.png"), full_page=True)
     officer.goto(f"{base}/officer/matches/{match.id}")
@@ -152,7 +73,7 @@ def test_pledge_approve_and_deliver_in_the_browser(
     page.screenshot(path=str(shots / "3-company-after-approval.png"), full_page=True)
 
     # The food bank confirms delivery; the pledge counts as realised.
-    ini = _login(browser, base, "info@voedselbank-amsterdam-noord.demo", "demo-initiative-2026")
+    ini = login(browser, base, "info@voedselbank-amsterdam-noord.demo", "demo-initiative-2026")
     ini.goto(f"{base}/initiative/pledges/{match.id}")
     ini.fill("#f-note", "Tien uur gereden op zaterdag, dank!")
     ini.click("#deliver button[type=submit]")
@@ -207,7 +128,7 @@ def test_a_contract_from_award_to_settlement_in_the_browser(
         company = session.exec(select(Company).where(Company.slug == "koers-advies")).one()
 
     # 1. The Amersfoort officer registers the award.
-    officer = _login(browser, base, "officer@amersfoort.demo", "demo-officer-2026")
+    officer = login(browser, base, "officer@amersfoort.demo", "demo-officer-2026")
     officer.goto(f"{base}/officer/contracts/new")
     officer.select_option("#f-company_id", value=str(company.id))
     officer.fill("#f-reference", "AMF-2026-900")
@@ -222,7 +143,7 @@ def test_a_contract_from_award_to_settlement_in_the_browser(
     assert officer.locator("#lifecycle .badge-plan_due").count() == 1
 
     # 2. The company writes its plan van aanpak; the WSP adviser approves it.
-    company_page = _login(browser, base, "office@koers-advies.demo", "demo-company-2026")
+    company_page = login(browser, base, "office@koers-advies.demo", "demo-company-2026")
     company_page.goto(f"{base}/company/contracts/{contract_id}/plan-van-aanpak")
     company_page.fill("#f-text", "Wij plaatsen een kandidaat van het WSP als projectondersteuner.")
     company_page.check("input[name=routes][value=paid_work]")
@@ -232,7 +153,7 @@ def test_a_contract_from_award_to_settlement_in_the_browser(
     company_page.click("button[name=action][value=submit]")
     company_page.wait_for_load_state()
     assert company_page.locator(".badge-submitted").count() == 1
-    adviser = _login(browser, base, "adviseur@wsp-amersfoort.demo", "demo-adviser-2026")
+    adviser = login(browser, base, "adviseur@wsp-amersfoort.demo", "demo-adviser-2026")
     adviser.goto(f"{base}/officer/contracts/{contract_id}/plan")
     adviser.click("button[name=decision][value=approve]")
     adviser.wait_for_load_state()
