@@ -5,6 +5,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .mail import DEFAULT_SENDER
+
 
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
@@ -75,5 +77,5 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PER_PAGE": 20,
         # Outgoing mail (marketplace/mail.py): console:// prints it, smtp://user:pass@host:587?starttls=1 sends it.
         "MAIL_URL": env.get("MAIL_URL", "console://"),
-        "MAIL_FROM": env.get("MAIL_FROM", "SRX <noreply@srx.invalid>"),
+        "MAIL_FROM": env.get("MAIL_FROM", DEFAULT_SENDER),
     }

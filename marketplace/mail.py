@@ -34,6 +34,7 @@ class Backend(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
+DEFAULT_SENDER = "SRX <noreply@srx.invalid>"
 outbox: list[EmailMessage] = []  # the memory backend's messages (tests)
 
 
@@ -100,5 +101,5 @@ def send(message: Message, *, url: str | None = None, sender: str | None = None)
         from flask import current_app
 
         url = url if url is not None else current_app.config.get("MAIL_URL")
-        sender = sender or current_app.config.get("MAIL_FROM", "SRX <noreply@srx.invalid>")
-    backend_for(url).send(build(message, sender or "SRX <noreply@srx.invalid>"))
+        sender = sender or current_app.config.get("MAIL_FROM")
+    backend_for(url).send(build(message, sender or DEFAULT_SENDER))
