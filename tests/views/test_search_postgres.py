@@ -51,8 +51,8 @@ def test_the_catalogue_runs_on_postgres(app: Any, client: Any, db_session: Sessi
     html = client.get("/catalogue?q=voedselbnk").get_data(as_text=True)
     assert "<mark>" in html and "Voedselbank Aastad" in html
     with app.test_request_context():
-        needs.create_need(world.session, actor=world.users["initiative_a"], data={
-            "kind": "hours", "title": "Fietsenmakers gezocht", "quantity": 20, "unit": "hours"})  # fmt: skip
+        needs.create_need(world.session, actor=world.users["initiative_a"], data=needs.NeedInput(
+            kind="hours", title="Fietsenmakers gezocht", quantity=20, unit="hours"))  # fmt: skip
     sync_pending(world.session, backend)
     assert [h.document.title for h in backend.search(Query(text="fietsenmakers")).hits] == [
         "Fietsenmakers gezocht"
