@@ -13,7 +13,6 @@ from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import db
 from .config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     # Ids beyond a 32-bit integer cannot exist; the converter answers 404 instead of overflowing the database.
     app.url_map.converters["int"] = BoundedIntConverter
+    from . import db  # SQLAlchemy loads with the app, not with `srx --help`
+
     db.init_app(app)
     register_extensions(app)
     register_blueprints(app)
@@ -56,6 +57,7 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def register_extensions(app: Flask) -> None:
+    from . import db
     from .i18n import select_locale
     from .models import User
 

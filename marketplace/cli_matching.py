@@ -37,18 +37,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import Session, col, select
 
-from .db import get_session, unit_of_work
-from .models import BuildingBlock, Contract, Decision, Initiative, Match, Need
-from .valuation import MAX_CENTS
+if TYPE_CHECKING:
+    # matching (numpy, scikit-learn), SQLAlchemy and the models load inside the commands, not on `srx --help`
+    from sqlmodel import Session
 
-if (
-    TYPE_CHECKING
-):  # matching pulls in numpy and scikit-learn: imported inside the commands, not on `srx` start
     from matching import Candidate, ContractContext, DecisionRecord, ShownCandidates
     from matching.training import TrainingSet
 
+    from .models import BuildingBlock, Contract, Decision, Initiative
     from .recommendations import CandidatePool
 
 MIN_DECISIONS = 20  # usable decisions (stored features or resolved)
@@ -101,6 +98,9 @@ class DecisionResolver:
         self._blocks: dict[tuple[int, int, int | None, str], BuildingBlock | None] = {}
 
     def __call__(self, rec: DecisionRecord) -> tuple[ContractContext, Candidate] | None:
+        from sqlmodel import select
+
+        from .models import BuildingBlock, Contract, Initiative, Match, Need
         from .recommendations import candidate_for, contract_context
 
         s = self.session
@@ -199,7 +199,11 @@ class ShownPools:
         return ShownCandidates(ctx, candidates) if candidates else None
 
     def _context(self, reference: str) -> tuple[ContractContext, tuple[int, int, tuple[str, ...]]] | None:
+        from sqlmodel import select
+
+        from .models import Contract
         from .recommendations import candidate_pool, contract_context
+        from .valuation import MAX_CENTS
 
         if reference in self._contexts:
             return self._contexts[reference]
@@ -254,8 +258,11 @@ class TrainingData:
 
 def load_training_data(session: Session, *, progress: Callable[[str], None] | None = None) -> TrainingData:
     """Every approved/rejected decision as a training row (stored features, or resolved from today's data)."""
+    from sqlmodel import col, select
+
     from matching import build_training_set
 
+    from .models import Decision
     from .recommendations import decision_records
 
     say = progress or (lambda _m: None)
@@ -354,6 +361,7 @@ def decisions_group() -> None:
 @with_appcontext
 def decisions_export(file: str) -> None:
     """Write approved and rejected decisions to FILE ('-' for stdout), oldest first."""
+    from .db import get_session
     from .decisions_io import export_decisions
 
     session = get_session()
@@ -383,6 +391,7 @@ def decisions_export(file: str) -> None:
 @with_appcontext
 def decisions_import(file: str, dry_run: bool) -> None:
     """Import decisions from FILE ('-' for stdin): every row is checked first; one bad row stores nothing."""
+    from .db import unit_of_work
     from .decisions_io import DecisionImportError, import_decisions
 
     if file == "-":
@@ -453,6 +462,8 @@ def train_command(kind: str, out: Path | None) -> None:
     uses the model only when the lower bound of the interval of its NDCG@10 gain over the prior is above 0.
     """
     from matching import train
+
+    from .db import get_session
 
     path = _model_path(out)
     session = get_session()
@@ -550,6 +561,8 @@ def evaluate_command(as_json: bool, kind: str, curve: bool) -> None:
     """
     from matching import evaluate, evaluate_rankings, learning_curve
 
+    from .db import get_session
+
     session = get_session()
     data = load_training_data(session, progress=_progress)
     problems = data.problems()
@@ -644,7 +657,11 @@ def _curve_table(rows: Sequence[Mapping[str, Any]]) -> str:
 @with_appcontext
 def recommend_command(reference: str, limit: int, as_json: bool, lang: str | None) -> None:
     """The ranked candidates for the contract REFERENCE, with their reasons."""
+    from sqlmodel import select
+
     from .api.serialise import suggestion_json
+    from .db import get_session
+    from .models import Contract
     from .recommendations import recommend
 
     session = get_session()

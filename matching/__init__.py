@@ -42,35 +42,102 @@ they fall back to everyone's rates. For many requests against one catalogue, ``R
 requests (``bench/matching.py`` measures that path); the marketplace does not use them yet.
 """
 
-from .curve import CURVE_SIZES, learning_curve
-from .evaluation import ShownCandidates, bootstrap_interval, evaluate_rankings
-from .features import (
-    FEATURE_NAMES,
-    FEATURE_NEUTRAL,
-    FEATURE_SET,
-    MONOTONIC,
-    ApprovalStats,
-    CandidateSet,
-    compute_feature_batch,
-    compute_features,
-)
-from .model import LearnedModel, ModelMismatch, load_model, save_model
-from .planner import Plan, PlanItem, PlanOption, plan
-from .prior import PRIOR
-from .prior import WEIGHTS as PRIOR_WEIGHTS
-from .scorer import Recommender, choose_scorer, rank
-from .sectors import SECTORS, Sector, normalise_sector, sector_label
-from .training import build_training_set, evaluate, train
-from .types import (
-    NEED_KINDS,
-    ROUTES,
-    THEMES,
-    Candidate,
-    ContractContext,
-    DecisionRecord,
-    Reason,
-    Recommendation,
-)
+# The names below load their module on first use (PEP 562), so that `from matching import ContractContext`
+# costs the dataclasses only: scikit-learn, scipy and skops load where a model is trained, loaded or a
+# feature batch is computed, never when the app starts or `srx --help` runs.
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "CURVE_SIZES": ("curve", "CURVE_SIZES"),
+    "learning_curve": ("curve", "learning_curve"),
+    "ShownCandidates": ("evaluation", "ShownCandidates"),
+    "bootstrap_interval": ("evaluation", "bootstrap_interval"),
+    "evaluate_rankings": ("evaluation", "evaluate_rankings"),
+    "FEATURE_NAMES": ("features", "FEATURE_NAMES"),
+    "FEATURE_NEUTRAL": ("features", "FEATURE_NEUTRAL"),
+    "FEATURE_SET": ("features", "FEATURE_SET"),
+    "MONOTONIC": ("features", "MONOTONIC"),
+    "ApprovalStats": ("history", "ApprovalStats"),
+    "CandidateSet": ("candidates", "CandidateSet"),
+    "compute_feature_batch": ("features", "compute_feature_batch"),
+    "compute_features": ("features", "compute_features"),
+    "LearnedModel": ("model", "LearnedModel"),
+    "ModelMismatch": ("model", "ModelMismatch"),
+    "load_model": ("model", "load_model"),
+    "save_model": ("model", "save_model"),
+    "Plan": ("planner", "Plan"),
+    "PlanItem": ("planner", "PlanItem"),
+    "PlanOption": ("planner", "PlanOption"),
+    "plan": ("planner", "plan"),
+    "PRIOR": ("prior", "PRIOR"),
+    "PRIOR_WEIGHTS": ("prior", "WEIGHTS"),
+    "Recommender": ("scorer", "Recommender"),
+    "choose_scorer": ("scorer", "choose_scorer"),
+    "rank": ("scorer", "rank"),
+    "SECTORS": ("sectors", "SECTORS"),
+    "Sector": ("sectors", "Sector"),
+    "normalise_sector": ("sectors", "normalise_sector"),
+    "sector_label": ("sectors", "sector_label"),
+    "build_training_set": ("training", "build_training_set"),
+    "evaluate": ("training", "evaluate"),
+    "train": ("training", "train"),
+    "NEED_KINDS": ("types", "NEED_KINDS"),
+    "ROUTES": ("types", "ROUTES"),
+    "THEMES": ("types", "THEMES"),
+    "Candidate": ("types", "Candidate"),
+    "ContractContext": ("types", "ContractContext"),
+    "DecisionRecord": ("types", "DecisionRecord"),
+    "Reason": ("types", "Reason"),
+    "Recommendation": ("types", "Recommendation"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'matching' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:
+    from .curve import CURVE_SIZES, learning_curve
+    from .evaluation import ShownCandidates, bootstrap_interval, evaluate_rankings
+    from .features import (
+        FEATURE_NAMES,
+        FEATURE_NEUTRAL,
+        FEATURE_SET,
+        MONOTONIC,
+        ApprovalStats,
+        CandidateSet,
+        compute_feature_batch,
+        compute_features,
+    )
+    from .model import LearnedModel, ModelMismatch, load_model, save_model
+    from .planner import Plan, PlanItem, PlanOption, plan
+    from .prior import PRIOR
+    from .prior import WEIGHTS as PRIOR_WEIGHTS
+    from .scorer import Recommender, choose_scorer, rank
+    from .sectors import SECTORS, Sector, normalise_sector, sector_label
+    from .training import build_training_set, evaluate, train
+    from .types import (
+        NEED_KINDS,
+        ROUTES,
+        THEMES,
+        Candidate,
+        ContractContext,
+        DecisionRecord,
+        Reason,
+        Recommendation,
+    )
+
 
 __all__ = [
     "CURVE_SIZES",

@@ -14,13 +14,12 @@ The library itself never sees Flask or the ORM.
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlmodel import Session
 
-from matching import ContractContext, Plan, Recommendation, plan, rank
-from matching.planner import options_from_recommendations
+from matching import ContractContext, Recommendation
 
 from ..models import BlockUnit, Contract, Initiative, Need
 from .candidates import CandidatePool, Valuer, candidate_for, candidate_pool, contract_context
@@ -28,6 +27,9 @@ from .history import approval_stats, decision_records
 from .insights import Insight, explain_match, insights_for
 from .model_store import current_model
 from .reasons import reason_text
+
+if TYPE_CHECKING:
+    from matching import Plan
 
 __all__ = [
     "CandidatePool",
@@ -97,6 +99,8 @@ def recommend(
     ctx = contract_context(session, contract)
     pool = candidate_pool(session, contract, ctx, text=text, filters=filters)
     model = current_model(Path(current_app.config["MODEL_PATH"]))
+    from matching.scorer import rank  # scikit-learn's TF-IDF: loaded on the first ranking, not at start-up
+
     recs = rank(ctx, pool.candidates, approval_stats(session), model, limit) if pool.candidates else []
     suggestions = [
         Suggestion(
@@ -108,8 +112,11 @@ def recommend(
     return Recommendations(ctx, suggestions, pool, scorer)
 
 
-def plan_for(session: Session, contract: Contract, *, pool_size: int = 60) -> tuple[Plan, Recommendations]:
+def plan_for(session: Session, contract: Contract, *, pool_size: int = 60) -> "tuple[Plan, Recommendations]":
     """A set of pledges that covers the remaining obligation as closely as possible."""
+    # scipy's milp loads when a plan is made
+    from matching.planner import options_from_recommendations, plan
+
     recs = recommend(session, contract, limit=pool_size)
     options = options_from_recommendations(s.rec for s in recs.suggestions)
     return plan(recs.context.remaining_cents, options, route_order=recs.context.route_order), recs

@@ -15,8 +15,6 @@ from typing import Any
 from flask import current_app
 from sqlmodel import Session, col, select
 
-from matching import rank
-
 from ..models import BuildingBlock, Match
 from ..queries import MatchRow, contract_totals, match_rows
 from ..services.approvals import Explanation
@@ -86,6 +84,8 @@ def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight |
         # Size the candidate as pledged, so "fills x% of what you still owe" speaks of this pledge.
         value = max(1, r.match.value_cents)
         cand = replace(cand, unit_value_cents=value, open_value_cents=value, route=r.block.route)
+        from matching.scorer import rank  # scikit-learn: loaded on first use
+
         recs = rank(ctx, [cand], stats, model, 1)
         out[r.match.id or 0] = (
             Insight(
