@@ -28,10 +28,11 @@ from ..valuation import MAX_CENTS
 from . import validation as v
 from .audit import record, snapshot
 from .auth import hash_password, normalise_email
-from .errors import N_, Forbidden, NotFound, ServiceError
+from .errors import N_, Conflict, Forbidden, NotFound, ServiceError
 from .policies import add_policy_version, check_policy
 
 MIN_PASSWORD = 10
+CHANGED = N_("This was changed since you opened it. Nothing was saved: reload the page to see the change.")
 MAX_BLOCKS = 200
 
 
@@ -62,6 +63,8 @@ class BlockInput:
     min_age: int | None = None
     requires: tuple[str, ...] = ()
     label_en: str = ""
+    # A bonus (or person block) only for these target groups; empty: for every group.
+    target_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def _block(row: BlockInput, table_id: int) -> BuildingBlock:
     if row.min_age not in (None, 50, 55):
         raise ServiceError(N_("An age condition is 50 or 55."), field="blocks")
     requires = v.choices(row.requires, "blocks", PERSON_FLAGS)
+    groups = v.choices(row.target_groups, "blocks", TARGET_GROUPS)
     if row.at_most and unit not in (BlockUnit.HOUR, BlockUnit.DAY):
         raise ServiceError(N_("Only an hour or a day can be valued 'at most'."), field="blocks")
     conditions: dict[str, object] = {}
@@ -148,6 +152,8 @@ def _block(row: BlockInput, table_id: int) -> BuildingBlock:
         conditions["min_age"] = row.min_age
     if requires:
         conditions["requires"] = requires
+    if groups:
+        conditions["target_groups"] = groups
     return BuildingBlock(
         table_id=table_id,
         code=code,
@@ -174,9 +180,18 @@ def _group_caps(caps: tuple[tuple[str, int | None], ...]) -> dict[str, int | Non
 
 
 def create_table(
-    session: Session, *, actor: User | None, government_id: int, data: TableInput
+    session: Session,
+    *,
+    actor: User | None,
+    government_id: int,
+    data: TableInput,
+    seen_version: int | None = None,
 ) -> ValuationTable:
-    """Add a new table version; the previous open-ended version ends the day before it starts."""
+    """Add a new table version; the previous open-ended version ends the day before it starts.
+
+    `seen_version` is the latest version the admin started from (0: none); when another version was added
+    since, nothing is stored. Contracts keep pointing at the version frozen at their award.
+    """
     _require_admin(actor)
     gov = session.get(Government, government_id)
     if gov is None:
@@ -184,6 +199,8 @@ def create_table(
     start = v.day(data.effective_from, "effective_from", required=True)
     assert start is not None
     tables = session.exec(select(ValuationTable).where(ValuationTable.government_id == government_id)).all()
+    if seen_version is not None and seen_version != max((t.version for t in tables), default=0):
+        raise Conflict(CHANGED)
     if any(t.effective_from >= start for t in tables):
         raise ServiceError(N_("A new version must start after the latest one."), field="effective_from")
     if not data.blocks:

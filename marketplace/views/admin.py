@@ -6,8 +6,10 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
+from .. import i18n
 from ..authz import access
 from ..forms import (
     ChoiceField,
@@ -19,19 +21,20 @@ from ..forms import (
     PercentField,
     WholeNumberField,
     max_length,
+    options,
     required,
 )
 from ..models import (
     BLOCK_UNITS,
     GOVERNMENT_KINDS,
     LOCALES,
+    PERSON_FLAGS,
     POLICY_BASES,
     PSO_LEVELS,
     ROLES,
     ROUTES,
     SMALL_CONTRACT_RULES,
     TARGET_GROUPS,
-    VALUED_UNITS,
     Government,
     PolicyBasis,
     User,
@@ -47,17 +50,15 @@ from ..queries_officer import (
 )
 from ..services import admin as admin_service
 from ..services import policies as policies_service
-from ..services.admin import BlockInput, GovernmentInput, TableInput, UserInput
+from ..services.admin import GovernmentInput, UserInput
 from ..services.errors import ServiceError
 from ..themes import THEME_CODES
-from ._helpers import abort, back_within, error_text, euros_to_cents, get_session, me, page_arg
+from ._helpers import abort, back_within, error_text, get_session, me, page_arg
+from .admin_forms import OTHER_GROUPS, TableForm, summary, table_formdata
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ORG_FIELDS = {role: field for role, (field, _model) in admin_service.ORGANISATION_OF_ROLE.items()}
-MAX_BLOCK_LINES = admin_service.MAX_BLOCKS
-BLOCK_COLUMNS = "code;route;label;unit;value_in_euro;percentage;max_months;target_group"
-CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CHOOSE_ORGANISATION = _l("Choose the organisation this user belongs to.")
 
 
@@ -187,14 +188,6 @@ def fill_policy_form(form: PolicyForm, p: Policy) -> None:
     )
     form.plan_deadline_days.data, form.report_period.data = p.plan_deadline_days, p.report_period
     form.recovery_days.data = p.recovery_days
-
-
-class TableForm(Form):
-    name = StringField(validators=[required(), max_length(200)])
-    effective_from = DayField(validators=[required()])
-    source = StringField(validators=[max_length(1000)])
-    assumption = TextAreaField(validators=[max_length(1000)])
-    blocks = TextAreaField(validators=[max_length(100_000)])  # an empty table: the service says what is wrong
 
 
 class UserForm(Form):
@@ -364,183 +357,66 @@ POLICY_FIELDS = {
 # --- valuation tables ------------------------------------------------------------------------------------
 
 
-class BlockLineError(ValueError):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-def _fmt_amount(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    return str(cents // 100) if cents % 100 == 0 else f"{cents // 100},{cents % 100:02d}"
-
-
-def blocks_to_text(blocks: list[Any]) -> str:
-    """A table's blocks in the form's line format, so an admin edits the latest version."""
-    lines = []
-    for b in sorted(blocks, key=lambda b: b.id or 0):
-        fields = [
-            b.code,
-            b.route,
-            b.label.replace(";", ","),
-            b.unit,
-            _fmt_amount(b.value_cents),
-            _fmt_amount(b.percentage_bp),
-            str(b.max_months or ""),
-            b.target_group or "",
-        ]
-        lines.append(";".join(fields).rstrip(";"))
-    return "\n".join(lines)
-
-
-def parse_blocks(text: str) -> list[BlockInput]:
-    """One block a line: code;route;label;unit;value_in_euro;percentage;max_months[;target_group].
-
-    Empty lines and lines starting with # are skipped. Raises BlockLineError naming the line.
-    """
-    blocks: list[BlockInput] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = [p.strip() for p in line.split(";")]
-        if not 4 <= len(parts) <= 8:
-            raise BlockLineError(
-                number,
-                gettext("expected %(columns)s, found %(n)s fields", columns=BLOCK_COLUMNS, n=len(parts)),
-            )
-        parts += [""] * (8 - len(parts))
-        code, route, label, unit, value, pct, months, group = parts
-        code = code.lower()
-        if not CODE_RE.match(code):
-            raise BlockLineError(number, gettext("the code must be lowercase letters, digits, _ or -"))
-        if code in seen:
-            raise BlockLineError(
-                number,
-                gettext("the code %(code)s is already used on line %(other)s", code=code, other=seen[code]),
-            )
-        seen[code] = number
-        if route not in ROUTES:
-            raise BlockLineError(
-                number,
-                gettext(
-                    "unknown route %(route)s; use one of %(routes)s",
-                    route=repr(route[:40]),
-                    routes=", ".join(ROUTES),
-                ),
-            )
-        if not label or len(label) > 200:
-            raise BlockLineError(number, gettext("the label is required (at most 200 characters)"))
-        if unit not in BLOCK_UNITS:
-            raise BlockLineError(
-                number,
-                gettext(
-                    "unknown unit %(unit)s; use one of %(units)s",
-                    unit=repr(unit[:40]),
-                    units=", ".join(BLOCK_UNITS),
-                ),
-            )
-        value_cents = euros_to_cents(value)
-        if value and value_cents is None:
-            raise BlockLineError(
-                number, gettext("%(value)s is not an amount in euro", value=repr(value[:40]))
-            )
-        if unit in VALUED_UNITS and value_cents is None:
-            raise BlockLineError(number, gettext("a block of unit %(unit)s needs a value in euro", unit=unit))
-        percentage_bp = euros_to_cents(pct)
-        if pct and (percentage_bp is None or percentage_bp > 10_000):
-            raise BlockLineError(
-                number, gettext("%(value)s is not a percentage from 0 to 100", value=repr(pct[:40]))
-            )
-        max_months = int(months) if months.isascii() and months.isdigit() else None
-        if months and (max_months is None or not 1 <= max_months <= 120):
-            raise BlockLineError(number, gettext("max_months must be a whole number from 1 to 120"))
-        if group and group not in TARGET_GROUPS:
-            raise BlockLineError(
-                number,
-                gettext(
-                    "unknown target group %(group)s; use one of %(groups)s",
-                    group=repr(group[:40]),
-                    groups=", ".join(TARGET_GROUPS),
-                ),
-            )
-        blocks.append(
-            BlockInput(
-                code=code,
-                route=route,
-                label=label,
-                unit=unit,
-                value_cents=value_cents,
-                percentage_bp=percentage_bp,
-                max_months=max_months,
-                target_group=group or None,
-            )
-        )
-        if len(blocks) > MAX_BLOCK_LINES:
-            raise BlockLineError(number, gettext("at most %(max)s blocks in a table", max=MAX_BLOCK_LINES))
-    return blocks
-
-
 def _render_table_form(gov: Government, form: TableForm, status: int = 200) -> Any:
+    errors = form.flat_errors()
     tables = tables_with_blocks(get_session(), gov.id or 0)
     return render_template(
         "admin/table_form.html",
         government=gov,
         latest=tables[0][0] if tables else None,
-        values=form.values(),
-        errors=form.all_errors,
-        columns=BLOCK_COLUMNS,
-        routes=ROUTES,
-        units=BLOCK_UNITS,
-        target_groups=TARGET_GROUPS,
+        form=form,
+        values=form.flat_values(),
+        errors=errors,
+        summary=summary(errors),
+        routes=options(ROUTES, i18n.ROUTES),
+        units=options(BLOCK_UNITS, i18n.BLOCK_UNITS),
+        target_groups=options(TARGET_GROUPS, i18n.TARGET_GROUPS),
+        cap_groups=[
+            (OTHER_GROUPS, gettext("every other group")),
+            *options(TARGET_GROUPS, i18n.TARGET_GROUPS),
+        ],
+        flags=options(PERSON_FLAGS, i18n.PERSON_FLAGS),
     ), status
+
+
+ROW_ACTION_RE = re.compile(r"^(add|remove)-(block|cap)(?:-(\d{1,3}))?$")
 
 
 @bp.route("/governments/<int:government_id>/tables/new", methods=["GET", "POST"])
 @access("admin")
 def new_table(government_id: int):  # type: ignore[no-untyped-def]
+    """A new version of the table, one row per building block; "add a row" and "remove" need no script."""
     gov = _government_or_404(government_id)
-    form = TableForm()
     if request.method == "GET":
         tables = tables_with_blocks(get_session(), government_id)
         if tables:
-            latest, latest_blocks = tables[0]
-            form.name.data, form.source.data = latest.name, latest.source
-            form.assumption.data, form.blocks.data = latest.assumption or "", blocks_to_text(latest_blocks)
+            return _render_table_form(gov, TableForm(formdata=table_formdata(*tables[0])))
+        return _render_table_form(gov, TableForm(formdata=MultiDict({"based_on": "0"})))
+    form = TableForm()
+    action = ROW_ACTION_RE.match(request.form.get("row_action", ""))
+    if action:
+        verb, which, index = action.groups()
+        if verb == "add":
+            form.add_block() if which == "block" else form.add_cap()
+        elif index is not None:
+            form.remove(which, int(index))
         return _render_table_form(gov, form)
-    blocks: list[BlockInput] = []
-    valid = form.validate()
-    try:
-        blocks = parse_blocks(form.blocks.data or "")
-    except BlockLineError as exc:
-        form.blocks.errors = [
-            *list(form.blocks.errors),
-            gettext("Line %(line)s: %(problem)s", line=exc.line, problem=exc.message),
-        ]
-        valid = False
-    if not valid:
+    if not form.validate():
         return _render_table_form(gov, form, 400)
+    based_on = form.based_on.data or ""
     try:
         table = admin_service.create_table(
             get_session(),
             actor=me(),
             government_id=government_id,
-            data=TableInput(
-                name=form.name.data or "",
-                effective_from=form.effective_from.data,
-                blocks=tuple(blocks),
-                source=form.source.data or "",
-                assumption=form.assumption.data or "",
-            ),
+            data=form.as_input(),
+            seen_version=int(based_on) if based_on.isascii() and based_on.isdigit() else None,
         )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
         form.add_service_error(exc)
-        return _render_table_form(gov, form, 400)
+        return _render_table_form(gov, form, 409 if exc.status == 409 else 400)
     flash(
         gettext(
             "Version %(version)s of the valuation table of %(name)s stored.",
@@ -549,7 +425,9 @@ def new_table(government_id: int):  # type: ignore[no-untyped-def]
         ),
         "info",
     )
-    return redirect(url_for("admin.government", government_id=government_id))
+    return redirect(
+        url_for("admin.government", government_id=government_id, _anchor=f"table-{table.version}")
+    )
 
 
 # --- users -----------------------------------------------------------------------------------------------

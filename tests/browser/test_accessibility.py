@@ -68,7 +68,16 @@ JOURNEYS: dict[str, tuple[tuple[str, str] | None, list[str]]] = {
             "/initiative/profile",
         ],
     ),
-    "admin": (ADMIN, ["/admin/", "/admin/governments", "/admin/users", "/admin/users/new"]),
+    "admin": (
+        ADMIN,
+        [
+            "/admin/",
+            "/admin/governments",
+            "/admin/governments/{gov:amsterdam}/tables/new",
+            "/admin/users",
+            "/admin/users/new",
+        ],
+    ),
 }
 
 # Forms submitted empty (or with wrong values): the page with every error must pass axe too.
@@ -81,6 +90,11 @@ FORMS: list[tuple[tuple[str, str], str, str]] = [
     (OFFICER, "/officer/contracts/{AMF-2024-102}/settle", "main form button[type=submit]"),
     (INITIATIVE, "/initiative/needs/new", "main form button[type=submit]"),
     (ADMIN, "/admin/users/new", "main form button[type=submit]"),
+    (
+        ADMIN,
+        "/admin/governments/{gov:amsterdam}/tables/new",
+        "#table-form > button[type=submit]:not(.visually-hidden)",
+    ),
 ]
 
 
@@ -95,14 +109,17 @@ def _url(app: Any, path: str) -> str:
     """Replace {REFERENCE} by that contract's id."""
     from sqlmodel import Session, select
 
-    from marketplace.models import Contract
+    from marketplace.models import Contract, Government
 
     if "{" not in path:
         return path
     ref = path[path.index("{") + 1 : path.index("}")]
     with Session(app.extensions["srx.engine"]) as session:
-        contract = session.exec(select(Contract).where(Contract.reference == ref)).one()
-    return path.replace("{" + ref + "}", str(contract.id))
+        if ref.startswith("gov:"):  # {gov:amsterdam}: that government's id
+            row: Any = session.exec(select(Government).where(Government.slug == ref[4:])).one()
+        else:
+            row = session.exec(select(Contract).where(Contract.reference == ref)).one()
+    return path.replace("{" + ref + "}", str(row.id))
 
 
 def _violations(page: Any, axe: str) -> list[dict[str, Any]]:

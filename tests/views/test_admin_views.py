@@ -1,15 +1,13 @@
 """The admin's pages: overview, governments, valuation-table versions, users."""
 
-from datetime import date
 from typing import Any
 
 import flask_babel
 import pytest
 from sqlmodel import select
 
-from marketplace.models import BuildingBlock, Government, PolicyVersion, User, ValuationTable
+from marketplace.models import Government, PolicyVersion, User
 from marketplace.policy import Policy
-from marketplace.views.admin import BlockLineError, blocks_to_text, parse_blocks
 from tests.conftest import PASSWORD, World
 
 
@@ -132,146 +130,6 @@ def test_create_government_bad_input(
     assert response.status_code == 400
     assert message in text(response)
     assert len(world.session.exec(select(Government)).all()) == count
-
-
-# --- valuation tables ------------------------------------------------------------------------------------
-
-
-GOOD_BLOCKS = """# a comment line
-participatiewet;paid_work;Participatiewet;fte_year;40000;;24;participatiewet
-bonus_50plus;paid_work;Bonus 50+;bonus;10000
-
-employee_hour;social_domain;Employee-hour;hour;100,50
-purchase;labour_participation;Purchase from a social firm;euro_spent;;100
-maatwerk;social_domain;By agreement;by_agreement
-"""
-
-
-def _tables(world: World) -> list[ValuationTable]:
-    world.session.expire_all()
-    return list(
-        world.session.exec(
-            select(ValuationTable)
-            .where(ValuationTable.government_id == world.gov_a.id)
-            .order_by(ValuationTable.version)
-        ).all()
-    )
-
-
-def test_new_table_version_is_stored_and_closes_the_previous(admin: Any, world: World) -> None:
-    response = admin.post(
-        f"/admin/governments/{world.gov_a.id}/tables/new",
-        data={
-            "name": "Bouwblokken Aastad 2026",
-            "effective_from": "2026-01-01",
-            "source": "aastad.nl",
-            "assumption": "",
-            "blocks": GOOD_BLOCKS,
-        },
-    )
-    assert response.status_code == 302
-    v1, v2 = _tables(world)
-    assert v2.version == 2 and v2.effective_from == date(2026, 1, 1) and v2.assumption is None
-    assert v1.effective_to == date(2025, 12, 31)
-    blocks = {
-        b.code: b for b in world.session.exec(select(BuildingBlock).where(BuildingBlock.table_id == v2.id))
-    }
-    assert set(blocks) == {"participatiewet", "bonus_50plus", "employee_hour", "purchase", "maatwerk"}
-    assert blocks["participatiewet"].value_cents == 4_000_000 and blocks["participatiewet"].max_months == 24
-    assert blocks["participatiewet"].target_group == "participatiewet"
-    assert blocks["employee_hour"].value_cents == 10_050
-    assert blocks["purchase"].percentage_bp == 10_000 and blocks["purchase"].value_cents is None
-
-
-def test_table_form_is_prefilled_with_the_latest_version(admin: Any, world: World) -> None:
-    html = text(admin.get(f"/admin/governments/{world.gov_a.id}/tables/new"))
-    assert "participatiewet;paid_work;Participatiewet;fte_year;40000" in html
-    assert "banenafspraak;paid_work;Banenafspraak;fte_year;50000;;24" in html
-    assert "purchase_social_firm;labour_participation;Purchase from a social firm;euro_spent;;100" in html
-
-
-def test_prefilled_blocks_round_trip(app: Any, admin: Any, world: World) -> None:
-    old = list(world.session.exec(select(BuildingBlock).where(BuildingBlock.table_id == world.table_a.id)))
-    with app.test_request_context():
-        parsed = parse_blocks(blocks_to_text(old))
-    assert [b.code for b in parsed] == [b.code for b in sorted(old, key=lambda b: b.id or 0)]
-    by_code = {b.code: b for b in old}
-    for row in parsed:
-        block = by_code[row.code]
-        assert (row.route, row.label, row.unit, row.value_cents, row.percentage_bp, row.max_months) == (
-            block.route,
-            block.label,
-            block.unit,
-            block.value_cents,
-            block.percentage_bp,
-            block.max_months,
-        )
-
-
-@pytest.mark.parametrize(
-    "blocks, message",
-    [
-        ("x;paid_work", "Line 1: expected"),
-        ("a;paid_work;A;fte_year;1;;;;;", "Line 1: expected"),
-        ("# header\n\na;walking;A;fte_year;1", "Line 3: unknown route"),
-        ("a;paid_work;A;fte_year;1\nb;paid_work;B;parsec;1", "Line 2: unknown unit"),
-        ("a;paid_work;A;fte_year;veel", "Line 1: 'veel' is not an amount"),
-        ("a;paid_work;A;fte_year;", "Line 1: a block of unit fte_year needs a value"),
-        ("a;paid_work;A;bonus", "Line 1: a block of unit bonus needs a value"),
-        ("a;paid_work;A;euro_spent;;150", "Line 1: '150' is not a percentage"),
-        ("a;paid_work;A;euro_spent;;x", "Line 1: 'x' is not a percentage"),
-        ("a;paid_work;A;fte_year;1;;0", "Line 1: max_months"),
-        ("a;paid_work;A;fte_year;1;;abc", "Line 1: max_months"),
-        ("a;paid_work;A;fte_year;1;;;martians", "Line 1: unknown target group"),
-        ("Bad Code;paid_work;A;fte_year;1", "Line 1: the code"),
-        ("a;paid_work;;fte_year;1", "Line 1: the label is required"),
-        (
-            "a;paid_work;A;fte_year;1\na;paid_work;B;fte_year;2",
-            "Line 2: the code a is already used on line 1",
-        ),
-        ("", "at least one building block"),
-        ("# only a comment", "at least one building block"),
-    ],
-)
-def test_bad_block_lines_name_the_line_and_store_nothing(
-    admin: Any, world: World, blocks: str, message: str
-) -> None:
-    response = admin.post(
-        f"/admin/governments/{world.gov_a.id}/tables/new",
-        data={"name": "Nieuw", "effective_from": "2026-01-01", "blocks": blocks},
-    )
-    assert response.status_code == 400
-    assert message in text(response)
-    tables = _tables(world)
-    assert len(tables) == 1 and tables[0].effective_to is None
-
-
-@pytest.mark.parametrize(
-    "overrides, message",
-    [
-        ({"effective_from": "2023-01-01"}, "must start after the latest one"),
-        ({"effective_from": "soon"}, "YYYY-MM-DD"),
-        ({"effective_from": ""}, "required"),
-        ({"name": ""}, "required"),
-        ({"assumption": "a" * 2000}, "Too long"),
-    ],
-)
-def test_bad_table_fields_store_nothing(
-    admin: Any, world: World, overrides: dict[str, str], message: str
-) -> None:
-    data = {"name": "Nieuw", "effective_from": "2026-01-01", "blocks": GOOD_BLOCKS, **overrides}
-    response = admin.post(f"/admin/governments/{world.gov_a.id}/tables/new", data=data)
-    assert response.status_code == 400 and message in text(response)
-    tables = _tables(world)
-    assert len(tables) == 1 and tables[0].effective_to is None
-    assert len(world.session.exec(select(BuildingBlock)).all()) == 20  # the two fixture tables only
-
-
-def test_parse_blocks_too_many_lines(app: Any) -> None:
-    lines = "\n".join(f"b{i};paid_work;B{i};hour;1" for i in range(201))
-    with app.test_request_context(), pytest.raises(BlockLineError) as info:
-        parse_blocks(lines)
-    assert info.value.line == 201
 
 
 # --- users -----------------------------------------------------------------------------------------------

@@ -1,0 +1,266 @@
+"""The admin's forms: a valuation table as one row of fields per building block, every error at once."""
+
+from datetime import date
+from typing import Any
+
+import flask_babel
+import pytest
+from sqlmodel import select
+
+from marketplace.models import AuditEvent, BuildingBlock, ValuationTable
+from tests.conftest import World
+
+
+def text(response: Any) -> str:
+    return str(response.get_data(as_text=True)).replace("&#39;", "'")
+
+
+@pytest.fixture
+def admin(client: Any, login_as: Any, world: World) -> Any:
+    world.users["admin"].locale = "en"
+    world.session.add(world.users["admin"])
+    world.session.commit()
+    login_as(world.users["admin"])
+    flask_babel.refresh()
+    return client
+
+
+def _tables(world: World) -> list[ValuationTable]:
+    world.session.expire_all()
+    return list(
+        world.session.exec(
+            select(ValuationTable)
+            .where(ValuationTable.government_id == world.gov_a.id)
+            .order_by(ValuationTable.version)
+        ).all()
+    )
+
+
+GOOD_ROWS: list[dict[str, Any]] = [
+    {
+        "code": "participatiewet",
+        "route": "paid_work",
+        "label": "Participatiewet",
+        "label_en": "Participation Act",
+        "unit": "fte_year",
+        "value": "40.000",
+        "max_months": "24",
+        "target_group": "participatiewet",
+    },
+    {
+        "code": "bonus_55plus",
+        "route": "paid_work",
+        "label": "Bonus 55+",
+        "unit": "bonus",
+        "value": "10000",
+        "min_age": "55",
+        "requires": ["permanent_contract"],
+        "for_groups": ["ww", "wia"],
+    },
+    {
+        "code": "employee_hour",
+        "route": "social_domain",
+        "label": "Medewerkersuur",
+        "unit": "hour",
+        "value": "150,50",
+    },
+    {
+        "code": "leiden_day",
+        "route": "social_domain",
+        "label": "Dag",
+        "unit": "day",
+        "value": "1000",
+        "at_most": "y",
+    },
+    {
+        "code": "purchase",
+        "route": "labour_participation",
+        "label": "Inkoop",
+        "unit": "euro_spent",
+        "percentage": "100",
+    },
+    {"code": "maatwerk", "route": "social_domain", "label": "Maatwerk", "unit": "by_agreement"},
+    {},  # an empty row is skipped
+]
+
+
+def table_form(rows: list[dict[str, Any]], caps: list[dict[str, str]] = (), **fields: str) -> dict[str, Any]:  # type: ignore[assignment]
+    data: dict[str, Any] = {
+        "based_on": "1",
+        "name": "Bouwblokken Aastad 2026",
+        "effective_from": "2026-01-01",
+        "source": "aastad.nl",
+        "assumption": "",
+        **fields,
+    }
+    for i, row in enumerate(rows):
+        data[f"blocks-{i}-code"] = ""
+        for name, value in row.items():
+            data[f"blocks-{i}-{name}"] = value
+    for i, cap in enumerate(caps):
+        for name, value in cap.items():
+            data[f"caps-{i}-{name}"] = value
+    return data
+
+
+def test_the_form_shows_a_row_of_fields_per_block_of_the_latest_version(admin: Any, world: World) -> None:
+    html = text(admin.get(f"/admin/governments/{world.gov_a.id}/tables/new"))
+    assert "code;route;label" not in html  # no more semicolon text
+    assert 'name="blocks-0-code" type="text" value="participatiewet"' in html
+    assert 'name="blocks-1-value" type="text" value="50000"' in html  # banenafspraak, in euro
+    assert 'name="blocks-1-max_months" type="number" value="24"' in html
+    assert 'name="blocks-10-code" type="text" value=""' in html  # one empty row to add a block
+    assert 'name="based_on" value="1"' in html
+
+
+def test_a_saved_table_is_a_new_version_and_the_old_contract_keeps_its_own(admin: Any, world: World) -> None:
+    caps = [{"group": "*", "months": "12"}, {"group": "banenafspraak", "months": ""}]
+    response = admin.post(f"/admin/governments/{world.gov_a.id}/tables/new", data=table_form(GOOD_ROWS, caps))
+    assert response.status_code == 302, text(response)
+    v1, v2 = _tables(world)
+    assert v2.version == 2 and v2.effective_from == date(2026, 1, 1) and v1.effective_to == date(2025, 12, 31)
+    assert v2.group_caps == {"*": 12, "banenafspraak": None}
+    blocks = {
+        b.code: b for b in world.session.exec(select(BuildingBlock).where(BuildingBlock.table_id == v2.id))
+    }
+    assert set(blocks) == {
+        "participatiewet",
+        "bonus_55plus",
+        "employee_hour",
+        "leiden_day",
+        "purchase",
+        "maatwerk",
+    }
+    assert blocks["participatiewet"].value_cents == 4_000_000 and blocks["participatiewet"].max_months == 24
+    assert blocks["participatiewet"].label_en == "Participation Act"
+    assert blocks["bonus_55plus"].conditions == {
+        "min_age": 55,
+        "requires": ["permanent_contract"],
+        "target_groups": ["ww", "wia"],
+    }
+    assert blocks["employee_hour"].value_cents == 15_050
+    assert blocks["leiden_day"].at_most and not blocks["employee_hour"].at_most
+    assert blocks["purchase"].percentage_bp == 10_000 and blocks["purchase"].value_cents is None
+    event = world.session.exec(select(AuditEvent).where(AuditEvent.action == "valuation_table.created")).one()
+    assert event.entity_id == v2.id and event.actor_id == world.users["admin"].id
+    # Contract A-001 was awarded under version 1: 10 hours stay 10 x EUR 100 = EUR 1,000 (not 10 x EUR 150.50).
+    pledge = world.pledge(quantity=10)
+    assert pledge.table_id == v1.id and pledge.value_cents == 100_000
+    # The government's page shows the new version with the English label.
+    page = text(admin.get(f"/admin/governments/{world.gov_a.id}"))
+    assert "version 2, from" in page and "Participation Act" in page
+
+
+def test_several_wrong_rows_show_every_error_at_once_and_store_nothing(admin: Any, world: World) -> None:
+    rows = [
+        {"code": "Bad Code", "route": "paid_work", "label": "A", "unit": "fte_year", "value": "veel"},
+        {"code": "b", "route": "walking", "label": "", "unit": "hour"},
+        {"code": "c", "route": "social_domain", "label": "C", "unit": "fte_year", "percentage": "150"},
+        {
+            "code": "c",
+            "route": "social_domain",
+            "label": "C2",
+            "unit": "bonus",
+            "value": "10",
+            "at_most": "y",
+        },
+        {"code": "d", "route": "social_domain", "label": "D", "unit": "parsec", "max_months": "0"},
+        {
+            "code": "e",
+            "route": "paid_work",
+            "label": "E",
+            "unit": "fte_year",
+            "value": "1",
+            "target_group": "martians",
+        },
+    ]
+    caps = [{"group": "ww", "months": "abc"}, {"group": "ww", "months": "6"}]
+    response = admin.post(
+        f"/admin/governments/{world.gov_a.id}/tables/new",
+        data=table_form(rows, caps, name="", effective_from="soon"),
+    )
+    assert response.status_code == 400
+    html = text(response)
+    expected = {
+        "name": "This field is required.",
+        "effective_from": "Enter a date as YYYY-MM-DD.",
+        "blocks-0-code": "Use lowercase letters",
+        "blocks-0-value": "Enter an amount in euro",
+        "blocks-1-route": "Choose one of the options.",
+        "blocks-1-label": "This field is required.",
+        "blocks-1-value": "needs a value in euro",
+        "blocks-2-value": "needs a value in euro",
+        "blocks-2-percentage": "from 0 to 100",
+        "blocks-3-code": "The code c is already used in row 3.",
+        "blocks-3-at_most": "Only an hour or a day",
+        "blocks-4-unit": "Choose one of the options.",
+        "blocks-4-max_months": "from 1 to 120",
+        "blocks-5-target_group": "Choose one of the options.",
+        "caps-0-months": "Enter a whole number",
+        "caps-1-group": "already in row 1",
+    }
+    for name, message in expected.items():
+        # beside its field, tied to it, and in the summary linked to it
+        error_id = f"f-{name}-error"
+        assert f'id="{error_id}"' in html and message in html.split(f'id="{error_id}"')[1][:300], name
+        assert f'aria-describedby="{error_id}"' in html or f'{error_id}"' in html, name
+        assert f'href="#f-{name}"' in html, name
+    assert "Building block 4, code: The code c is already used in row 3." in html
+    assert 'value="bad code"' in html and 'value="veel"' in html  # what was typed is shown again
+    assert len(_tables(world)) == 1 and _tables(world)[0].effective_to is None
+    assert len(world.session.exec(select(BuildingBlock)).all()) == 20
+
+
+@pytest.mark.parametrize(
+    "rows, fields, message",
+    [
+        ([{}], {}, "A table needs at least one building block."),
+        (
+            [{"code": "x", "route": "paid_work", "label": "X", "unit": "hour", "value": "1"}],
+            {"effective_from": "2023-01-01"},
+            "must start after the latest one",
+        ),
+        (
+            [{"code": "x", "route": "paid_work", "label": "X", "unit": "hour", "value": "1"}],
+            {"assumption": "a" * 2000},
+            "Too long",
+        ),
+    ],
+)
+def test_bad_tables_store_nothing(admin: Any, world: World, rows: Any, fields: Any, message: str) -> None:
+    response = admin.post(f"/admin/governments/{world.gov_a.id}/tables/new", data=table_form(rows, **fields))
+    assert response.status_code == 400 and message in text(response)
+    assert len(_tables(world)) == 1
+
+
+def test_rows_are_added_and_removed_without_javascript(admin: Any, world: World) -> None:
+    url = f"/admin/governments/{world.gov_a.id}/tables/new"
+    rows = GOOD_ROWS[:3]
+    html = text(admin.post(url, data={**table_form(rows), "row_action": "add-block"}))
+    assert 'name="blocks-3-code"' in html and 'name="blocks-4-code"' not in html
+    html = text(admin.post(url, data={**table_form(rows), "row_action": "remove-block-1"}))
+    assert 'name="blocks-1-code" type="text" value="employee_hour"' in html and "bonus_55plus" not in html
+    html = text(admin.post(url, data={**table_form(rows), "row_action": "add-cap"}))
+    assert 'name="caps-1-group"' in html and 'name="caps-2-group"' not in html  # the empty one and a new one
+    assert "There is a problem" not in html  # adding a row checks nothing yet
+    assert len(_tables(world)) == 1  # and stores nothing
+
+
+def test_a_version_added_meanwhile_makes_the_form_stale(admin: Any, world: World) -> None:
+    url = f"/admin/governments/{world.gov_a.id}/tables/new"
+    first = admin.post(url, data=table_form(GOOD_ROWS))
+    assert first.status_code == 302
+    # A second admin still had the form open on version 1.
+    stale = admin.post(url, data=table_form(GOOD_ROWS, effective_from="2027-01-01"))
+    assert stale.status_code == 409 and "changed since you opened it" in text(stale)
+    assert [t.version for t in _tables(world)] == [1, 2]
+
+
+def test_other_roles_cannot_open_or_post_the_table_form(client: Any, login_as: Any, world: World) -> None:
+    url = f"/admin/governments/{world.gov_a.id}/tables/new"
+    for role in ("officer_a", "company_a", "initiative_a"):
+        login_as(world.users[role])
+        assert client.get(url).status_code == 403
+        assert client.post(url, data=table_form(GOOD_ROWS)).status_code == 403
+        client.post("/logout")
+    assert len(_tables(world)) == 1
