@@ -50,4 +50,5 @@ def openapi_document():  # type: ignore[no-untyped-def]
     return jsonify(document())
 
 
-from . import v1  # noqa: E402,F401  (registers the /api/v1 routes on bp)
+# Registers the /api/v1 routes on bp (v1_lifecycle: plans, reports, progress, settlement).
+from . import v1, v1_lifecycle  # noqa: E402,F401

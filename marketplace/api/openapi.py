@@ -899,8 +899,10 @@ PATHS: dict[str, Any] = {
 
 @cache
 def _document() -> dict[str, Any]:
-    schemas = dict(SCHEMAS)
-    for name, model in BODIES.items():
+    from . import openapi_lifecycle, v1_lifecycle
+
+    schemas = {**SCHEMAS, **openapi_lifecycle.SCHEMAS}
+    for name, model in {**BODIES, **v1_lifecycle.BODIES}.items():
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))  # nested bodies (PlacementBody, SupplierBody) as components
         schemas[name] = schema
@@ -917,7 +919,7 @@ def _document() -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": {**PATHS, **COUNTING_PATHS},
+        "paths": {**PATHS, **COUNTING_PATHS, **openapi_lifecycle.PATHS},
         "components": {
             "schemas": schemas,
             "securitySchemes": {

@@ -126,6 +126,18 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "initiative dashboard": ("initiative_a", _approved, lambda w: "/initiative/", 13),
     "initiative pledges": ("initiative_a", _pledges, lambda w: "/initiative/pledges", 10),
     "admin users": ("admin", _users, lambda w: "/admin/users", 6),
+    "api contract reports": (
+        "company_a",
+        _reported,
+        lambda w: f"/api/v1/contracts/{w.contract_a.reference}/reports",
+        12,
+    ),
+    "api contract progress": (
+        "officer_a",
+        _reported,
+        lambda w: f"/api/v1/contracts/{w.contract_a.reference}/progress",
+        10,
+    ),
     "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 6),
 }
 
