@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from .db import fold, folded
 from .models import (
+    AdviserGovernment,
     BuildingBlock,
     Company,
     Contract,
@@ -235,6 +236,51 @@ def users_page(session: Session, *, role: str = "", q: str = "", page: int = 1, 
         )
         rows.append(UserRow(u, org.name if org is not None else ""))
     return Page(rows, page, per_page, total)
+
+
+@dataclass
+class CompanyRow:
+    company: Company
+    users: int
+    contracts: int
+
+
+def companies_page(session: Session, *, q: str = "", page: int = 1, per_page: int = 20) -> Page:
+    """Companies by name with their number of users and contracts: four statements whatever the page holds
+    (the count, the page, the users, the contracts)."""
+    stmt = select(Company)
+    if q.strip():
+        like = f"%{q.strip()[:100]}%"
+        stmt = stmt.where(col(Company.name).ilike(like) | col(Company.kvk).ilike(like))
+    companies, total = paginate(session, stmt.order_by(col(Company.name), col(Company.id)), page, per_page)
+    ids = [c.id for c in companies]
+    users: dict[int, int] = {}
+    contracts: dict[int, int] = {}
+    if ids:
+        users = dict(
+            session.exec(  # type: ignore[arg-type]
+                select(User.company_id, func.count())
+                .where(col(User.company_id).in_(ids))
+                .group_by(col(User.company_id))
+            ).all()
+        )
+        contracts = dict(
+            session.exec(
+                select(Contract.company_id, func.count())
+                .where(col(Contract.company_id).in_(ids))
+                .group_by(col(Contract.company_id))
+            ).all()
+        )
+    rows = [CompanyRow(c, users.get(c.id or 0, 0), contracts.get(c.id or 0, 0)) for c in companies]
+    return Page(rows, page, per_page, total)
+
+
+def adviser_government_ids(session: Session, user_id: int) -> list[int]:
+    return sorted(
+        session.exec(
+            select(AdviserGovernment.government_id).where(AdviserGovernment.user_id == user_id)
+        ).all()
+    )
 
 
 def organisations(session: Session) -> dict[str, list[tuple[int, str]]]:

@@ -66,6 +66,8 @@ class Government(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     notes: str = Field(default="")
+    # Bumped by every edit: a form opened on an older version stores nothing (services.guard).
+    version: int = 1
 
 
 class PolicyVersion(SQLModel, table=True):

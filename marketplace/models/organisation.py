@@ -89,6 +89,8 @@ class Company(SQLModel, table=True):
     profile: str = Field(default="")
     interests: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     pso_level: str | None = Field(default=None, max_length=20)
+    # Bumped by every edit (the admin's form and the company's own profile): a stale form stores nothing.
+    version: int = 1
 
 
 class Initiative(SQLModel, table=True):

@@ -34,6 +34,8 @@ class User(UserMixin, SQLModel, table=True):
     locale: str = Field(default="nl", max_length=5)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Bumped by every edit and (de)activation: a form opened on an older version stores nothing.
+    version: int = 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

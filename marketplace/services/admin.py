@@ -1,5 +1,6 @@
 """Admins run the instance: governments, valuation tables, users."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -29,6 +30,7 @@ from . import validation as v
 from .audit import record, snapshot
 from .auth import hash_password, normalise_email
 from .errors import N_, Conflict, Forbidden, NotFound, ServiceError
+from .guard import check_seen, guarded_update
 from .policies import add_policy_version, check_policy
 
 MIN_PASSWORD = 10
@@ -295,16 +297,19 @@ def create_user(session: Session, *, actor: User | None, data: UserInput) -> Use
     return user
 
 
-def set_user_active(session: Session, *, actor: User | None, user_id: int, active: bool) -> User:
+def set_user_active(
+    session: Session, *, actor: User | None, user_id: int, active: bool, seen_version: int | None = None
+) -> User:
+    """Let a user log in again or not; `seen_version` is the version the confirmation page showed."""
     _require_admin(actor)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(N_("This user does not exist."))
     if actor is not None and user.id == actor.id and not active:
         raise ServiceError(N_("You cannot deactivate yourself."), field="active")
+    check_seen(user, seen_version, CHANGED)
     before = {"active": user.active}
-    user.active = active
-    session.add(user)
+    guarded_update(session, user, active=active)
     record(
         session,
         actor=actor,
@@ -313,5 +318,199 @@ def set_user_active(session: Session, *, actor: User | None, user_id: int, activ
         entity_id=user.id or 0,
         before=before,
         after={"active": active},
+    )
+    return user
+
+
+# --- edits -----------------------------------------------------------------------------------------------
+
+GOVERNMENT_FIELDS = ("name", "kind", "municipality", "notes")
+COMPANY_FIELDS = ("name", "kvk", "city", "sector")
+USER_FIELDS = ("email", "name", "locale", "company_id", "initiative_id", "government_id")
+KVK_RE = re.compile(r"^\d{8}$")
+
+
+@dataclass(frozen=True)
+class GovernmentEdit:
+    """What an admin may change of a government; its short name stays (it is in addresses and seeds)."""
+
+    name: str
+    kind: str
+    municipality: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class CompanyEdit:
+    name: str
+    kvk: str
+    city: str = ""
+    sector: str = ""
+
+
+@dataclass(frozen=True)
+class UserEdit:
+    """What an admin may change of a user; the role stays (make a new user for another role)."""
+
+    email: str
+    name: str = ""
+    locale: str = "nl"
+    organisation_id: int | None = None
+    government_ids: tuple[int, ...] = ()
+    # A new password, or "" to keep the current one.
+    password: str = ""
+
+
+def _save(
+    session: Session,
+    *,
+    actor: User | None,
+    row: Government | Company | User,
+    seen_version: int | None,
+    values: dict[str, object],
+    fields: tuple[str, ...],
+    action: str,
+    entity_type: str,
+    extra_after: dict[str, object] | None = None,
+) -> None:
+    """Write the edit only over the version the form showed, with one audit event of what changed."""
+    check_seen(row, seen_version, CHANGED)
+    before = snapshot(row, fields)
+    guarded_update(session, row, **values)
+    after = snapshot(row, fields)
+    changed = {k for k in fields if before.get(k) != after.get(k)}
+    record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=row.id or 0,
+        before={k: before[k] for k in sorted(changed)},
+        after={**{k: after[k] for k in sorted(changed)}, **(extra_after or {})},
+    )
+
+
+def update_government(
+    session: Session,
+    *,
+    actor: User | None,
+    government_id: int,
+    data: GovernmentEdit,
+    seen_version: int | None,
+) -> Government:
+    _require_admin(actor)
+    gov = session.get(Government, government_id)
+    if gov is None:
+        raise NotFound(N_("This government does not exist."))
+    values: dict[str, object] = {
+        "name": v.text(data.name, "name", max_len=200, required=True),
+        "kind": v.choice(data.kind, "kind", GOVERNMENT_KINDS),
+        "municipality": v.text(data.municipality, "municipality", max_len=100),
+        "notes": v.text(data.notes, "notes", max_len=5000),
+    }
+    _save(
+        session,
+        actor=actor,
+        row=gov,
+        seen_version=seen_version,
+        values=values,
+        fields=GOVERNMENT_FIELDS,
+        action="government.updated",
+        entity_type="government",
+    )
+    return gov
+
+
+def update_company(
+    session: Session, *, actor: User | None, company_id: int, data: CompanyEdit, seen_version: int | None
+) -> Company:
+    from matching.sectors import SECTOR_CODES
+
+    _require_admin(actor)
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFound(N_("This company does not exist."))
+    kvk = (data.kvk or "").replace(" ", "").strip()
+    if not KVK_RE.match(kvk):
+        raise ServiceError(N_("A KvK number has 8 digits."), field="kvk")
+    other = session.exec(select(Company.id).where(Company.kvk == kvk, Company.id != company_id)).first()
+    if other is not None:
+        raise ServiceError(N_("Another company has this KvK number."), field="kvk")
+    values: dict[str, object] = {
+        "name": v.text(data.name, "name", max_len=200, required=True),
+        "kvk": kvk,
+        "city": v.text(data.city, "city", max_len=100),
+        "sector": v.choice(data.sector or "", "sector", ("", *SECTOR_CODES)),
+    }
+    _save(
+        session,
+        actor=actor,
+        row=company,
+        seen_version=seen_version,
+        values=values,
+        fields=COMPANY_FIELDS,
+        action="company.updated",
+        entity_type="company",
+    )
+    return company
+
+
+def update_user(
+    session: Session, *, actor: User | None, user_id: int, data: UserEdit, seen_version: int | None
+) -> User:
+    _require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("This user does not exist."))
+    email = normalise_email(v.text(data.email, "email", max_len=254, required=True))
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise ServiceError(N_("Enter a valid e-mail address."), field="email")
+    taken = session.exec(select(User.id).where(User.email == email, User.id != user_id)).first()
+    if taken is not None:
+        raise ServiceError(N_("A user with this e-mail address exists already."), field="email")
+    if data.password and len(data.password) < MIN_PASSWORD:
+        raise ServiceError(N_("A password needs at least 10 characters."), field="password")
+    values: dict[str, object] = {
+        "email": email,
+        "name": v.text(data.name, "name", max_len=200),
+        "locale": v.choice(data.locale, "locale", LOCALES),
+    }
+    if user.role in ORGANISATION_OF_ROLE:
+        org_field, model = ORGANISATION_OF_ROLE[user.role]
+        org = session.get(model, data.organisation_id) if data.organisation_id is not None else None
+        if org is None:
+            raise ServiceError(N_("Choose the organisation this user belongs to."), field=org_field)
+        values[org_field] = getattr(org, "id", None)
+    served: list[int] = []
+    if user.role == "adviser":
+        served = sorted(set(data.government_ids))
+        found = (
+            session.exec(select(Government.id).where(col(Government.id).in_(served))).all() if served else []
+        )
+        if not served or len(found) != len(served):
+            raise ServiceError(N_("Choose the governments this adviser works for."), field="government_ids")
+    if data.password:
+        values["password_hash"] = hash_password(data.password)
+    extra: dict[str, object] = {}
+    if data.password:
+        extra["password"] = "changed"  # never the password itself
+    if user.role == "adviser":
+        links = session.exec(select(AdviserGovernment).where(AdviserGovernment.user_id == user_id)).all()
+        if sorted(link.government_id for link in links) != served:
+            for link in links:
+                session.delete(link)
+            session.flush()
+            session.add_all(AdviserGovernment(user_id=user_id, government_id=g) for g in served)
+            extra["governments"] = served
+    _save(
+        session,
+        actor=actor,
+        row=user,
+        seen_version=seen_version,
+        values=values,
+        fields=USER_FIELDS,
+        action="user.updated",
+        entity_type="user",
+        extra_after=extra,
     )
     return user

@@ -53,6 +53,7 @@ def update_company_profile(session: Session, *, actor: User, data: CompanyProfil
     before = snapshot(company, PROFILE_FIELDS)
     for key, value in values.items():
         setattr(company, key, value)
+    company.version += 1  # an admin's form opened before this edit is stale now
     session.add(company)
     session.flush()
     record(

@@ -8,6 +8,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from matching.sectors import SECTOR_CODES
 
 from .. import i18n
 from ..authz import access
@@ -35,6 +38,7 @@ from ..models import (
     ROUTES,
     SMALL_CONTRACT_RULES,
     TARGET_GROUPS,
+    Company,
     Government,
     PolicyBasis,
     User,
@@ -42,6 +46,8 @@ from ..models import (
 from ..policy import Policy
 from ..queries_officer import (
     admin_counts,
+    adviser_government_ids,
+    companies_page,
     governments_overview,
     organisations,
     policy_versions,
@@ -50,11 +56,12 @@ from ..queries_officer import (
 )
 from ..services import admin as admin_service
 from ..services import policies as policies_service
-from ..services.admin import GovernmentInput, UserInput
+from ..services.admin import CompanyEdit, GovernmentEdit, GovernmentInput, UserEdit, UserInput
 from ..services.errors import ServiceError
 from ..themes import THEME_CODES
 from ._helpers import abort, back_within, error_text, get_session, me, page_arg
 from .admin_forms import OTHER_GROUPS, TableForm, summary, table_formdata
+from .company_profile import sector_options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -204,6 +211,8 @@ class UserForm(Form):
 
 class ToggleForm(Form):
     active = HiddenField()
+    confirm = HiddenField()
+    version = HiddenField()
 
 
 @bp.route("/")
@@ -504,15 +513,28 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
     form = ToggleForm()
     if not form.validate() or form.active.data not in ("0", "1"):
         abort(400)
+    if form.confirm.data != "yes":
+        # Not confirmed (an old form, a crafted post): show the confirmation page; nothing changes.
+        return render_template(
+            "admin/user_active.html",
+            user=_user_or_404(user_id),
+            active=form.active.data == "1",
+            back=back_within("admin.users"),
+            next=back_within("admin.users"),
+        ), 400
     target = back_within("admin.users")
     try:
         user: User = admin_service.set_user_active(
-            get_session(), actor=me(), user_id=user_id, active=form.active.data == "1"
+            get_session(),
+            actor=me(),
+            user_id=user_id,
+            active=form.active.data == "1",
+            seen_version=_version(form.version.data),
         )
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)
-        flash(error_text(exc), "error")
+        flash(error_text(exc), "warning" if exc.status == 409 else "error")
         return redirect(target)
     flash(
         gettext("%(email)s can log in again.", email=user.email)
@@ -521,3 +543,228 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
         "info",
     )
     return redirect(target)
+
+
+# --- edits of governments, companies and users ------------------------------------------------------------
+# Each form carries the version it showed; a change stored since then refuses the edit (409, nothing stored).
+
+
+def _version(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+class VersionedForm(Form):
+    version = HiddenField()
+
+    def validate_version(self, field: Any) -> None:
+        if _version(field.data) is None:
+            raise ValidationError(str(_l("This form is incomplete. Reload the page and try again.")))
+
+
+class GovernmentEditForm(VersionedForm):
+    name = StringField(validators=[required(), max_length(200)])
+    kind = ChoiceField(codes=GOVERNMENT_KINDS, validators=[required()])
+    municipality = StringField(validators=[max_length(100)])
+    notes = TextAreaField(validators=[max_length(5000)])
+
+
+class CompanyEditForm(VersionedForm):
+    name = StringField(validators=[required(), max_length(200)])
+    kvk = StringField(validators=[required(), max_length(20)])
+    city = StringField(validators=[max_length(100)])
+    sector = ChoiceField(codes=SECTOR_CODES)
+
+    def validate_kvk(self, field: Any) -> None:
+        if field.data and not admin_service.KVK_RE.match(field.data.replace(" ", "").strip()):
+            raise ValidationError(str(_l("A KvK number has 8 digits.")))
+
+
+class UserEditForm(VersionedForm):
+    email = StringField(validators=[required(), max_length(254)])
+    name = StringField(validators=[max_length(200)])
+    company_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
+    initiative_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
+    government_id = WholeNumberField(low=1, high=2**31 - 1, invalid_message=CHOOSE_ORGANISATION)
+    government_ids = IdsField()
+    password = PasswordField(validators=[max_length(500)])
+    locale = ChoiceField(codes=LOCALES, validators=[required()])
+
+
+def _stale_status(exc: ServiceError) -> int:
+    if exc.status == 404:
+        abort(404)
+    return 409 if exc.status == 409 else 400
+
+
+@bp.route("/governments/<int:government_id>/edit", methods=["GET", "POST"])
+@access("admin")
+def edit_government(government_id: int):  # type: ignore[no-untyped-def]
+    gov = _government_or_404(government_id)
+    form = GovernmentEditForm(obj=gov) if request.method == "GET" else GovernmentEditForm()
+
+    def render(status: int = 200) -> Any:
+        return render_template(
+            "admin/government_edit.html",
+            government=gov,
+            values=form.values(),
+            errors=form.all_errors,
+            kinds=options(GOVERNMENT_KINDS, i18n.GOVERNMENT_KINDS),
+        ), status
+
+    if request.method == "GET":
+        return render()
+    if not form.validate():
+        return render(400)
+    try:
+        admin_service.update_government(
+            get_session(),
+            actor=me(),
+            government_id=government_id,
+            data=GovernmentEdit(
+                name=form.name.data or "",
+                kind=form.kind.data or "",
+                municipality=form.municipality.data or "",
+                notes=form.notes.data or "",
+            ),
+            seen_version=_version(form.version.data),
+        )
+    except ServiceError as exc:
+        status = _stale_status(exc)
+        form.add_service_error(exc)
+        return render(status)
+    flash(gettext("%(name)s saved.", name=gov.name), "info")
+    return redirect(url_for("admin.government", government_id=government_id))
+
+
+@bp.route("/companies")
+@access("admin")
+def companies():  # type: ignore[no-untyped-def]
+    q = request.args.get("q", "")[:100]
+    return render_template(
+        "admin/companies.html",
+        page=companies_page(get_session(), q=q, page=page_arg()),
+        q=q,
+        args={"q": q} if q else {},
+    )
+
+
+@bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
+@access("admin")
+def edit_company(company_id: int):  # type: ignore[no-untyped-def]
+    company = get_session().get(Company, company_id)
+    if company is None:
+        abort(404)
+    form = CompanyEditForm(obj=company) if request.method == "GET" else CompanyEditForm()
+
+    def render(status: int = 200) -> Any:
+        return render_template(
+            "admin/company_edit.html",
+            company=company,
+            values=form.values(),
+            errors=form.all_errors,
+            sectors=sector_options(),
+        ), status
+
+    if request.method == "GET":
+        return render()
+    if not form.validate():
+        return render(400)
+    try:
+        admin_service.update_company(
+            get_session(),
+            actor=me(),
+            company_id=company_id,
+            data=CompanyEdit(
+                name=form.name.data or "",
+                kvk=form.kvk.data or "",
+                city=form.city.data or "",
+                sector=form.sector.data or "",
+            ),
+            seen_version=_version(form.version.data),
+        )
+    except ServiceError as exc:
+        status = _stale_status(exc)
+        form.add_service_error(exc)
+        return render(status)
+    flash(gettext("%(name)s saved.", name=company.name), "info")
+    return redirect(url_for("admin.companies"))
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@access("admin")
+def edit_user(user_id: int):  # type: ignore[no-untyped-def]
+    user = _user_or_404(user_id)
+    session = get_session()
+    if request.method == "GET":
+        form = UserEditForm(obj=user)
+        form.government_ids.data = adviser_government_ids(session, user_id)
+    else:
+        form = UserEditForm()
+
+    def render(status: int = 200) -> Any:
+        values = form.values()
+        values.pop("password", None)  # a password is never shown again
+        return render_template(
+            "admin/user_edit.html",
+            user=user,
+            values=values,
+            errors=form.all_errors,
+            orgs=organisations(session),
+            org_field=ORG_FIELDS.get(user.role),
+        ), status
+
+    if request.method == "GET":
+        return render()
+    if not form.validate():
+        return render(400)
+    org_field = ORG_FIELDS.get(user.role)
+    try:
+        admin_service.update_user(
+            session,
+            actor=me(),
+            user_id=user_id,
+            data=UserEdit(
+                email=form.email.data or "",
+                name=form.name.data or "",
+                locale=form.locale.data or "nl",
+                organisation_id=getattr(form, org_field).data if org_field else None,
+                government_ids=tuple(form.government_ids.data or ()),
+                password=form.password.data or "",
+            ),
+            seen_version=_version(form.version.data),
+        )
+    except ServiceError as exc:
+        status = _stale_status(exc)
+        form.add_service_error(exc)
+        return render(status)
+    flash(gettext("User %(email)s saved.", email=user.email), "info")
+    return redirect(url_for("admin.users", role=user.role))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["GET"])
+@access("admin")
+def confirm_active(user_id: int):  # type: ignore[no-untyped-def]
+    """The confirmation page of a deactivation (or reactivation): nothing changes until it is confirmed."""
+    user = _user_or_404(user_id)
+    active = request.args.get("active", "0") == "1"
+    return render_template(
+        "admin/user_active.html",
+        user=user,
+        active=active,
+        back=_users_page(request.args.get("next", "")),
+        next=_users_page(request.args.get("next", "")),
+    )
+
+
+def _users_page(back: str) -> str:
+    """`back` when it is the (filtered) users list, else the list itself."""
+    base = url_for("admin.users")
+    return back if back.startswith(base) and not back.startswith("//") else base

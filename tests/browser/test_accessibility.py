@@ -74,8 +74,12 @@ JOURNEYS: dict[str, tuple[tuple[str, str] | None, list[str]]] = {
             "/admin/",
             "/admin/governments",
             "/admin/governments/{gov:amsterdam}/tables/new",
+            "/admin/governments/{gov:amsterdam}/edit",
+            "/admin/companies",
             "/admin/users",
             "/admin/users/new",
+            "/admin/users/{user:inkoop@vandijk.demo}/edit",
+            "/admin/users/{user:inkoop@vandijk.demo}/active?active=0",
         ],
     ),
 }
@@ -106,10 +110,10 @@ def axe_source() -> str:
 
 
 def _url(app: Any, path: str) -> str:
-    """Replace {REFERENCE} by that contract's id."""
+    """Replace {REFERENCE} by that contract's id ({gov:slug} and {user:email} by those ids)."""
     from sqlmodel import Session, select
 
-    from marketplace.models import Contract, Government
+    from marketplace.models import Contract, Government, User
 
     if "{" not in path:
         return path
@@ -117,6 +121,8 @@ def _url(app: Any, path: str) -> str:
     with Session(app.extensions["srx.engine"]) as session:
         if ref.startswith("gov:"):  # {gov:amsterdam}: that government's id
             row: Any = session.exec(select(Government).where(Government.slug == ref[4:])).one()
+        elif ref.startswith("user:"):  # {user:a@b.nl}: that user's id
+            row = session.exec(select(User).where(User.email == ref[5:])).one()
         else:
             row = session.exec(select(Contract).where(Contract.reference == ref)).one()
     return path.replace("{" + ref + "}", str(row.id))

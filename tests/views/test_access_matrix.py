@@ -75,6 +75,7 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "government_id": {"own": world.gov_a.id, "foreign": None},
         "table_id": {"own": world.table_a.id, "foreign": None},
         "user_id": {"own": world.users["company_a"].id, "foreign": None},
+        "company_id": {"own": world.company_a.id, "foreign": None},
         "revision_id": {"own": extra["revision_a"].id, "foreign": extra["revision_b"].id},
         "plan_id": {"own": extra["plan_a"].id, "foreign": extra["plan_b"].id},
         "recognition_id": {"own": extra["recognition_a"].id, "foreign": extra["recognition_b"].id},

@@ -264,3 +264,231 @@ def test_other_roles_cannot_open_or_post_the_table_form(client: Any, login_as: A
         assert client.post(url, data=table_form(GOOD_ROWS)).status_code == 403
         client.post("/logout")
     assert len(_tables(world)) == 1
+
+
+# --- edits of governments, companies and users; deactivation with its confirmation ------------------------
+
+
+def _audit(world: World, action: str) -> list[AuditEvent]:
+    world.session.expire_all()
+    return list(world.session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
+def test_edit_a_government(admin: Any, world: World) -> None:
+    url = f"/admin/governments/{world.gov_a.id}/edit"
+    html = text(admin.get(url))
+    assert 'value="Gemeente Aastad"' in html and 'name="version" value="1"' in html
+    response = admin.post(
+        url,
+        data={
+            "version": "1",
+            "name": "Gemeente Aastad-Zuid",
+            "kind": "municipality",
+            "municipality": "Aastad",
+            "notes": "samengevoegd",
+        },
+    )
+    assert response.status_code == 302
+    world.session.expire_all()
+    assert (
+        world.gov_a.name == "Gemeente Aastad-Zuid"
+        and world.gov_a.version == 2
+        and world.gov_a.slug == "gov-a"
+    )
+    (event,) = _audit(world, "government.updated")
+    assert event.before == {"name": "Gemeente Aastad", "notes": ""}
+    assert event.after == {"name": "Gemeente Aastad-Zuid", "notes": "samengevoegd"}
+
+
+def test_edit_a_government_shows_every_error_at_once(admin: Any, world: World) -> None:
+    response = admin.post(
+        f"/admin/governments/{world.gov_a.id}/edit",
+        data={"version": "1", "name": "", "kind": "planet", "municipality": "x" * 200},
+    )
+    assert response.status_code == 400
+    html = text(response)
+    for name in ("name", "kind", "municipality"):
+        assert f'id="f-{name}-error"' in html and f'href="#f-{name}"' in html, name
+    world.session.expire_all()
+    assert world.gov_a.name == "Gemeente Aastad" and world.gov_a.version == 1
+
+
+def test_a_stale_edit_stores_nothing(admin: Any, world: World) -> None:
+    url = f"/admin/governments/{world.gov_a.id}/edit"
+    data = {"version": "1", "name": "Eerste", "kind": "municipality"}
+    assert admin.post(url, data=data).status_code == 302
+    # A second admin opened the form on version 1 too, and saves after the first.
+    stale = admin.post(url, data={**data, "name": "Tweede"})
+    assert stale.status_code == 409 and "changed since you opened it" in text(stale)
+    world.session.expire_all()
+    assert world.gov_a.name == "Eerste" and world.gov_a.version == 2
+    assert len(_audit(world, "government.updated")) == 1
+
+
+def test_edit_a_company_and_its_profile_edit_makes_the_form_stale(
+    admin: Any, client: Any, login_as: Any, world: World
+) -> None:
+    listing = text(admin.get("/admin/companies"))
+    assert "Bouw A B.V." in listing and f"/admin/companies/{world.company_a.id}/edit" in listing
+    url = f"/admin/companies/{world.company_a.id}/edit"
+    assert 'value="11111111"' in text(admin.get(url))
+    bad = admin.post(url, data={"version": "1", "name": "", "kvk": "1234", "sector": "Q9"})
+    assert bad.status_code == 400
+    for name in ("name", "kvk", "sector"):
+        assert f'id="f-{name}-error"' in text(bad), name
+    taken = admin.post(url, data={"version": "1", "name": "Bouw A", "kvk": world.company_b.kvk})
+    assert taken.status_code == 400 and "Another company has this KvK number" in text(taken)
+    ok = admin.post(
+        url,
+        data={"version": "1", "name": "Bouw A Holding", "kvk": "1111 1112", "city": "Beedorp", "sector": "F"},
+    )
+    assert ok.status_code == 302
+    world.session.expire_all()
+    assert (world.company_a.name, world.company_a.kvk, world.company_a.sector) == (
+        "Bouw A Holding",
+        "11111112",
+        "F",
+    )
+    assert world.company_a.version == 2 and len(_audit(world, "company.updated")) == 1
+    # The company changes its own profile: an admin form opened on version 2 is stale now.
+    from marketplace.services.companies import CompanyProfileInput, update_company_profile
+
+    world.act(update_company_profile, actor=world.users["company_a"], data=CompanyProfileInput(city="Aastad"))
+    stale = admin.post(url, data={"version": "2", "name": "Bouw A", "kvk": "11111112"})
+    assert stale.status_code == 409 and "changed since you opened it" in text(stale)
+    world.session.expire_all()
+    assert world.company_a.name == "Bouw A Holding"
+
+
+def test_edit_a_user(admin: Any, client: Any, world: World) -> None:
+    target = world.users["officer_a"]
+    url = f"/admin/users/{target.id}/edit"
+    html = text(admin.get(url))
+    assert (
+        'value="officer-a@test.nl"' in html
+        and 'name="government_id"' in html
+        and 'name="company_id"' not in html
+    )
+    bad = admin.post(
+        url,
+        data={
+            "version": "1",
+            "email": "admin@test.nl",
+            "government_id": "999999",
+            "locale": "fr",
+            "password": "kort",
+        },
+    )
+    assert bad.status_code == 400
+    body = text(bad)
+    assert "Choose one of the options" in body  # the locale, checked by the form
+    assert "kort" not in body  # a password is never echoed
+    ok = admin.post(
+        url,
+        data={
+            "version": "1",
+            "email": "Nieuw-Officer@Test.nl",
+            "name": "Nieuwe naam",
+            "government_id": str(world.gov_b.id),
+            "locale": "nl",
+            "password": "een-nieuw-wachtwoord",
+        },
+    )
+    assert ok.status_code == 302
+    world.session.expire_all()
+    user = world.session.get(type(target), target.id)
+    assert user is not None and (user.email, user.government_id, user.locale) == (
+        "nieuw-officer@test.nl",
+        world.gov_b.id,
+        "nl",
+    )
+    (event,) = _audit(world, "user.updated")
+    assert "password_hash" not in str(event.after) and event.after.get("password") == "changed"
+    admin.post("/logout")
+    assert (
+        client.post(
+            "/login", data={"email": "nieuw-officer@test.nl", "password": "een-nieuw-wachtwoord"}
+        ).status_code
+        == 302
+    )
+
+
+def test_an_email_taken_by_another_user_is_refused(admin: Any, world: World) -> None:
+    target = world.users["company_a"]
+    response = admin.post(
+        f"/admin/users/{target.id}/edit",
+        data={
+            "version": "1",
+            "email": "admin@test.nl",
+            "company_id": str(world.company_a.id),
+            "locale": "en",
+        },
+    )
+    assert response.status_code == 400 and "exists already" in text(response)
+
+
+def test_deactivate_asks_for_confirmation_on_its_own_page_first(admin: Any, world: World) -> None:
+    target = world.users["company_b"]
+    listing = text(admin.get("/admin/users?role=company"))
+    confirm_url = f"/admin/users/{target.id}/active?active=0"
+    assert (
+        confirm_url in listing and f'action="/admin/users/{target.id}/active"' not in listing
+    )  # a link, not a button
+    page = text(admin.get(confirm_url + "&next=/admin/users?role%3Dcompany"))
+    assert "Deactivate company-b@test.nl?" in page and 'name="confirm" value="yes"' in page
+    world.session.expire_all()
+    assert world.session.get(type(target), target.id).active  # type: ignore[union-attr]  # opening it changes nothing
+    # A post without the confirmation shows the page again and changes nothing.
+    unconfirmed = admin.post(f"/admin/users/{target.id}/active", data={"active": "0", "version": "1"})
+    assert unconfirmed.status_code == 400 and "Yes, deactivate" in text(unconfirmed)
+    world.session.expire_all()
+    assert world.session.get(type(target), target.id).active  # type: ignore[union-attr]
+    confirmed = admin.post(
+        f"/admin/users/{target.id}/active",
+        data={"active": "0", "version": "1", "confirm": "yes", "next": "/admin/users?role=company"},
+    )
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith(
+        "/admin/users?role=company"
+    )
+    world.session.expire_all()
+    user = world.session.get(type(target), target.id)
+    assert user is not None and not user.active and user.version == 2
+    # The same confirmation page, opened before, is stale now: reactivating from it stores nothing.
+    again = admin.post(
+        f"/admin/users/{target.id}/active",
+        data={"active": "1", "version": "1", "confirm": "yes"},
+        follow_redirects=True,
+    )
+    assert "changed since you opened it" in text(again)
+    world.session.expire_all()
+    assert not world.session.get(type(target), target.id).active  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("role", ["officer_a", "company_a", "initiative_a", "adviser_a"])
+def test_non_admins_are_refused_every_admin_form(client: Any, login_as: Any, world: World, role: str) -> None:
+    login_as(world.users[role])
+    target = world.users["company_b"]
+    for url in (
+        f"/admin/governments/{world.gov_a.id}/edit",
+        "/admin/companies",
+        f"/admin/companies/{world.company_a.id}/edit",
+        f"/admin/users/{target.id}/edit",
+        f"/admin/users/{target.id}/active?active=0",
+        f"/admin/governments/{world.gov_a.id}/tables/new",
+    ):
+        assert client.get(url).status_code == 403, url
+    assert (
+        client.post(
+            f"/admin/governments/{world.gov_a.id}/edit",
+            data={"version": "1", "name": "X", "kind": "municipality"},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/admin/users/{target.id}/active", data={"active": "0", "version": "1", "confirm": "yes"}
+        ).status_code
+        == 403
+    )
+    world.session.expire_all()
+    assert world.gov_a.name == "Gemeente Aastad" and world.session.get(type(target), target.id).active  # type: ignore[union-attr]

@@ -189,7 +189,8 @@ def test_create_user_bad_input(admin: Any, world: World, overrides: dict[str, st
 def test_deactivate_and_activate(admin: Any, login_as: Any, world: World) -> None:
     target = world.users["company_b"]
     response = admin.post(
-        f"/admin/users/{target.id}/active", data={"active": "0", "next": "/admin/users?role=company"}
+        f"/admin/users/{target.id}/active",
+        data={"active": "0", "confirm": "yes", "next": "/admin/users?role=company"},
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users?role=company")
     world.session.expire_all()
@@ -197,7 +198,10 @@ def test_deactivate_and_activate(admin: Any, login_as: Any, world: World) -> Non
     admin.post("/logout")
     assert admin.post("/login", data={"email": target.email, "password": PASSWORD}).status_code == 401
     login_as(world.users["admin"])
-    assert admin.post(f"/admin/users/{target.id}/active", data={"active": "1"}).status_code == 302
+    assert (
+        admin.post(f"/admin/users/{target.id}/active", data={"active": "1", "confirm": "yes"}).status_code
+        == 302
+    )
     world.session.expire_all()
     assert world.session.get(User, target.id).active  # type: ignore[union-attr]
     admin.post("/logout")
@@ -206,14 +210,17 @@ def test_deactivate_and_activate(admin: Any, login_as: Any, world: World) -> Non
 
 def test_user_activation_bad_input(admin: Any, world: World) -> None:
     me = world.users["admin"]
-    response = admin.post(f"/admin/users/{me.id}/active", data={"active": "0"}, follow_redirects=True)
+    response = admin.post(
+        f"/admin/users/{me.id}/active", data={"active": "0", "confirm": "yes"}, follow_redirects=True
+    )
     assert "cannot deactivate yourself" in text(response)
     world.session.expire_all()
     assert world.session.get(User, me.id).active  # type: ignore[union-attr]
     assert admin.post(f"/admin/users/{me.id}/active", data={"active": "perhaps"}).status_code == 400
-    assert admin.post("/admin/users/999999/active", data={"active": "0"}).status_code == 404
+    assert admin.post("/admin/users/999999/active", data={"active": "0", "confirm": "yes"}).status_code == 404
     # an off-site "next" is ignored
     response = admin.post(
-        f"/admin/users/{world.users['company_b'].id}/active", data={"active": "0", "next": "//evil.example/"}
+        f"/admin/users/{world.users['company_b'].id}/active",
+        data={"active": "0", "confirm": "yes", "next": "//evil.example/"},
     )
     assert response.headers["Location"].endswith("/admin/users")

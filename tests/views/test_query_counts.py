@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from marketplace.models import Contract, Eligibility, Initiative, Match
+from marketplace.models import Company, Contract, Eligibility, Initiative, Match
 from marketplace.services import approvals, reports
 from tests.conftest import PDF, QueryCounter, World, add_user
 
@@ -61,6 +61,28 @@ def _initiatives(world: World, n: int) -> None:
 def _users(world: World, n: int) -> None:
     for i in range(n):
         add_user(world.session, f"collega-{i}@test.nl", "company", company_id=world.company_a.id)
+    world.session.commit()
+
+
+def _companies(world: World, n: int) -> None:
+    for i in range(n):
+        company = Company(slug=f"bedrijf-{i}", name=f"Bedrijf {i}", kvk=f"{20_000_000 + i}")
+        world.session.add(company)
+        world.session.flush()
+        if i % 2 == 0:  # half of them with a user and a contract, so the counts have something to count
+            add_user(world.session, f"inkoop-{i}@test.nl", "company", company_id=company.id)
+            world.session.add(
+                Contract(
+                    reference=f"C-{i}",
+                    government_id=world.gov_a.id or 0,
+                    company_id=company.id or 0,
+                    title=f"Opdracht {i}",
+                    sum_cents=150_000_000,
+                    award_date=date(2025, 4, 1),
+                    end_date=date(2027, 4, 1),
+                    table_id=world.table_a.id or 0,
+                )
+            )
     world.session.commit()
 
 
@@ -139,6 +161,7 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
         10,
     ),
     "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 6),
+    "admin companies": ("admin", _companies, lambda w: "/admin/companies", 5),
 }
 
 
