@@ -31,9 +31,9 @@ run: translations seed
 	@echo "SRX demo at http://$(HOST):$(PORT)  (demo logins: see README.md)"
 	SRX_DEMO=1 $(BIN)/srx run --host $(HOST) --port $(PORT)
 
-## serve: production-style, gunicorn with 4 workers (set DATABASE_URL, MEILI_URL, SECRET_KEY)
+## serve: production-style, gunicorn with gunicorn.conf.py (set DATABASE_URL, MEILI_URL, SECRET_KEY; WEB_CONCURRENCY)
 serve: translations migrate
-	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind $(HOST):$(PORT) 'marketplace:create_app()'
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) 'marketplace:create_app()'
 
 # axe-core for the accessibility checks of the browser tests (skipped, and they say so, without Node.js)
 node_modules/.installed: package-lock.json

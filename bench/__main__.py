@@ -1,21 +1,23 @@
-"""`python -m bench [search|matching] [args]`: run the benchmarks; each prints a table and writes JSON.
+"""`python -m bench [search|matching|pages|approvals|startup] [args]`: run the benchmarks.
 
-They measure; they assert nothing. `make bench` runs both with their default sizes.
+Each prints a table and writes JSON to bench/results/. They measure; they assert nothing. `make bench` runs
+them all with their default sizes (approvals only when a PostgreSQL URL is known: --database-url,
+BENCH_DATABASE_URL or TEST_DATABASE_URL).
 """
 
+import importlib
 import sys
 
-from . import matching, search
+BENCHES = ("search", "matching", "pages", "approvals", "startup")
 
 
 def main(argv: list[str]) -> int:
-    which = argv[0] if argv and argv[0] in ("search", "matching") else None
+    which = argv[0] if argv and argv[0] in BENCHES else None
     rest = argv[1:] if which else argv
     status = 0
-    if which in (None, "search"):
-        status |= search.main(rest if which else [])
-    if which in (None, "matching"):
-        status |= matching.main(rest if which else [])
+    for name in (which,) if which else BENCHES:
+        module = importlib.import_module(f".{name}", __package__)
+        status |= module.main(rest if which else [])
     return status
 
 

@@ -1,9 +1,11 @@
 """Template filters: money in euro, quantities in their unit, dates, in the user's locale."""
 
 import math
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import format_currency, format_decimal, gettext, ngettext
+from babel.numbers import format_currency as babel_currency
+from flask_babel import format_decimal, get_locale, gettext, ngettext
 
 from . import i18n
 
@@ -11,10 +13,15 @@ from . import i18n
 def money(cents: int | None, *, whole: bool = False) -> str:
     if cents is None:
         return "—"
-    amount = cents / 100
-    if whole and cents % 100 == 0:
-        return format_currency(amount, "EUR", format="¤ #,##0", currency_digits=False)
-    return format_currency(amount, "EUR")
+    return _money(str(get_locale() or "nl"), cents, whole and cents % 100 == 0)
+
+
+@lru_cache(maxsize=8192)
+def _money(locale: str, cents: int, whole: bool) -> str:
+    """A page shows the same amounts many times (totals, lines, cards): Babel formats each one once."""
+    if whole:
+        return babel_currency(cents / 100, "EUR", format="¤ #,##0", currency_digits=False, locale=locale)
+    return babel_currency(cents / 100, "EUR", locale=locale)
 
 
 def quantity(value: int | None, unit: str) -> str:
@@ -41,6 +48,12 @@ def percent(basis_points: int | None) -> str:
 def label(mapping: str, code: str | None) -> str:
     if code is None:
         return ""
+    return _label(str(get_locale() or "nl"), mapping, code)
+
+
+@lru_cache(maxsize=4096)
+def _label(locale: str, mapping: str, code: str) -> str:
+    """A code's label in `locale`, translated once per process (the catalogues do not change while it runs)."""
     table: dict[str, Any] = getattr(i18n, mapping)
     return str(table.get(code, code))
 

@@ -393,13 +393,19 @@ def eligible_initiative_ids(session: Session, government_id: int) -> set[int]:
 
 
 def blocks_of(session: Session, table_id: int) -> list[BuildingBlock]:
-    return list(
-        session.exec(
-            select(BuildingBlock)
-            .where(BuildingBlock.table_id == table_id)
-            .order_by(col(BuildingBlock.route), col(BuildingBlock.id))
-        ).all()
-    )
+    """The table's building blocks, read once per transaction (a contract page asks three times)."""
+    from .db import MEMO_KEY
+
+    memo: dict[int, list[BuildingBlock]] = session.info.setdefault(MEMO_KEY, {})
+    if table_id not in memo:
+        memo[table_id] = list(
+            session.exec(
+                select(BuildingBlock)
+                .where(BuildingBlock.table_id == table_id)
+                .order_by(col(BuildingBlock.route), col(BuildingBlock.id))
+            ).all()
+        )
+    return list(memo[table_id])
 
 
 @dataclass

@@ -26,6 +26,7 @@ from .candidates import CandidatePool, Valuer, candidate_for, candidate_pool, co
 from .history import approval_stats, decision_records
 from .insights import Insight, explain_match, insights_for
 from .model_store import current_model
+from .ranking import ranked
 from .reasons import reason_text
 
 if TYPE_CHECKING:
@@ -99,9 +100,11 @@ def recommend(
     ctx = contract_context(session, contract)
     pool = candidate_pool(session, contract, ctx, text=text, filters=filters)
     model = current_model(Path(current_app.config["MODEL_PATH"]))
-    from matching.scorer import rank  # scikit-learn's TF-IDF: loaded on the first ranking, not at start-up
-
-    recs = rank(ctx, pool.candidates, approval_stats(session), model, limit) if pool.candidates else []
+    recs = (
+        ranked(ctx, pool.candidates, approval_stats(session), model, limit, contract_version=contract.version)
+        if pool.candidates
+        else []
+    )
     suggestions = [
         Suggestion(
             r, pool.valuers[r.candidate.id], pool.needs[r.candidate.id], pool.initiatives[r.candidate.id]

@@ -21,6 +21,7 @@ from ..services.approvals import Explanation
 from .candidates import candidate_for, context_of, handprints
 from .history import approval_stats
 from .model_store import current_model
+from .ranking import ranked
 from .reasons import reason_text
 
 log = logging.getLogger(__name__)
@@ -84,9 +85,7 @@ def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight |
         # Size the candidate as pledged, so "fills x% of what you still owe" speaks of this pledge.
         value = max(1, r.match.value_cents)
         cand = replace(cand, unit_value_cents=value, open_value_cents=value, route=r.block.route)
-        from matching.scorer import rank  # scikit-learn: loaded on first use
-
-        recs = rank(ctx, [cand], stats, model, 1)
+        recs = ranked(ctx, [cand], stats, model, 1, contract_version=r.contract.version)
         out[r.match.id or 0] = (
             Insight(
                 score=recs[0].score,

@@ -72,9 +72,11 @@ class Explanation:
 Explain = Callable[[Match], Explanation]
 
 
-def officer_match(session: Session, actor: User, match_id: int) -> tuple[Match, Contract]:
+def officer_match(
+    session: Session, actor: User, match_id: int, *, for_update: bool = False
+) -> tuple[Match, Contract]:
     """The match, if it belongs to the officer's own government; otherwise it does not exist for them."""
-    match = load_match(session, match_id)
+    match = load_match(session, match_id, for_update=for_update)
     contract = session.get(Contract, match.contract_id)
     if contract is None or not acts_for(session, actor, contract.government_id):
         raise NotFound(N_("This pledge does not exist."))
@@ -169,8 +171,11 @@ def _check_supplier(session: Session, match: Match, contract: Contract) -> None:
 def decide(
     session: Session, *, actor: User, decision: DecisionInput, explain: Explain | None = None
 ) -> Match:
-    """Approve, reject or send back a proposed match, with one audit event and one stored decision."""
-    match, contract = officer_match(session, actor, decision.match_id)
+    """Approve, reject or send back a proposed match, with one audit event and one stored decision.
+
+    The match's row lock comes first: when two officers decide at once, the second waits for the first to
+    commit and is refused (409) on the state it then reads, before anything is computed."""
+    match, contract = officer_match(session, actor, decision.match_id, for_update=True)
     outcome = Outcome(decision.outcome)
     action, reason_required = _RULES[outcome]
     check_transition(match, outcome)

@@ -38,8 +38,11 @@ AUDIT_FIELDS = (
 )
 
 
-def load_match(session: Session, match_id: int) -> Match:
-    match = session.get(Match, match_id)
+def load_match(session: Session, match_id: int, *, for_update: bool = False) -> Match:
+    """The match; `for_update` takes its row lock first (PostgreSQL; SQLite has one writer anyway) and reads
+    it fresh, so of two officers deciding at once the second waits, then sees the first one's decision."""
+    match = session.get(Match, match_id, with_for_update=True, populate_existing=True) if for_update else None
+    match = match or session.get(Match, match_id)
     if match is None:
         raise NotFound(N_("This pledge does not exist."))
     return match

@@ -126,7 +126,7 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "catalogue": ("anonymous", _initiatives, lambda w: "/catalogue", 2),
     "catalogue with a query": ("anonymous", _initiatives, lambda w: "/catalogue?q=buurthuis&theme=werk", 2),
     "company dashboard": ("company_a", _contracts, lambda w: "/company/", 7),
-    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 35),
+    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 34),
     "company realisation": (
         "company_a",
         _reported,

@@ -1,0 +1,174 @@
+"""Pages benchmark: SRX's hot pages under gunicorn against a bare page in the same run.
+
+Run: .venv/bin/python -m bench pages [--seconds 5] [--connections 16] [--workers N] [--threads N]
+     [--database-url URL] [--app-root PATH] [--plain] [--only catalogue,dashboard] [--out FILE]
+
+It builds a temporary instance (migrate, seed the demo, index it), starts SRX under gunicorn with the
+repository's gunicorn.conf.py and, beside it under the same settings, a bare page (`bench/bare.py`: one SQL
+select of 20 rows and a Jinja template). It logs in per role for the pages that need it, drives each page
+with a keep-alive Python client (`bench/serve.py`) and prints requests/s, p50 and p95 per page and the
+ratio of its requests/s to the bare page's. The bare page is measured first and last; the ratio uses the
+mean of the two. `--app-root` runs the app from another checkout (a "before" figure); `--plain` runs
+gunicorn with its defaults and `--workers` (sync workers, no preload, no warm-up) instead of the config.
+It measures; it asserts nothing. Other work on the machine skews every figure: the load average is in the
+JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .serve import Gunicorn, Instance, login, machine
+
+# What the issue asks: dashboard and catalogue at least half the bare page, every other page a quarter.
+TARGETS = {"catalogue": 0.5, "dashboard": 0.5}
+DEFAULT_TARGET = 0.25
+
+ACCOUNTS = {
+    "company": ("inkoop@vandijk.demo", "demo-company-2026"),
+    "officer": ("officer@amsterdam.demo", "demo-officer-2026"),
+    "admin": ("admin@srx.demo", "demo-admin-2026"),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    label: str
+    path: str
+    role: str | None = None
+
+
+def pages(contract_id: int) -> list[Page]:
+    return [
+        Page("catalogue", "catalogue", "/catalogue"),
+        Page("catalogue_query", "catalogue with a query", "/catalogue?q=voedselbank&municipality=Amsterdam"),
+        Page("initiative", "initiative page", "/initiatives/voedselbank-amsterdam-noord"),
+        Page("dashboard", "company dashboard", "/company/", "company"),
+        Page("contract", "contract page (recommendations)", f"/company/contracts/{contract_id}", "company"),
+        Page("queue", "officer queue", "/officer/", "officer"),
+        Page("pledges", "all pledges (officer)", "/officer/matches", "officer"),
+        Page("admin_users", "admin users", "/admin/users", "admin"),
+    ]
+
+
+def contract_id(inst: Instance, reference: str = "AMS-2025-0417") -> int:
+    code = (
+        "from sqlalchemy import create_engine, text\n"
+        "import os\n"
+        "url = os.environ['DATABASE_URL'].replace('postgresql://', 'postgresql+psycopg://', 1)\n"
+        "with create_engine(url).connect() as c:\n"
+        f"    print(c.execute(text(\"select id from contract where reference = '{reference}'\")).scalar_one())\n"
+    )
+    return int(inst.python(code).strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench pages", description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=5.0, help="measured seconds per page")
+    ap.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each page")
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the config's)")
+    ap.add_argument("--threads", type=int, default=None, help="threads per worker (default: the config's)")
+    ap.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temp folder)")
+    ap.add_argument("--app-root", default=None, help="serve the app from this checkout (a before figure)")
+    ap.add_argument("--plain", action="store_true", help="gunicorn defaults (sync), not gunicorn.conf.py")
+    ap.add_argument("--only", default="", help="comma-separated page keys")
+    ap.add_argument("--label", default="", help="a name for this run in the JSON (e.g. before, after)")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "pages.json"))
+    args = ap.parse_args(argv)
+
+    results: dict[str, Any] = {"machine": machine(), "settings": vars(args).copy(), "pages": []}
+    extra_env: dict[str, str] = {}
+    if args.app_root:
+        root = str(Path(args.app_root).resolve())
+        extra_env["PYTHONPATH"] = root + os.pathsep + str(Path(__file__).resolve().parent.parent)
+    inst = Instance(args.database_url, **extra_env)
+    try:
+        print("… preparing a demo instance (migrate, seed, index)", file=sys.stderr, flush=True)
+        inst.prepare()
+        cid = contract_id(inst)
+        # --plain: as the issue measured, gunicorn's defaults (sync workers) with 2 workers.
+        server_args: dict[str, Any] = {
+            "workers": (args.workers or 2) if args.plain else args.workers,
+            "threads": args.threads,
+        }
+        if args.plain:
+            server_args["config"] = None
+        srx = Gunicorn(inst, **server_args)
+        bare = Gunicorn(inst, "bench.bare:app", **server_args)
+        with srx, bare:
+            jars = {role: login(srx.port, *ACCOUNTS[role]) for role in ACCOUNTS}
+            chosen = [p for p in pages(cid) if not args.only or p.key in args.only.split(",")]
+            bare_runs = [_measure(bare.port, "/", "", args)]
+            rows = []
+            for page in chosen:
+                cookie = "; ".join(f"{k}={v}" for k, v in jars[page.role].items()) if page.role else ""
+                print(f"… {page.label}", file=sys.stderr, flush=True)
+                rows.append((page, _measure(srx.port, page.path, cookie, args)))
+            bare_runs.append(_measure(bare.port, "/", "", args))
+        bare_rps = sum(r["rps"] for r in bare_runs) / len(bare_runs)
+        results["bare"] = {"runs": bare_runs, "rps": round(bare_rps, 1)}
+        for page, summary in rows:
+            target = TARGETS.get(page.key, DEFAULT_TARGET)
+            ratio = summary["rps"] / bare_rps if bare_rps else 0.0
+            results["pages"].append(
+                {
+                    "key": page.key,
+                    "page": page.label,
+                    "path": page.path,
+                    "role": page.role,
+                    **summary,
+                    "share_of_bare": round(ratio, 3),
+                    "target_share": target,
+                }  # fmt: skip
+            )
+    finally:
+        results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        inst.close()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+def _measure(port: int, path: str, cookie: str, args: argparse.Namespace) -> dict[str, Any]:
+    from .serve import load
+
+    return load(
+        port, path, cookie=cookie, connections=args.connections, seconds=args.seconds, warmup=args.warmup
+    ).summary()
+
+
+def table(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    bare = results["bare"]
+    lines = [
+        f"pages: {results['settings']['connections']} connections, {m['cpus']} CPUs, "
+        f"load average {m['load_average'][0]} at start, {m['load_average_at_end'][0]} at end",
+        "",
+        "| page | requests/s | p50 ms | p95 ms | share of the bare page | target |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| bare page (1 select, 1 template) | {bare['rps']:.0f} | {bare['runs'][0]['p50_ms']} | "
+        f"{bare['runs'][0]['p95_ms']} | 100% | |",
+    ]
+    for p in results["pages"]:
+        bad = {k: v for k, v in p["statuses"].items() if k != "200"}
+        note = f" (status {bad})" if bad else ""
+        lines.append(
+            f"| {p['page']}{note} | {p['rps']:.0f} | {p['p50_ms']} | {p['p95_ms']} | "
+            f"{p['share_of_bare']:.0%} | {p['target_share']:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
