@@ -88,16 +88,18 @@ def register_blueprints(app: Flask) -> None:
         company,
         company_lifecycle,
         company_profile,
+        exports,
         initiative,
         officer,
         officer_lifecycle,
         public,
+        reports,
     )
 
     # These modules hang their routes on the company and officer blueprints.
     _ = (company_lifecycle, officer_lifecycle, company_profile)
 
-    for module in (public, auth, company, initiative, officer, admin):
+    for module in (public, auth, company, initiative, officer, admin, reports, exports):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 

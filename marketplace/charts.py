@@ -157,3 +157,44 @@ class PointLike:  # the shape of progress.Point the chart reads
     committed_cents: int
     verified_cents: int
     line_cents: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    shown: str  # the value as the reader sees it: "€ 12.000 (40%)", "80/100"
+
+
+BAR_ROW, BAR_H, BAR_FONT = 46, 14, 13
+
+
+def bar_chart(bars: Sequence[Bar], *, chart_id: str, title: str, desc: str, top: int | None = None) -> Markup:
+    """Horizontal bars, one per row: the label and the value on a line, the bar under it.
+
+    No viewBox: one unit is one CSS pixel, so the 13 px labels stay 13 px on a 360 px phone; the bars are a
+    percentage of the width. `top` is the value of a full bar (the largest value when None). The SVG is an
+    image with a title and description; the page shows the same numbers as a table beside it.
+    """
+    if not bars:
+        return Markup("")
+    top = top or max((b.value for b in bars), default=0) or 1
+    cid = escape(chart_id)
+    height = BAR_ROW * len(bars) + 4
+    parts = [
+        f'<svg class="bars" width="100%" height="{height}" role="img" aria-labelledby="{cid}-title {cid}-desc" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{cid}-title">{escape(title)}</title><desc id="{cid}-desc">{escape(desc)}</desc>',
+    ]
+    for i, bar in enumerate(bars):
+        y = i * BAR_ROW
+        pct = 0.0 if bar.value <= 0 else max(0.5, min(100.0, 100 * bar.value / top))
+        parts.append(
+            f'<text class="bar-label" x="0" y="{y + 16}" font-size="{BAR_FONT}">{escape(bar.label)}</text>'
+            f'<text class="bar-value" x="100%" y="{y + 16}" font-size="{BAR_FONT}" text-anchor="end">'
+            f"{escape(bar.shown)}</text>"
+            f'<rect class="bar-track" x="0" y="{y + 24}" width="100%" height="{BAR_H}" rx="3"/>'
+            f'<rect class="bar" x="0" y="{y + 24}" width="{pct:.1f}%" height="{BAR_H}" rx="3"/>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -18,6 +18,7 @@ from typing import IO
 
 from sqlmodel import Session, col, select
 
+from .exports import neutralise, restore
 from .models import BuildingBlock, Company, Contract, Decision, Government, Initiative, Need
 from .services.approvals import MAX_REASON
 
@@ -112,7 +113,7 @@ def decision_row(d: Decision) -> list[str]:
 def export_decisions(session: Session, out: IO[str], *, progress: Callable[[int], None] | None = None) -> int:
     """Write approved and rejected decisions (from the app and imported) in decided_at order. Returns the count."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS)  # no header starts with a formula prefix
     stmt = (
         select(Decision)
         .where(col(Decision.outcome).in_(OUTCOMES))
@@ -121,7 +122,8 @@ def export_decisions(session: Session, out: IO[str], *, progress: Callable[[int]
     )
     n = 0
     for d in session.exec(stmt):
-        writer.writerow(decision_row(d))
+        # Formula prefixes neutralised (docs/exports.md); `read_rows` restores them, so the round trip is exact.
+        writer.writerow([neutralise(v) for v in decision_row(d)])
         n += 1
         if progress is not None and n % 1000 == 0:
             progress(1000)
@@ -202,7 +204,7 @@ def read_rows(text: str) -> tuple[list[RawRow], list[RowError], int]:
             if len(record) != len(COLUMNS):
                 errors.append(RowError(start, (f"expected {len(COLUMNS)} fields, found {len(record)}",)))
                 continue
-            rows.append(RawRow(start, {c: v.strip() for c, v in zip(COLUMNS, record, strict=True)}))
+            rows.append(RawRow(start, {c: restore(v.strip()) for c, v in zip(COLUMNS, record, strict=True)}))
     except csv.Error as exc:
         n_records += 1
         errors.append(

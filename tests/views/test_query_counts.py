@@ -147,6 +147,17 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "officer eligibility": ("officer_a", _initiatives, lambda w: "/officer/eligibility", 8),
     "initiative dashboard": ("initiative_a", _approved, lambda w: "/initiative/", 13),
     "initiative pledges": ("initiative_a", _pledges, lambda w: "/initiative/pledges", 10),
+    "officer report": ("officer_a", _approved, lambda w: "/officer/report", 8),
+    "officer report of a year": ("officer_a", _approved, lambda w: "/officer/report?year=2026", 7),
+    "officer annual statement": ("officer_a", _approved, lambda w: "/officer/report/2026/statement", 7),
+    "company report": ("company_a", _approved, lambda w: "/company/report", 9),
+    "company annual statement": ("company_a", _approved, lambda w: "/company/report/2026/statement", 8),
+    "initiative page with what it received": (
+        "anonymous",
+        _approved,
+        lambda w: f"/initiatives/{w.ini_a.slug}",
+        7,
+    ),
     "admin users": ("admin", _users, lambda w: "/admin/users", 6),
     "api contract reports": (
         "company_a",

@@ -1,0 +1,48 @@
+"""Downloads of the lists a user sees: /exports/<dataset>.<csv|xlsx>, with the list's filters.
+
+Who sees what is the list pages' rule: a company its own contracts, an officer the government it acts for,
+an initiative the pledges made to it. A contract filter outside that answers 404, like the contract page.
+"""
+
+from flask import Blueprint, Response, request, stream_with_context
+
+from ..authz import access
+from ..exports import CSV_MIMETYPE, FORMATS, XLSX_MIMETYPE, csv_stream, xlsx_stream
+from ..models._base import utcnow
+from ..queries_exports import ROLE_DATASETS, Filters, contract_in_scope, datasets, scope_for
+from ._helpers import abort, acting_government_id, get_session, me, to_id
+
+bp = Blueprint("exports", __name__)
+
+
+@bp.route("/exports/<dataset>.<fmt>")
+@access("company", "initiative", "officer", "adviser")
+def download(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    user = me()
+    if fmt not in FORMATS or dataset not in ROLE_DATASETS.get(user.role, ()):
+        abort(404)
+    scope = scope_for(session, user, acting_government_id())
+    if scope is None:
+        abort(404)
+    spec = datasets()[dataset]
+    contract_id = None
+    if request.args.get("contract"):
+        contract_id = to_id(request.args.get("contract"))
+        if contract_id is None or not contract_in_scope(session, scope, contract_id):
+            abort(404)
+    status = request.args.get("status", "")
+    filters = Filters(contract_id=contract_id, status=status if status in spec.statuses else "")
+    rows = spec.rows(session, scope, filters)
+    name = f"srx-{dataset}-{utcnow().date().isoformat()}.{fmt}"
+    if fmt == "csv":
+        body = stream_with_context(chunk.encode("utf-8") for chunk in csv_stream(spec.columns, rows))
+        mimetype = CSV_MIMETYPE
+    else:
+        body = stream_with_context(xlsx_stream(spec.columns, rows, sheet=dataset))
+        mimetype = XLSX_MIMETYPE
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
