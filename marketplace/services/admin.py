@@ -30,11 +30,10 @@ from . import validation as v
 from .audit import record, snapshot
 from .auth import hash_password, normalise_email
 from .errors import N_, Conflict, Forbidden, NotFound, ServiceError
-from .guard import check_seen, guarded_update
+from .guard import CHANGED, check_seen, guarded_update
 from .policies import add_policy_version, check_policy
 
 MIN_PASSWORD = 10
-CHANGED = N_("This was changed since you opened it. Nothing was saved: reload the page to see the change.")
 MAX_BLOCKS = 200
 
 

@@ -13,6 +13,8 @@ from sqlmodel import Session, col
 from .errors import N_, Conflict
 
 STALE = N_("Someone else changed this in the meantime. Reload the page and try again.")
+# The admin's forms: a version stored since the form was opened.
+CHANGED = N_("This was changed since you opened it. Nothing was saved: reload the page to see the change.")
 
 
 def check_seen(row: Any, seen_version: int | None, message: str = STALE) -> None:

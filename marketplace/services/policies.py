@@ -10,7 +10,8 @@ from ..themes import THEME_CODES
 from ..valuation import MAX_CENTS
 from . import validation as v
 from .audit import record
-from .errors import N_, Forbidden, NotFound, ServiceError
+from .errors import N_, Conflict, Forbidden, NotFound, ServiceError
+from .guard import CHANGED
 
 
 def policy_in_force(session: Session, government_id: int, day: date) -> PolicyVersion | None:
@@ -75,8 +76,13 @@ def add_policy_version(
     effective_from: date | None,
     policy: Policy,
     note: str = "",
+    seen_version: int | None = None,
 ) -> PolicyVersion:
-    """A new version of the government's policy from `effective_from`; contracts awarded earlier keep theirs."""
+    """A new version of the government's policy from `effective_from`; contracts awarded earlier keep theirs.
+
+    `seen_version` is the newest version the admin's form started from (0: none); a version added since
+    refuses this one, and nothing is stored.
+    """
     if actor is not None and actor.role != "admin":
         raise Forbidden(N_("You may not do this."))
     gov = session.get(Government, government_id)
@@ -86,6 +92,8 @@ def add_policy_version(
     assert start is not None
     check_policy(policy)
     versions = session.exec(select(PolicyVersion).where(PolicyVersion.government_id == government_id)).all()
+    if seen_version is not None and seen_version != max((pv.version for pv in versions), default=0):
+        raise Conflict(CHANGED)
     if any(pv.effective_from > start for pv in versions):
         raise ServiceError(N_("A new version must start after the latest one."), field="effective_from")
     version = PolicyVersion(

@@ -139,3 +139,58 @@ def recognition_for(session: Session, government_id: int, supplier_id: int) -> S
             SupplierRecognition.government_id == government_id, SupplierRecognition.supplier_id == supplier_id
         )
     ).first()
+
+
+def add_to_list(
+    session: Session, *, actor: User, government_id: int, data: SupplierInput
+) -> SupplierRecognition:
+    """The officer puts a supplier on the government's own list of recognised social enterprises.
+
+    A supplier new to SRX is added by its KvK number; one waiting for a decision is recognised by this;
+    one refused before is recognised now, the earlier refusal kept in the audit trail.
+    """
+    if not acts_for(session, actor, government_id):
+        raise NotFound(N_("This government does not exist."))
+    kvk = (data.kvk or "").replace(" ", "").strip()
+    if not KVK_RE.match(kvk):
+        raise ServiceError(N_("A KvK number has 8 digits."), field="kvk")
+    name = v.text(data.name, "name", max_len=200, required=True)
+    kind = v.choice(data.kind, "kind", SELLER_KINDS)
+    basis = v.choice(data.basis, "basis", RECOGNITION_BASES)
+    evidence = v.text(data.evidence, "evidence", max_len=2000)
+    city = v.text(data.city, "city", max_len=100)
+    supplier = session.exec(select(Supplier).where(Supplier.kvk == kvk)).first()
+    if supplier is None:
+        supplier = Supplier(kvk=kvk, name=name, kind=kind, city=city, created_by_id=actor.id)
+        session.add(supplier)
+        session.flush()
+        record(
+            session,
+            actor=actor,
+            action="supplier.added",
+            entity_type="supplier",
+            entity_id=supplier.id or 0,
+            after={"kvk": kvk, "name": name, "kind": kind},
+        )
+    row = recognition_for(session, government_id, supplier.id or 0)
+    if row is not None and row.status == RecognitionStatus.RECOGNISED:
+        raise ServiceError(N_("%(supplier)s is on the list already."), field="kvk", supplier=supplier.name)
+    before = {"status": row.status} if row is not None else None
+    if row is None:
+        row = SupplierRecognition(government_id=government_id, supplier_id=supplier.id or 0, basis=basis)
+    else:
+        row.version += 1
+    row.basis, row.evidence, row.status = basis, evidence, RecognitionStatus.RECOGNISED
+    row.note, row.decided_by_id, row.decided_at = "", actor.id, utcnow()
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="supplier.recognised",
+        entity_type="supplier",
+        entity_id=supplier.id or 0,
+        before=before,
+        after={"status": row.status, "government_id": government_id, "basis": basis, "on_list": True},
+    )
+    return row

@@ -86,6 +86,8 @@ class GovernmentForm(Form):
 class PolicyForm(Form):
     """Every parameter of a policy version (marketplace.policy.Policy), in euro, percent, months and days."""
 
+    # The newest version the form started from: a version added meanwhile makes the form stale.
+    based_on = HiddenField()
     effective_from = DayField(validators=[required()])
     note = TextAreaField(validators=[max_length(2000)])
     percentage = PercentField(validators=[required()])
@@ -319,6 +321,7 @@ def new_policy(government_id: int):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         versions = policy_versions(get_session(), government_id)
         fill_policy_form(form, Policy.from_dict(versions[0].policy) if versions else Policy())
+        form.based_on.data = str(versions[0].version if versions else 0)
         return _render_policy_form(gov, form)
     if not form.validate():
         return _render_policy_form(gov, form, 400)
@@ -330,12 +333,12 @@ def new_policy(government_id: int):  # type: ignore[no-untyped-def]
             effective_from=form.effective_from.data,
             policy=policy_from_form(form),
             note=form.note.data or "",
+            seen_version=_version(form.based_on.data),
         )
     except ServiceError as exc:
-        if exc.status == 404:
-            abort(404)
+        status = _stale_status(exc)
         form.add_service_error(exc, POLICY_FIELDS)
-        return _render_policy_form(gov, form, 400)
+        return _render_policy_form(gov, form, status)
     flash(
         gettext(
             "Policy version %(version)s of %(name)s stored; it applies to contracts awarded from %(date)s.",

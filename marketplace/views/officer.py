@@ -9,14 +9,25 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
-from .. import formatting
+from .. import formatting, i18n
 from ..authz import access
 from ..counting import policy_of
-from ..forms import DayField, EuroField, Form, WholeNumberField, max_length, required
+from ..forms import (
+    ChoiceField,
+    DayField,
+    EuroField,
+    Form,
+    WholeNumberField,
+    max_length,
+    options,
+    required,
+)
 from ..models import (
     MATCH_STATUSES,
+    RECOGNITION_BASES,
+    SELLER_KINDS,
     Contract,
     Government,
     Initiative,
@@ -434,13 +445,63 @@ def decide_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
     return redirect(target)
 
 
-@bp.route("/suppliers")
+class SupplierListForm(Form):
+    """A social firm or SW-bedrijf the officer puts on the government's own list of recognised suppliers."""
+
+    kvk = StringField(validators=[required(), max_length(20)])
+    name = StringField(validators=[required(), max_length(200)])
+    kind = ChoiceField(codes=SELLER_KINDS, validators=[required()])
+    city = StringField(validators=[max_length(100)])
+    basis = ChoiceField(codes=RECOGNITION_BASES, validators=[required()])
+    evidence = TextAreaField(validators=[max_length(2000)])
+
+    def validate_kvk(self, field: Any) -> None:
+        if field.data and not suppliers_service.KVK_RE.match(field.data.replace(" ", "").strip()):
+            raise ValidationError(str(_l("A KvK number has 8 digits.")))
+
+
+@bp.route("/suppliers", methods=["GET", "POST"])
 @access(*OFFICER_SIDE)
 def suppliers():  # type: ignore[no-untyped-def]
     gov = _government()
-    return render_template(
-        "officer/suppliers.html", government=gov, rows=supplier_recognitions(get_session(), gov.id or 0)
-    )
+    form = SupplierListForm()
+
+    def render(status: int = 200) -> Any:
+        return render_template(
+            "officer/suppliers.html",
+            government=gov,
+            rows=supplier_recognitions(get_session(), gov.id or 0),
+            values=form.values(),
+            errors=form.all_errors,
+            kinds=options(SELLER_KINDS, i18n.INITIATIVE_KINDS),
+            bases=options(RECOGNITION_BASES, i18n.RECOGNITION_BASES),
+        ), status
+
+    if request.method == "GET":
+        return render()
+    if not form.validate():
+        return render(400)
+    try:
+        row = suppliers_service.add_to_list(
+            get_session(),
+            actor=me(),
+            government_id=gov.id or 0,
+            data=suppliers_service.SupplierInput(
+                kvk=form.kvk.data or "",
+                name=form.name.data or "",
+                kind=form.kind.data or "",
+                basis=form.basis.data or "",
+                evidence=form.evidence.data or "",
+                city=form.city.data or "",
+            ),
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        form.add_service_error(exc)
+        return render(400)
+    flash(gettext("Supplier recognised: purchases from it can count."), "info")
+    return redirect(url_for("officer.suppliers", _anchor=f"recognition-{row.id}"))
 
 
 @bp.route("/revisions/<int:revision_id>/decide", methods=["POST"])

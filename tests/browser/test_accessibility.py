@@ -57,6 +57,7 @@ JOURNEYS: dict[str, tuple[tuple[str, str] | None, list[str]]] = {
             "/officer/contracts/{AMF-2024-102}/reports",
             "/officer/contracts/{AMF-2024-102}/settle",
             "/officer/eligibility",
+            "/officer/suppliers",
             "/officer/contracts/new",
             "/officer/report",
             "/officer/report?year=2025",
@@ -98,6 +99,7 @@ FORMS: list[tuple[tuple[str, str], str, str]] = [
     (COMPANY, "/company/certificates", "main form button[type=submit]"),
     (OFFICER, "/officer/contracts/new", "main form button[type=submit]"),
     (OFFICER, "/officer/contracts/{AMF-2024-102}/settle", "main form button[type=submit]"),
+    (OFFICER, "/officer/suppliers", "#supplier-form button[type=submit]"),
     (INITIATIVE, "/initiative/needs/new", "main form button[type=submit]"),
     (ADMIN, "/admin/users/new", "main form button[type=submit]"),
     (

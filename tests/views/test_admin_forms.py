@@ -492,3 +492,157 @@ def test_non_admins_are_refused_every_admin_form(client: Any, login_as: Any, wor
     )
     world.session.expire_all()
     assert world.gov_a.name == "Gemeente Aastad" and world.session.get(type(target), target.id).active  # type: ignore[union-attr]
+
+
+# --- policies: a new version from a form, audited, refused when stale ------------------------------------
+
+
+def _policy_form(**overrides: str) -> dict[str, str]:
+    data = {
+        "based_on": "1",
+        "effective_from": "2026-01-01",
+        "note": "raadsbesluit 2025",
+        "percentage": "4",
+        "basis": "contract_sum",
+        "threshold": "250.000",
+        "small_contract_rule": "one_social_activity",
+        "route_1": "paid_work",
+        "route_2": "labour_participation",
+        "route_3": "social_domain",
+        "route_4": "social_enterprise",
+        "plan_deadline_days": "14",
+        "report_period": "quarterly",
+        "recovery_days": "90",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_policy_version_from_the_form_leaves_the_awarded_contract_alone(admin: Any, world: World) -> None:
+    from marketplace.models import PolicyVersion
+    from marketplace.policy import Policy
+
+    url = f"/admin/governments/{world.gov_a.id}/policies/new"
+    assert 'name="based_on" value="1"' in text(admin.get(url))
+    response = admin.post(url, data=_policy_form())
+    assert response.status_code == 302, text(response)
+    world.session.expire_all()
+    versions = world.session.exec(
+        select(PolicyVersion)
+        .where(PolicyVersion.government_id == world.gov_a.id)
+        .order_by(PolicyVersion.version)
+    ).all()
+    assert [v.version for v in versions] == [1, 2]
+    new = Policy.from_dict(versions[1].policy)
+    assert (new.percentage_bp, new.threshold_cents, new.plan_deadline_days) == (400, 25_000_000, 14)
+    (event,) = _audit(world, "policy.version_added")
+    assert event.after["version"] == 2 and event.actor_id == world.users["admin"].id
+    # A-001 was awarded in 2025 under 5%: EUR 2,000,000 x 5% = EUR 100,000 still.
+    assert Policy.from_dict(world.contract_a.policy).percentage_bp == 500
+
+
+def test_a_policy_form_shows_every_error_and_refuses_when_stale(admin: Any, world: World) -> None:
+    url = f"/admin/governments/{world.gov_a.id}/policies/new"
+    bad = admin.post(
+        url, data=_policy_form(percentage="vijf", threshold="", effective_from="morgen", recovery_days="0")
+    )
+    assert bad.status_code == 400
+    html = text(bad)
+    for name in ("percentage", "threshold", "effective_from", "recovery_days"):
+        assert f'id="f-{name}-error"' in html and f'href="#f-{name}"' in html, name
+    assert admin.post(url, data=_policy_form()).status_code == 302
+    stale = admin.post(url, data=_policy_form(effective_from="2027-01-01"))
+    assert stale.status_code == 409 and "changed since you opened it" in text(stale)
+    assert len(_audit(world, "policy.version_added")) == 1
+
+
+# --- recognised suppliers: the officer's own list ----------------------------------------------------------
+
+
+@pytest.fixture
+def officer(client: Any, login_as: Any, world: World) -> Any:
+    login_as(world.users["officer_a"])
+    flask_babel.refresh()
+    return client
+
+
+def _supplier_form(**overrides: str) -> dict[str, str]:
+    data = {
+        "kvk": "4455 6677",
+        "name": "Werkbedrijf Aastad",
+        "kind": "sw_company",
+        "city": "Aastad",
+        "basis": "government_list",
+        "evidence": "raadsbesluit 2024-17",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_officer_puts_a_supplier_on_the_list(officer: Any, world: World) -> None:
+    from marketplace.models import Supplier, SupplierRecognition
+
+    response = officer.post("/officer/suppliers", data=_supplier_form())
+    assert response.status_code == 302
+    world.session.expire_all()
+    supplier = world.session.exec(select(Supplier).where(Supplier.kvk == "44556677")).one()
+    row = world.session.exec(
+        select(SupplierRecognition).where(SupplierRecognition.supplier_id == supplier.id)
+    ).one()
+    assert (row.government_id, row.status, row.basis) == (world.gov_a.id, "recognised", "government_list")
+    assert row.decided_by_id == world.users["officer_a"].id
+    assert [e.action for e in _audit(world, "supplier.recognised")] == ["supplier.recognised"]
+    page = text(officer.get("/officer/suppliers"))
+    assert "Werkbedrijf Aastad" in page and "raadsbesluit 2024-17" in page
+    again = officer.post("/officer/suppliers", data=_supplier_form())
+    assert again.status_code == 400 and "on the list already" in text(again)
+
+
+def test_the_supplier_form_shows_every_error_at_once(officer: Any, world: World) -> None:
+    from marketplace.models import Supplier
+
+    response = officer.post(
+        "/officer/suppliers", data=_supplier_form(kvk="12", name="", kind="bakery", basis="")
+    )
+    assert response.status_code == 400
+    html = text(response)
+    for name in ("kvk", "name", "kind", "basis"):
+        assert f'id="f-{name}-error"' in html and f'href="#f-{name}"' in html, name
+    assert world.session.exec(select(Supplier)).all() == []
+
+
+def test_refusing_a_requested_supplier_needs_a_reason(officer: Any, world: World) -> None:
+    from marketplace.models import Supplier, SupplierRecognition
+
+    world.session.add(Supplier(kvk="99887766", name="Kringloop Noord", kind="social_firm"))
+    world.session.flush()
+    supplier = world.session.exec(select(Supplier)).one()
+    world.session.add(
+        SupplierRecognition(
+            government_id=world.gov_a.id or 0, supplier_id=supplier.id or 0, basis="social_firm_criteria"
+        )
+    )
+    world.session.commit()
+    row = world.session.exec(select(SupplierRecognition)).one()
+    page = text(officer.get("/officer/suppliers"))
+    assert 'name="decision" value="changes"' in page  # a refusal is offered beside the recognition
+    url = f"/officer/suppliers/{row.id}/decide"
+    officer.post(url, data={"decision": "changes", "reason": "", "version": "1"})
+    world.session.expire_all()
+    assert world.session.get(SupplierRecognition, row.id).status == "pending"  # type: ignore[union-attr]
+    officer.post(url, data={"decision": "changes", "reason": "geen 30% doelgroep", "version": "1"})
+    world.session.expire_all()
+    refused = world.session.get(SupplierRecognition, row.id)
+    assert refused is not None and refused.status == "refused" and refused.note == "geen 30% doelgroep"
+
+
+def test_other_governments_and_roles_cannot_use_the_supplier_list(
+    client: Any, login_as: Any, world: World
+) -> None:
+    from marketplace.models import Supplier
+
+    for role in ("company_a", "initiative_a", "admin"):
+        login_as(world.users[role])
+        assert client.post("/officer/suppliers", data=_supplier_form()).status_code == 403, role
+        client.post("/logout")
+    assert world.session.exec(select(Supplier)).all() == []

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from marketplace.models import Company, Contract, Eligibility, Initiative, Match
+from marketplace.models import (
+    Company,
+    Contract,
+    Eligibility,
+    Initiative,
+    Match,
+    Supplier,
+    SupplierRecognition,
+)
 from marketplace.services import approvals, reports
 from tests.conftest import PDF, QueryCounter, World, add_user
 
@@ -83,6 +91,23 @@ def _companies(world: World, n: int) -> None:
                     table_id=world.table_a.id or 0,
                 )
             )
+    world.session.commit()
+
+
+def _suppliers(world: World, n: int) -> None:
+    for i in range(n):
+        supplier = Supplier(kvk=f"{30_000_000 + i}", name=f"Werkbedrijf {i}", kind="sw_company")
+        world.session.add(supplier)
+        world.session.flush()
+        status = "pending" if i % 2 == 0 else "recognised"
+        world.session.add(
+            SupplierRecognition(
+                government_id=world.gov_a.id or 0,
+                supplier_id=supplier.id or 0,
+                basis="sw_company",
+                status=status,
+            )
+        )
     world.session.commit()
 
 
@@ -173,6 +198,7 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     ),
     "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 6),
     "admin companies": ("admin", _companies, lambda w: "/admin/companies", 5),
+    "officer suppliers": ("officer_a", _suppliers, lambda w: "/officer/suppliers", 5),
 }
 
 
