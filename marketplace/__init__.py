@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         initiative,
         officer,
         officer_lifecycle,
+        open_data,
         public,
         reports,
     )
@@ -99,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
     # These modules hang their routes on the company and officer blueprints.
     _ = (company_lifecycle, officer_lifecycle, company_profile)
 
-    for module in (public, auth, company, initiative, officer, admin, reports, exports):
+    for module in (public, auth, company, initiative, officer, admin, reports, exports, open_data):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 

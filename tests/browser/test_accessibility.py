@@ -29,7 +29,14 @@ ADMIN = ("admin@srx.demo", "demo-admin-2026")
 JOURNEYS: dict[str, tuple[tuple[str, str] | None, list[str]]] = {
     "visitor": (
         None,
-        ["/", "/catalogue", "/catalogue?q=voedselbnk", "/initiatives/voedselbank-amsterdam-noord", "/login"],
+        [
+            "/",
+            "/catalogue",
+            "/catalogue?q=voedselbnk",
+            "/initiatives/voedselbank-amsterdam-noord",
+            "/open-data",
+            "/login",
+        ],
     ),
     "company": (
         COMPANY,

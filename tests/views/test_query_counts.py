@@ -183,6 +183,8 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
         lambda w: f"/initiatives/{w.ini_a.slug}",
         7,
     ),
+    "open data": ("anonymous", _approved, lambda w: "/open-data", 3),
+    "open data as JSON": ("anonymous", _approved, lambda w: "/open-data/figures.json", 3),
     "admin users": ("admin", _users, lambda w: "/admin/users", 6),
     "api contract reports": (
         "company_a",
