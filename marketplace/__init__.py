@@ -16,7 +16,21 @@ from werkzeug.routing import IntegerConverter
 from .config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
+
+
+class TokenAwareCSRFProtect(CSRFProtect):
+    """CSRF protection, except for API calls that carry `Authorization: Bearer`: they are authenticated by
+    the token alone (never by the cookie beside it), which a browser does not add to a forged request."""
+
+    def protect(self, *args: Any, **kwargs: Any) -> None:
+        from .api.tokens import bearer_secret
+
+        if bearer_secret() is not None:
+            return
+        super().protect(*args, **kwargs)
+
+
+csrf = TokenAwareCSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 
@@ -95,12 +109,13 @@ def register_blueprints(app: Flask) -> None:
         open_data,
         public,
         reports,
+        settings,
     )
 
     # These modules hang their routes on the company and officer blueprints.
     _ = (company_lifecycle, officer_lifecycle, company_profile)
 
-    for module in (public, auth, company, initiative, officer, admin, reports, exports, open_data):
+    for module in (public, auth, company, initiative, officer, admin, reports, exports, open_data, settings):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 

@@ -63,6 +63,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Failed logins per e-mail address (and per client address x4) within the window.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        # Calls one API token may make per window (api/tokens.py); over it: 429 with Retry-After.
+        "API_RATE_LIMIT": int(env.get("API_RATE_LIMIT", "120")),
+        "API_RATE_WINDOW": int(env.get("API_RATE_WINDOW", "60")),
         # Evidence uploads are the largest requests: a 10 MB file and its form.
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
         "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),

@@ -29,6 +29,14 @@ def _service_error(exc: ServiceError) -> Any:
     return _api_problem(from_service(exc))
 
 
+@bp.before_request
+def _bearer() -> None:
+    """A call with `Authorization: Bearer` is the token's (api/tokens.py)."""
+    from .tokens import authenticate_bearer
+
+    authenticate_bearer()
+
+
 @bp.after_request
 def _no_store(response: Any) -> Any:
     """Answers for a logged-in caller are theirs alone: no shared caches.
@@ -36,7 +44,9 @@ def _no_store(response: Any) -> Any:
     Reads Flask-Login's marker in the session, not `current_user`: after the 500 handler has rolled
     back and closed the database session, the user row can no longer be loaded.
     """
-    if "_user_id" in session:
+    from flask import g
+
+    if "_user_id" in session or g.get("api_token") is not None:
         response.headers.setdefault("Cache-Control", "no-store")
     response.vary.add("Cookie")
     return response

@@ -475,16 +475,21 @@ P_PAGE = [
         "description": "Larger values are clamped to 100.",
     },
 ]
-AUTH: list[dict[str, list[str]]] = [{"session": []}]
+AUTH: list[dict[str, list[str]]] = [{"session": []}, {"bearer": []}]
 READ_ERRORS = {
     "400": _problem("A query argument is not a whole number."),
     "401": _problem("Not logged in."),
-    "403": _problem("The caller's role may not use this."),
+    "403": _problem("The caller's role may not use this, or the API token lacks the scope `read`."),
+    "429": {
+        **_problem("The API token made more calls than API_RATE_LIMIT in API_RATE_WINDOW seconds."),
+        "headers": {"Retry-After": {"schema": INT, "description": "Seconds until the next window."}},
+    },
 }
 WRITE_ERRORS = {
     "400": _problem("Not a JSON object, or the CSRF token is missing or wrong (title 'CSRF')."),
     "401": _problem("Not logged in."),
-    "403": _problem("The caller's role may not do this."),
+    "403": _problem("The caller's role may not do this, or the API token lacks the scope it needs."),
+    "429": _problem("The API token made too many calls; wait Retry-After seconds."),
     "404": _problem("The object does not exist or is not the caller's."),
     "409": _problem("The match is not in a state that allows this, or someone changed it first."),
     "413": _problem("The body is larger than 64 KiB."),
@@ -912,10 +917,15 @@ def _document() -> dict[str, Any]:
             "title": "SRX API",
             "version": "1.0.0",
             "description": (
-                "The Social Return Exchange JSON API. Log in through the web login; the session cookie "
-                "authenticates API calls. Every POST carries the CSRF token (the page's "
-                '<meta name="csrf-token">) in the X-CSRFToken header. Money is in euro cents. '
-                "Errors are RFC 9457 problem documents."
+                "The Social Return Exchange JSON API. Two ways to authenticate: an API token, made at "
+                "/settings/api-tokens, sent as `Authorization: Bearer <token>` (no CSRF token needed; a "
+                "call outside the token's scopes gets 403, an unknown or revoked token 401, more than "
+                "API_RATE_LIMIT calls per API_RATE_WINDOW seconds 429 with Retry-After); or the web "
+                "login's session cookie, with the CSRF token (the page's <meta name=\"csrf-token\">) "
+                "in the X-CSRFToken header on every POST. Scopes: read (every GET), pledge (pledges, "
+                "plans, revisions, certificates), decide (an officer's decisions, settlement), report "
+                "(realisation reports, delivery). Money is in euro cents. Errors are RFC 9457 problem "
+                "documents."
             ),
         },
         "servers": [{"url": "/"}],
@@ -928,7 +938,13 @@ def _document() -> dict[str, Any]:
                     "in": "cookie",
                     "name": "session",
                     "description": "The web session cookie, set by POST /login.",
-                }
+                },
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token from /settings/api-tokens, with its scopes "
+                    "(read, pledge, decide, report).",
+                },
             },
         },
     }

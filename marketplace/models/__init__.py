@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
+from .api_token import API_SCOPES, TOKEN_KINDS, ApiRateCounter, ApiToken
 from .audit import AuditEvent, Decision, Outbox
 from .certification import (
     RECOGNITION_BASES,
@@ -93,6 +94,10 @@ from .revision import (
 from .user import LOCALES, ROLES, LoginAttempt, Role, User
 
 __all__ = [
+    "API_SCOPES",
+    "TOKEN_KINDS",
+    "ApiRateCounter",
+    "ApiToken",
     "AGE_BANDS",
     "AdviserGovernment",
     "AgeBand",

@@ -20,7 +20,15 @@ from werkzeug.routing import Rule
 from marketplace import create_app
 from marketplace.authz import ANY_USER, PUBLIC, access_of
 from marketplace.models import Contract, Evidence
-from marketplace.services import approvals, reports, revisions, settlements, smart_plans, suppliers
+from marketplace.services import (
+    api_tokens,
+    approvals,
+    reports,
+    revisions,
+    settlements,
+    smart_plans,
+    suppliers,
+)
 from marketplace.services.revisions import RevisionInput
 from marketplace.services.smart_plans import SmartPlanInput
 from marketplace.services.suppliers import SupplierInput
@@ -86,6 +94,7 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "year": {"own": 2026, "foreign": None},
         "dataset": {"own": "pledges", "foreign": None},
         "fmt": {"own": "csv", "foreign": None},
+        "token_id": {"own": extra["token_a"].id, "foreign": extra["token_b"].id},
     }
 
 
@@ -180,6 +189,12 @@ def matrix_world(world: World, evidence_store: Any) -> tuple[World, dict[str, An
             data=settlements.SettlementInput(
                 contract_id=ended.id or 0, kind="financial", reason="tekort", method="invoice"
             ),
+        )
+    for side, company in (("a", "company_a"), ("b", "company_b")):
+        extra[f"token_{side}"], _secret = world.act(
+            api_tokens.create_token,
+            actor=world.users[company],
+            data=api_tokens.TokenInput(name=f"token {side}", scopes=("read",)),
         )
     return world, extra
 

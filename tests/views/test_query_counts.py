@@ -145,6 +145,17 @@ def _reported(world: World, n: int) -> None:
         )
 
 
+def _tokens(world: World, n: int) -> None:
+    from marketplace.services import api_tokens
+
+    for i in range(n):
+        world.act(
+            api_tokens.create_token,
+            actor=world.users["company_a"],
+            data=api_tokens.TokenInput(name=f"token {i}", scopes=("read",), organisation=i % 2 == 1),
+        )
+
+
 # page -> (who looks, what fills it, the URL, pinned statements)
 Fill = Callable[[World, int], Any]
 PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
@@ -186,6 +197,7 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "open data": ("anonymous", _approved, lambda w: "/open-data", 3),
     "open data as JSON": ("anonymous", _approved, lambda w: "/open-data/figures.json", 3),
     "admin users": ("admin", _users, lambda w: "/admin/users", 6),
+    "settings api tokens": ("company_a", _tokens, lambda w: "/settings/api-tokens", 2),
     "api contract reports": (
         "company_a",
         _reported,
