@@ -49,6 +49,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     # Ids beyond a 32-bit integer cannot exist; the converter answers 404 instead of overflowing the database.
     app.url_map.converters["int"] = BoundedIntConverter
+    if app.config.get("TRUSTED_PROXIES", 0) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only then is X-Forwarded-For the client's address (login throttle) and X-Forwarded-Proto the scheme.
+        proxies = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     from . import db  # SQLAlchemy loads with the app, not with `srx --help`
 
     db.init_app(app)
@@ -86,17 +92,19 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Log in to see this page.")
     login_manager.login_message_category = "info"
 
+    from . import sessions
+
+    sessions.init_app(app)
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.get_session().get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return sessions.load_user(db.get_session().get, user_id)
 
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .views import (
+        account,
         admin,
         auth,
         company,
@@ -115,7 +123,7 @@ def register_blueprints(app: Flask) -> None:
     # These modules hang their routes on the company and officer blueprints.
     _ = (company_lifecycle, officer_lifecycle, company_profile)
 
-    for module in (public, auth, company, initiative, officer, admin, reports, exports, open_data, settings):
+    for module in (public, auth, account, company, initiative, officer, admin, reports, exports, open_data, settings):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 

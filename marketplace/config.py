@@ -38,6 +38,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # would stop SRX from seeing that two placements are the same person. Separate from SECRET_KEY so that
         # rotating the session key changes nothing here.
         "PERSON_KEY_SECRET": _secret_key(instance_path, "PERSON_KEY_SECRET", "person_key_secret"),
+        # The key of the audit trail's hash chain (marketplace/audit_chain.py): keep it outside the database and
+        # never change it, or `srx audit verify` reports every row as changed.
+        "AUDIT_KEY": _secret_key(instance_path, "AUDIT_KEY", "audit_key"),
         "DATABASE_URL": env.get("DATABASE_URL", default_db),
         # fts5 (embedded default) or meili; MEILI_URL alone also selects meili.
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "meili" if env.get("MEILI_URL") else "fts5"),
@@ -49,6 +52,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Inline sync applies outbox rows right after each commit; production may run `srx search sync`.
         "SEARCH_SYNC_INLINE": _bool(env.get("SEARCH_SYNC_INLINE"), True),
         "MODEL_PATH": env.get("MODEL_PATH", str(instance_path / "model" / "scorer.skops")),
+        # A session ends this long after the login (default 12 hours), or after this long without a request
+        # (default 30 minutes); marketplace/sessions.py checks both on the server.
+        "SESSION_LIFETIME": int(env.get("SESSION_LIFETIME", str(12 * 3600))),
+        "SESSION_IDLE_TIMEOUT": int(env.get("SESSION_IDLE_TIMEOUT", str(30 * 60))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
@@ -60,9 +67,23 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ["nl", "en"],
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
-        # Failed logins per e-mail address (and per client address x4) within the window.
+        # The login throttle (services/auth.py): failures per (account, client) pair before the waits start,
+        # the first wait (doubling with each further failure, up to the longest), the failures one client
+        # address may make in the window whatever the accounts, and the window itself.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "900")),
+        "LOGIN_DELAY_SECONDS": int(env.get("LOGIN_DELAY_SECONDS", "2")),
+        "LOGIN_MAX_DELAY_SECONDS": int(env.get("LOGIN_MAX_DELAY_SECONDS", "900")),
+        "LOGIN_CLIENT_MAX_FAILURES": int(env.get("LOGIN_CLIENT_MAX_FAILURES", "100")),
+        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", "3600")),
+        # Password reset links expire after an hour; requests per client address and per e-mail address in the
+        # window (past that, requests for the same address send no mail until the window has passed).
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "PASSWORD_RESET_WINDOW_SECONDS": int(env.get("PASSWORD_RESET_WINDOW_SECONDS", "3600")),
+        "PASSWORD_RESET_CLIENT_MAX": int(env.get("PASSWORD_RESET_CLIENT_MAX", "10")),
+        "PASSWORD_RESET_EMAIL_MAX": int(env.get("PASSWORD_RESET_EMAIL_MAX", "3")),
+        # How many reverse proxies in front of SRX set X-Forwarded-For/-Proto (Werkzeug's ProxyFix). 0: none,
+        # the client address is the connection's. Set it only when every request passes through them.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # Calls one API token may make per window (api/tokens.py); over it: 429 with Retry-After.
         "API_RATE_LIMIT": int(env.get("API_RATE_LIMIT", "120")),
         "API_RATE_WINDOW": int(env.get("API_RATE_WINDOW", "60")),

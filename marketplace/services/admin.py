@@ -24,6 +24,7 @@ from ..models import (
     User,
     ValuationTable,
 )
+from ..passwords import MIN_LENGTH, weakness
 from ..policy import Policy
 from ..valuation import MAX_CENTS
 from . import validation as v
@@ -33,7 +34,7 @@ from .errors import N_, Conflict, Forbidden, NotFound, ServiceError
 from .guard import CHANGED, check_seen, guarded_update
 from .policies import add_policy_version, check_policy
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = MIN_LENGTH  # kept for callers; the strength check is marketplace.passwords
 MAX_BLOCKS = 200
 
 
@@ -257,8 +258,9 @@ def create_user(session: Session, *, actor: User | None, data: UserInput) -> Use
         raise ServiceError(N_("Enter a valid e-mail address."), field="email")
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
         raise ServiceError(N_("A user with this e-mail address exists already."), field="email")
-    if len(data.password) < MIN_PASSWORD:
-        raise ServiceError(N_("A password needs at least 10 characters."), field="password")
+    problem = weakness(data.password, email=email)
+    if problem:
+        raise ServiceError(problem, field="password")
     role = v.choice(data.role, "role", ROLES)
     user = User(
         email=email,
@@ -308,7 +310,9 @@ def set_user_active(
         raise ServiceError(N_("You cannot deactivate yourself."), field="active")
     check_seen(user, seen_version, CHANGED)
     before = {"active": user.active}
-    guarded_update(session, user, active=active)
+    # Deactivation ends every session of the user at its next request (marketplace/sessions.py).
+    revoke = {} if active else {"session_version": (user.session_version or 0) + 1}
+    guarded_update(session, user, active=active, **revoke)
     record(
         session,
         actor=actor,
@@ -467,8 +471,9 @@ def update_user(
     taken = session.exec(select(User.id).where(User.email == email, User.id != user_id)).first()
     if taken is not None:
         raise ServiceError(N_("A user with this e-mail address exists already."), field="email")
-    if data.password and len(data.password) < MIN_PASSWORD:
-        raise ServiceError(N_("A password needs at least 10 characters."), field="password")
+    problem = weakness(data.password, email=email) if data.password else None
+    if problem:
+        raise ServiceError(problem, field="password")
     values: dict[str, object] = {
         "email": email,
         "name": v.text(data.name, "name", max_len=200),
@@ -490,6 +495,8 @@ def update_user(
             raise ServiceError(N_("Choose the governments this adviser works for."), field="government_ids")
     if data.password:
         values["password_hash"] = hash_password(data.password)
+        # A new password ends every session of the user (marketplace/sessions.py).
+        values["session_version"] = (user.session_version or 0) + 1
     extra: dict[str, object] = {}
     if data.password:
         extra["password"] = "changed"  # never the password itself

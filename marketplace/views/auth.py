@@ -4,15 +4,16 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from .. import sessions
 from ..authz import ANY_USER, PUBLIC, access
 from ..db import keep_changes
 from ..models import LOCALES
-from ..services.auth import authenticate, set_locale
+from ..services.auth import authenticate, revoke_sessions, set_locale
 from ..services.errors import RateLimited, ServiceError
 from ._helpers import error_text, get_session, me
 
@@ -50,6 +51,7 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     error = None
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         keep_changes()  # the attempt is recorded whatever its outcome: that is what the rate limit counts
         try:
@@ -61,21 +63,24 @@ def login():  # type: ignore[no-untyped-def]
             )
         except RateLimited as exc:
             error, status = error_text(exc), 429
+            wait = int(exc.params.get("seconds") or 60 * int(exc.params.get("minutes") or 1))
+            headers["Retry-After"] = str(wait)
         except ServiceError as exc:
             error, status = error_text(exc), 401
         else:
-            login_user(user)
-            session["locale"] = user.locale
+            sessions.start(user)  # a new session and CSRF token: nothing from before the login carries over
             return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
     elif request.method == "POST":
         error, status = gettext("Enter your e-mail address and password."), 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 @access(ANY_USER)
 def logout():  # type: ignore[no-untyped-def]
-    logout_user()
+    # Every session of this user ends, also a copy of this cookie elsewhere.
+    revoke_sessions(get_session(), user=me(), action="user.logged_out")
+    sessions.end()
     flash(gettext("You are logged out."), "info")
     return redirect(url_for("public.home"))
 

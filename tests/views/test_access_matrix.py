@@ -95,11 +95,12 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "dataset": {"own": "pledges", "foreign": None},
         "fmt": {"own": "csv", "foreign": None},
         "token_id": {"own": extra["token_a"].id, "foreign": extra["token_b"].id},
+        "token": {"own": extra["reset_token"], "foreign": None},
     }
 
 
 @pytest.fixture
-def matrix_world(world: World, evidence_store: Any) -> tuple[World, dict[str, Any]]:
+def matrix_world(app: Any, world: World, evidence_store: Any) -> tuple[World, dict[str, Any]]:
     match_a = world.pledge(quantity=10)
     match_b = world.pledge(
         actor=world.users["company_b"], contract_id=world.contract_b.id, need_id=world.need_b.id, quantity=5
@@ -196,6 +197,10 @@ def matrix_world(world: World, evidence_store: Any) -> tuple[World, dict[str, An
             actor=world.users[company],
             data=api_tokens.TokenInput(name=f"token {side}", scopes=("read",)),
         )
+    from marketplace.services.accounts import reset_token
+
+    with app.app_context():
+        extra["reset_token"] = reset_token(world.users["company_a"])
     return world, extra
 
 
