@@ -191,6 +191,45 @@ def users_deactivate(email: str) -> None:
     click.echo(f"Deactivated {user.email}.")
 
 
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail's hash chain."""
+
+
+@audit_group.command("verify")
+@click.option(
+    "--expect-head",
+    default=None,
+    metavar="POSITION:HASH",
+    help="A head printed by an earlier run and kept elsewhere: it must still be in the chain.",
+)
+@with_appcontext
+def audit_verify(expect_head: str | None) -> None:
+    """Check every audit event and decision against the hash chain; exit 1 at the first broken link.
+
+    The result is stored and shown on the admin page. Keep the printed head somewhere else (a ticket, a log
+    server): checking against it later shows whether the newest rows were removed.
+    """
+    from .services.audit import verify_chain
+
+    expected = None
+    if expect_head is not None:
+        seq, _, digest = expect_head.partition(":")
+        if not (seq.isascii() and seq.isdigit() and len(digest) == 64):
+            raise click.BadParameter(
+                "give POSITION:HASH as printed by srx audit verify", param_hint="--expect-head"
+            )
+        expected = (int(seq), digest.lower())
+    with unit_of_work() as session:
+        result = verify_chain(session, expect_head=expected)
+    if not result.ok:
+        click.echo(
+            f"BROKEN after {result.row_count} good rows. First broken link: {result.message}", err=True
+        )
+        sys.exit(1)
+    click.echo(f"OK: {result.row_count} rows in the chain. Head: {result.head_seq}:{result.head_hash}")
+
+
 @main.group("search")
 def search_group() -> None:
     """The search index (FTS5 or Meilisearch)."""

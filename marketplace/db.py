@@ -184,6 +184,11 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["srx.engine"] = make_engine(app.config["DATABASE_URL"])
+    from . import audit_chain
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["srx.engine"] = engine
+    audit_chain.register(engine, app.config["AUDIT_KEY"])
+    audit_chain.install()
     app.after_request(_end_request)
     app.teardown_appcontext(_close_session)

@@ -1,7 +1,7 @@
 """SQLModel tables, one module per aggregate; importing this package registers them all."""
 
 from .api_token import API_SCOPES, TOKEN_KINDS, ApiRateCounter, ApiToken
-from .audit import AuditEvent, Decision, Outbox
+from .audit import AuditChainHead, AuditEvent, AuditVerification, Decision, Outbox
 from .certification import (
     RECOGNITION_BASES,
     Certificate,
@@ -101,7 +101,9 @@ __all__ = [
     "AGE_BANDS",
     "AdviserGovernment",
     "AgeBand",
+    "AuditChainHead",
     "AuditEvent",
+    "AuditVerification",
     "BLOCK_UNITS",
     "BlockUnit",
     "BuildingBlock",

@@ -1,8 +1,13 @@
-"""Append-only audit trail, the outbox that drives search sync, and officer decisions."""
+"""Append-only audit trail, the outbox that drives search sync, and officer decisions.
+
+Audit events and decisions form one hash chain (marketplace/audit_chain.py): each row holds its position, the
+hash of the row before it and its own hash, set when it is flushed.
+"""
 
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from ._base import cents_column, json_column, utcnow
@@ -18,6 +23,31 @@ class AuditEvent(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
     reason: str = Field(default="")
+    chain_seq: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=False)
+    )
+    prev_hash: str = Field(default="", max_length=64)
+    row_hash: str = Field(default="", max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The last position and hash of the chain (one row); its lock serialises the writers of the chain."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    hash: str = Field(max_length=64)
+
+
+class AuditVerification(SQLModel, table=True):
+    """One run of `srx audit verify`: shown on the admin page; its head is a copy to check truncation against."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    ok: bool
+    row_count: int = 0
+    head_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    head_hash: str = Field(default="", max_length=64)
+    message: str = Field(default="")
 
 
 class Outbox(SQLModel, table=True):
@@ -52,3 +82,8 @@ class Decision(SQLModel, table=True):
     score: float | None = None
     features: dict[str, float] | None = Field(default=None, sa_column=json_column(nullable=True))
     source: str = Field(default="app", max_length=20)  # app | import
+    chain_seq: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=False)
+    )
+    prev_hash: str = Field(default="", max_length=64)
+    row_hash: str = Field(default="", max_length=64)

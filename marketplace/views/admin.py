@@ -57,6 +57,7 @@ from ..queries_officer import (
 from ..services import admin as admin_service
 from ..services import policies as policies_service
 from ..services.admin import CompanyEdit, GovernmentEdit, GovernmentInput, UserEdit, UserInput
+from ..services.audit import last_verification
 from ..services.errors import ServiceError
 from ..themes import THEME_CODES
 from ._helpers import abort, back_within, error_text, get_session, me, page_arg
@@ -220,7 +221,10 @@ class ToggleForm(Form):
 @bp.route("/")
 @access("admin")
 def index():  # type: ignore[no-untyped-def]
-    return render_template("admin/index.html", counts=admin_counts(get_session()))
+    session = get_session()
+    return render_template(
+        "admin/index.html", counts=admin_counts(session), verification=last_verification(session)
+    )
 
 
 # --- governments -----------------------------------------------------------------------------------------
