@@ -123,7 +123,19 @@ def register_blueprints(app: Flask) -> None:
     # These modules hang their routes on the company and officer blueprints.
     _ = (company_lifecycle, officer_lifecycle, company_profile)
 
-    for module in (public, auth, account, company, initiative, officer, admin, reports, exports, open_data, settings):
+    for module in (
+        public,
+        auth,
+        account,
+        company,
+        initiative,
+        officer,
+        admin,
+        reports,
+        exports,
+        open_data,
+        settings,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
 
