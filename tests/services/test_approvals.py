@@ -131,3 +131,43 @@ def test_a_proposed_match_cannot_be_delivered_and_an_approved_one_cannot_be_canc
     world.act(approvals.approve_match, actor=world.users["officer_a"], match_id=m.id)
     with pytest.raises(Conflict):
         world.act(pledges.cancel_pledge, actor=world.users["company_a"], match_id=m.id)
+
+
+def test_of_two_officers_deciding_at_once_the_second_is_refused_before_anything_is_computed(
+    world: World, app: Any, db_kind: str
+) -> None:
+    """The second officer waits for the first one's row lock, then reads "approved": 409, no features computed."""
+    if db_kind != "postgres":
+        pytest.skip("row locks are PostgreSQL's; SQLite lets one writer in at a time")
+    import threading
+
+    from marketplace.models import User
+
+    m = world.pledge()
+    officer_id = world.users["officer_a"].id
+    engine = app.extensions["srx.engine"]
+    computed: list[int] = []
+    refused: list[Conflict] = []
+    with Session(engine, expire_on_commit=False) as first, Session(engine, expire_on_commit=False) as second:
+        approvals.approve_match(first, actor=first.get(User, officer_id), match_id=m.id)  # type: ignore[arg-type]
+        first.flush()  # holds the pledge's row lock until it commits
+
+        def later_officer() -> None:
+            try:
+                with unit_of_work(second):
+                    approvals.approve_match(
+                        second,
+                        actor=second.get(User, officer_id),  # type: ignore[arg-type]
+                        match_id=m.id or 0,
+                        explain=lambda match: computed.append(match.id or 0) or Explanation(),  # type: ignore[func-returns-value]
+                    )
+            except Conflict as exc:
+                refused.append(exc)
+
+        other = threading.Thread(target=later_officer)
+        other.start()
+        other.join(0.5)  # let it reach the pledge (and wait there) before the first officer commits
+        first.commit()
+        other.join(30)
+    assert len(refused) == 1 and computed == []
+    assert len(world.session.exec(select(Decision).where(Decision.match_id == m.id)).all()) == 1
