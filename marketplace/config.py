@@ -56,6 +56,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # (default 30 minutes); marketplace/sessions.py checks both on the server.
         "SESSION_LIFETIME": int(env.get("SESSION_LIFETIME", str(12 * 3600))),
         "SESSION_IDLE_TIMEOUT": int(env.get("SESSION_IDLE_TIMEOUT", str(30 * 60))),
+        # The decision history behind the recommender's approval rates is re-read at most this often.
+        "RECOMMENDER_HISTORY_REFRESH_S": float(env.get("RECOMMENDER_HISTORY_REFRESH_S", "5")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),

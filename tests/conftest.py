@@ -96,6 +96,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "SEARCH_BACKEND": "fts5",
+        "RECOMMENDER_HISTORY_REFRESH_S": 0,  # tests read the rates right after a decision
         "SEARCH_SQLITE_PATH": str(tmp_path / "search.sqlite3"),
         "MODEL_PATH": str(tmp_path / "model" / "scorer.skops"),
         "EVIDENCE_PATH": str(tmp_path / "evidence"),

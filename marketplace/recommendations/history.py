@@ -14,6 +14,7 @@ features), so it stays cheap.
 """
 
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -40,7 +41,7 @@ COLUMNS = (
 BATCH = 500  # values per IN (...) list: well below every database's limit on bound parameters
 
 _lock = threading.Lock()
-_cache: dict[str, Any] = {"key": None, "stats": None}
+_cache: dict[str, Any] = {"key": None, "stats": None, "built": 0.0}
 
 
 def _batches(values: Iterable[str]) -> Iterator[list[str]]:
@@ -122,13 +123,27 @@ def _key(session: Session) -> tuple[str, int, int]:
 
 
 def approval_stats(session: Session) -> ApprovalStats:
-    """Every government's decision history, indexed for approval rates; rebuilt when a decision is added."""
+    """Every government's decision history, indexed for approval rates; rebuilt when a decision is added.
+
+    Rebuilding reads every decision, so while officers decide in a stream it happens at most once per
+    `RECOMMENDER_HISTORY_REFRESH_S` seconds (default 5; 0 rebuilds after every decision): a rate may lag the
+    last few seconds' decisions, which moves it by a fraction of a percent, and approvals stay cheap.
+    """
     key = _key(session)
+    refresh = _refresh_seconds()
+    now = time.monotonic()
     with _lock:
-        if _cache["key"] == key:
+        same_db = _cache["key"] is not None and _cache["key"][0] == key[0]
+        if _cache["key"] == key or (same_db and now - _cache["built"] < refresh):
             cached: ApprovalStats = _cache["stats"]
             return cached
     stats = ApprovalStats(decision_records(session, with_features=False))
     with _lock:
-        _cache.update(key=key, stats=stats)
+        _cache.update(key=key, stats=stats, built=now)
     return stats
+
+
+def _refresh_seconds() -> float:
+    from flask import current_app, has_app_context
+
+    return float(current_app.config.get("RECOMMENDER_HISTORY_REFRESH_S", 0)) if has_app_context() else 0.0
