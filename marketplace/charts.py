@@ -166,15 +166,17 @@ class Bar:
     shown: str  # the value as the reader sees it: "€ 12.000 (40%)", "80/100"
 
 
-BAR_ROW, BAR_H, BAR_FONT = 46, 14, 13
+BAR_ROW, BAR_H, BAR_FONT = 52, 20, 13
+INSIDE_FROM = 55  # from this percentage of the width the value is written inside the bar, else after it
 
 
 def bar_chart(bars: Sequence[Bar], *, chart_id: str, title: str, desc: str, top: int | None = None) -> Markup:
-    """Horizontal bars, one per row: the label and the value on a line, the bar under it.
+    """Horizontal bars, one per row: the label on a line, the bar under it with its value after or inside it.
 
     No viewBox: one unit is one CSS pixel, so the 13 px labels stay 13 px on a 360 px phone; the bars are a
-    percentage of the width. `top` is the value of a full bar (the largest value when None). The SVG is an
-    image with a title and description; the page shows the same numbers as a table beside it.
+    percentage of the width. The value sits in a nested <svg> placed at the bar's end (x as a percentage), so
+    it never runs into the label whatever the width. `top` is the value of a full bar (the largest value when
+    None). The SVG is an image with a title and description; the page shows the same numbers in a table.
     """
     if not bars:
         return Markup("")
@@ -189,12 +191,18 @@ def bar_chart(bars: Sequence[Bar], *, chart_id: str, title: str, desc: str, top:
     for i, bar in enumerate(bars):
         y = i * BAR_ROW
         pct = 0.0 if bar.value <= 0 else max(0.5, min(100.0, 100 * bar.value / top))
+        inside = pct >= INSIDE_FROM
+        value = (
+            f'<text class="bar-value inside" x="-6" y="{BAR_H - 5}" font-size="{BAR_FONT}" text-anchor="end">'
+            if inside
+            else f'<text class="bar-value" x="6" y="{BAR_H - 5}" font-size="{BAR_FONT}">'
+        )
         parts.append(
-            f'<text class="bar-label" x="0" y="{y + 16}" font-size="{BAR_FONT}">{escape(bar.label)}</text>'
-            f'<text class="bar-value" x="100%" y="{y + 16}" font-size="{BAR_FONT}" text-anchor="end">'
-            f"{escape(bar.shown)}</text>"
-            f'<rect class="bar-track" x="0" y="{y + 24}" width="100%" height="{BAR_H}" rx="3"/>'
-            f'<rect class="bar" x="0" y="{y + 24}" width="{pct:.1f}%" height="{BAR_H}" rx="3"/>'
+            f'<text class="bar-label" x="0" y="{y + 15}" font-size="{BAR_FONT}">{escape(bar.label)}</text>'
+            f'<rect class="bar-track" x="0" y="{y + 22}" width="100%" height="{BAR_H}" rx="3"/>'
+            f'<rect class="bar" x="0" y="{y + 22}" width="{pct:.1f}%" height="{BAR_H}" rx="3"/>'
+            f'<svg x="{pct:.1f}%" y="{y + 22}" width="1" height="{BAR_H}" overflow="visible">'
+            f"{value}{escape(bar.shown)}</text></svg>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -38,6 +38,8 @@ def test_report_charts_have_labels_of_12_px_at_360_and_1280(
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(shots / f"report-{name}-{width}.png"), full_page=True)
         page.locator("#handprint").screenshot(path=str(shots / f"handprint-{name}-{width}.png"))
+        page.locator("#by-route").screenshot(path=str(shots / f"by-route-{name}-{width}.png"))
+        page.locator("#report-contracts").screenshot(path=str(shots / f"contracts-{name}-{width}.png"))
     page.close()
 
 
