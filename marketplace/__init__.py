@@ -224,7 +224,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = formatting.money
     app.jinja_env.filters["day"] = formatting.day
     app.jinja_env.filters["when"] = formatting.when
+    app.jinja_env.filters["clock"] = formatting.clock
     app.jinja_env.filters["quantity"] = formatting.quantity
+    app.jinja_env.filters["block_quantity"] = formatting.block_quantity
     app.jinja_env.filters["percent"] = formatting.percent
     app.jinja_env.filters["decimal"] = formatting.decimal
     app.jinja_env.filters["breakdown_line"] = formatting.breakdown_line

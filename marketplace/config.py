@@ -101,6 +101,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "DEMO": env.get("SRX_DEMO", "") == "1",
         "RETENTION_DAYS": int(env.get("RETENTION_DAYS", str(2 * 365))),
         "PER_PAGE": 20,
+        # How long the officer who approved a pledge can undo the approval (then a revision corrects it).
+        "APPROVAL_UNDO_MINUTES": int(env.get("APPROVAL_UNDO_MINUTES", "10")),
         # Outgoing mail (marketplace/mail.py): console:// prints it, smtp://user:pass@host:587?starttls=1 sends it.
         "MAIL_URL": env.get("MAIL_URL", "console://"),
         "MAIL_FROM": env.get("MAIL_FROM", DEFAULT_SENDER),

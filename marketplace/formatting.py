@@ -38,6 +38,23 @@ def quantity(value: int | None, unit: str) -> str:
     return f"{format_decimal(value)} {i18n.NEED_UNITS.get(unit, unit)}"
 
 
+def block_quantity(value: int | None, unit: str) -> str:
+    """A pledge's quantity in its building block's unit: '10 hours', '2 persons', '€ 12.000,00'."""
+    if value is None:
+        return "—"
+    if unit in ("euro_spent", "by_agreement"):
+        return money(value)
+    if unit == "hour":
+        return quantity(value, "hours")
+    if unit == "day":
+        return quantity(value, "days")
+    if unit == "fte_year":
+        return ngettext("%(n)s person", "%(n)s persons", value, n=format_decimal(value))
+    if unit == "internship_year":
+        return ngettext("%(n)s intern", "%(n)s interns", value, n=format_decimal(value))
+    return format_decimal(value)
+
+
 def percent(basis_points: int | None) -> str:
     """Basis points as a percentage in the user's notation: 500 -> '5%', 1250 -> '12,5%' in Dutch."""
     if basis_points is None:
@@ -339,3 +356,16 @@ def when(value: Any) -> str:
     if getattr(value, "tzinfo", None) is None:
         value = value.replace(tzinfo=UTC)
     return format_datetime(value, "d MMM y, HH:mm")
+
+
+def clock(value: Any) -> str:
+    """A stored UTC time of today as a clock time in Europe/Amsterdam: 18:42."""
+    if value is None:
+        return "—"
+    from datetime import UTC
+
+    from flask_babel import format_time
+
+    if getattr(value, "tzinfo", None) is None:
+        value = value.replace(tzinfo=UTC)
+    return format_time(value, "HH:mm")

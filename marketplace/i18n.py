@@ -159,6 +159,7 @@ AUDIT_ACTIONS = {
     "match.pledged": _l("pledged"),
     "match.pledged_from_plan": _l("pledged as part of a plan"),
     "match.approved": _l("approved"),
+    "match.approval_withdrawn": _l("approval undone"),
     "match.rejected": _l("rejected"),
     "match.changes_requested": _l("changes requested"),
     "match.resubmitted": _l("changed and resubmitted"),

@@ -294,3 +294,56 @@ def organisations(session: Session) -> dict[str, list[tuple[int, str]]]:
             (g.id or 0, g.name) for g in session.exec(select(Government).order_by(col(Government.name))).all()
         ],
     }
+
+
+@dataclass
+class RecentApproval:
+    """An approval the officer can still undo: shown above the queue."""
+
+    match_id: int
+    version: int
+    value_cents: int
+    contract_reference: str
+    undo_until: Any
+
+
+def recent_approvals(session: Session, officer: User, minutes: int) -> list[RecentApproval]:
+    """The officer's own approvals of the last `minutes` that still stand (one statement)."""
+    from datetime import timedelta
+
+    from .models import Decision
+
+    if minutes <= 0:
+        return []
+    since = utcnow() - timedelta(minutes=minutes)
+    from sqlalchemy import select as sa_select
+
+    rows = session.execute(
+        sa_select(
+            col(Match.id),
+            col(Match.version),
+            col(Match.value_cents),
+            col(Contract.reference),
+            col(Match.approved_at),
+        )
+        .join(Contract, col(Contract.id) == Match.contract_id)
+        .join(Decision, col(Decision.match_id) == Match.id)
+        .where(
+            col(Decision.officer_id) == officer.id,
+            col(Decision.outcome) == "approved",
+            col(Match.status) == "approved",
+            col(Match.approved_at) > since,
+        )
+        .order_by(col(Match.approved_at).desc())
+        .limit(20)
+    ).all()
+    out: list[RecentApproval] = []
+    for match_id, version, value, reference, approved_at in rows:
+        if approved_at.tzinfo is None:
+            from datetime import UTC
+
+            approved_at = approved_at.replace(tzinfo=UTC)
+        out.append(
+            RecentApproval(match_id, version, value, reference, approved_at + timedelta(minutes=minutes))
+        )
+    return out

@@ -150,6 +150,31 @@ def login(client: Any, user: User, password: str = PASSWORD) -> Any:
     return response
 
 
+def seen_fields(client: Any, match_id: int, action: str = "approve") -> dict[str, str]:
+    """The hidden fields of the officer's decision form, read from the pledge's page as a browser sends them."""
+    import re
+
+    html = client.get(f"/officer/matches/{match_id}").get_data(as_text=True)
+    start = html.find(f'action="/officer/matches/{match_id}/{action}"')
+    assert start >= 0, f"no {action} form on the page of pledge {match_id}"
+    form = html[start : html.index("</form>", start)]
+    return dict(re.findall(r'<input type="hidden" name="(version|seen_value)" value="([^"]*)">', form))
+
+
+def officer_decides(
+    client: Any,
+    match_id: int,
+    action: str = "approve",
+    data: dict[str, str] | None = None,
+    confirm: bool = True,
+) -> Any:
+    """An officer's decision through the pages: the form with what the page showed, confirmed when approving."""
+    fields = {**seen_fields(client, match_id, action), **(data or {})}
+    if action == "approve" and confirm:
+        fields["confirmed"] = "yes"
+    return client.post(f"/officer/matches/{match_id}/{action}", data=fields)
+
+
 @pytest.fixture
 def login_as(client: Any) -> Any:
     def _login(user: User) -> Any:

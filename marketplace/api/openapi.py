@@ -511,6 +511,33 @@ def _action(summary: str, roles: str, body: str, body_required: bool = False) ->
     }
 
 
+H_ETAG = {
+    "ETag": {
+        "description": "The match's entity tag; send it back in If-Match to decide on this version.",
+        "schema": STR,
+    }
+}
+P_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "schema": STR,
+    "description": "The ETag of the match as the officer saw it (GET /api/v1/matches/{match_id}).",
+}
+
+
+def _decision(summary: str, body: str, body_required: bool = False) -> dict[str, Any]:
+    """An officer decision: only on the version the caller saw (If-Match with the match's ETag)."""
+    op = _action(summary, "an officer of the contract's government", body, body_required)
+    op["post"]["parameters"] = [P_MATCH, P_IF_MATCH]
+    op["post"]["responses"]["200"] = {**op["post"]["responses"]["200"], "headers": H_ETAG}
+    op["post"]["responses"]["412"] = _problem("If-Match names an older version: the match changed since.")
+    op["post"]["responses"]["428"] = _problem(
+        "If-Match is missing (or `*`): GET the match and send its ETag."
+    )
+    return op
+
+
 def _post(
     summary: str,
     roles: str,
@@ -842,7 +869,7 @@ PATHS: dict[str, Any] = {
             "security": AUTH,
             "parameters": [P_MATCH],
             "responses": {
-                "200": _json("MatchDetail", "The match."),
+                "200": {**_json("MatchDetail", "The match."), "headers": H_ETAG},
                 "404": _problem("No such match, or not the caller's to see."),
                 **READ_ERRORS,
             },
@@ -851,22 +878,14 @@ PATHS: dict[str, Any] = {
     "/api/v1/matches/{match_id}/cancel": _action(
         "Withdraw a pledge that is still open.", "the company", "CancelBody"
     ),
-    "/api/v1/matches/{match_id}/approve": _action(
-        "Approve a proposed match; it then counts toward the obligation.",
-        "an officer of the contract's government",
-        "ApproveBody",
+    "/api/v1/matches/{match_id}/approve": _decision(
+        "Approve a proposed match; it then counts toward the obligation.", "ApproveBody"
     ),
-    "/api/v1/matches/{match_id}/reject": _action(
-        "Reject a proposed match (reason required).",
-        "an officer of the contract's government",
-        "ReasonBody",
-        True,
+    "/api/v1/matches/{match_id}/reject": _decision(
+        "Reject a proposed match (reason required).", "ReasonBody", True
     ),
-    "/api/v1/matches/{match_id}/changes": _action(
-        "Ask the company to change a proposed match (reason required).",
-        "an officer of the contract's government",
-        "ReasonBody",
-        True,
+    "/api/v1/matches/{match_id}/changes": _decision(
+        "Ask the company to change a proposed match (reason required).", "ReasonBody", True
     ),
     "/api/v1/matches/{match_id}/deliver": _action(
         "Confirm an approved contribution was received.",

@@ -361,6 +361,7 @@ def _decide(match_id: int, decision: str) -> Any:
     body: ApproveBody | ReasonBody = (
         parse_body(ApproveBody) if decision == "approve" else parse_body(ReasonBody)
     )
+    seen_version = _if_match(row.match)
     approvals.decide(
         get_session(),
         actor=me(),
@@ -370,19 +371,29 @@ def _decide(match_id: int, decision: str) -> Any:
             outcome=DECISIONS[decision],
             reason=body.reason,
             agreed_value_cents=getattr(body, "agreed_value_cents", None),
-            seen_version=_if_match(row.match),
+            seen_version=seen_version,
         ),
     )
     return _match_response(match_id)
 
 
-def _if_match(match: Match) -> int | None:
-    """The version the caller saw, from an If-Match header carrying the match's ETag (None without one)."""
-    raw = request.headers.get("If-Match")
-    if raw is None:
-        return None
-    for tag in (t.strip() for t in raw.split(",")):
-        if tag == "*" or etag_version(tag, match.id or 0) == match.version:
+def _if_match(match: Match) -> int:
+    """The version the caller saw, from the If-Match header carrying the match's ETag (from GET of the match).
+
+    A decision without it is refused (428): an officer decides on the pledge they looked at, never blind.
+    "*" says nothing about what was seen, so it counts as missing. A tag of an older version: 412.
+    """
+    raw = (request.headers.get("If-Match") or "").strip()
+    tags = [t.strip() for t in raw.split(",") if t.strip() and t.strip() != "*"]
+    if not tags:
+        raise ApiProblem(
+            428,
+            "Precondition Required",
+            gettext("Send the pledge's ETag in If-Match: GET the pledge, then decide on what you saw."),
+            match_id=match.id,
+        )
+    for tag in tags:
+        if etag_version(tag, match.id or 0) == match.version:
             return match.version
     raise ApiProblem(
         412,

@@ -77,7 +77,7 @@ class Decision(SQLModel, table=True):
     route: str = Field(default="", max_length=30)
     # Same range as Match.quantity (cents for money blocks).
     quantity: int = Field(default=0, sa_column=cents_column())
-    outcome: str = Field(max_length=20)  # approved | rejected | changes_requested
+    outcome: str = Field(max_length=20)  # approved | rejected | changes_requested | withdrawn (undone)
     reason: str = Field(default="")
     score: float | None = None
     features: dict[str, float] | None = Field(default=None, sa_column=json_column(nullable=True))

@@ -7,10 +7,13 @@ moves the match and stores the decision, both in the caller's transaction.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from ..models import (
     BlockUnit,
@@ -21,18 +24,24 @@ from ..models import (
     Government,
     Initiative,
     Match,
+    MatchStatus,
     Need,
+    RealisationReport,
     RecognitionStatus,
+    Revision,
     User,
 )
 from ..models._base import utcnow
 from ..valuation import MAX_CENTS
 from .errors import N_, Conflict, NotFound, ServiceError
-from .lifecycle import check_transition, load_match, transition
+from .lifecycle import check_transition, guarded_change, load_match, transition
 from .scope import acts_for
 from .settlements import ensure_open, note_commitment
 
 MAX_REASON = 2000
+# How long the officer who approved a pledge can take the approval back (APPROVAL_UNDO_MINUTES).
+UNDO_MINUTES = 10
+CHANGED = N_("This pledge changed since you opened it. Look at it again before you decide.")
 
 
 class Outcome(StrEnum):
@@ -57,8 +66,10 @@ class DecisionInput:
     outcome: Outcome
     reason: str = ""
     agreed_value_cents: int | None = None
-    # The version of the match the officer saw; None only for callers that act on the current state (seeds).
+    # The version and value of the match the officer saw; None only for callers that act on the current
+    # state (seeds, tests of other rules). The pages and the API always send them.
     seen_version: int | None = None
+    seen_value_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,8 +157,15 @@ def _agreed_value(match: Match, block: BuildingBlock | None, agreed: int | None)
     lines = [dict(line) for line in match.breakdown]
     for line in lines:
         if line.get("kind") in ("agreement", "at_most"):
+            # The company's estimate (or the maximum) stays in the line: an undo puts it back.
+            estimate = line.get("params", {}).get("estimate_cents", line.get("value_cents"))
             line["value_cents"] = agreed
-            line["params"] = {**line.get("params", {}), "agreed": True, "agreed_cents": agreed}
+            line["params"] = {
+                **line.get("params", {}),
+                "agreed": True,
+                "agreed_cents": agreed,
+                "estimate_cents": estimate,
+            }
     return {"value_cents": agreed, "breakdown": lines}
 
 
@@ -168,22 +186,36 @@ def _check_supplier(session: Session, match: Match, contract: Contract) -> None:
         )
 
 
-def decide(
-    session: Session, *, actor: User, decision: DecisionInput, explain: Explain | None = None
-) -> Match:
-    """Approve, reject or send back a proposed match, with one audit event and one stored decision.
+@dataclass
+class Checked:
+    """A decision that passed every check: what `decide` will write (nothing is written yet)."""
 
-    The match's row lock comes first: when two officers decide at once, the second waits for the first to
-    commit and is refused (409) on the state it then reads, before anything is computed."""
-    match, contract = officer_match(session, actor, decision.match_id, for_update=True)
+    match: Match
+    contract: Contract
+    outcome: Outcome
+    action: str
+    reason: str
+    changes: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def value_cents(self) -> int:
+        """The value the pledge counts at once approved (the agreed value, for blocks valued by agreement)."""
+        value = self.changes.get("value_cents", self.match.value_cents)
+        return int(value) if isinstance(value, int) else self.match.value_cents
+
+
+def check_decision(
+    session: Session, *, actor: User, decision: DecisionInput, for_update: bool = False
+) -> Checked:
+    """Every check `decide` makes, in its order, writing nothing: the confirmation page asks this first."""
+    match, contract = officer_match(session, actor, decision.match_id, for_update=for_update)
     outcome = Outcome(decision.outcome)
     action, reason_required = _RULES[outcome]
     check_transition(match, outcome)
-    if decision.seen_version is not None and decision.seen_version != match.version:
-        raise Conflict(
-            N_("This pledge changed since you opened it. Look at it again before you decide."),
-            match_id=match.id,
-        )
+    if (decision.seen_version is not None and decision.seen_version != match.version) or (
+        decision.seen_value_cents is not None and decision.seen_value_cents != match.value_cents
+    ):
+        raise Conflict(CHANGED, match_id=match.id)
     reason = _clean_reason(decision.reason, required=reason_required)
     changes: dict[str, object] = {"officer_reason": reason}
     ensure_open(contract, utcnow().date(), settling=True)
@@ -193,8 +225,28 @@ def decide(
             _agreed_value(match, session.get(BuildingBlock, match.block_id), decision.agreed_value_cents)
         )
         changes["approved_at"] = utcnow()
+    return Checked(match, contract, outcome, action, reason, changes)
+
+
+def decide(
+    session: Session, *, actor: User, decision: DecisionInput, explain: Explain | None = None
+) -> Match:
+    """Approve, reject or send back a proposed match, with one audit event and one stored decision.
+
+    The match's row lock comes first: when two officers decide at once, the second waits for the first to
+    commit and is refused (409) on the state it then reads, before anything is computed."""
+    checked = check_decision(session, actor=actor, decision=decision, for_update=True)
+    match, contract, outcome = checked.match, checked.contract, checked.outcome
     explanation = explain(match) if explain is not None else Explanation()
-    transition(session, match, to=outcome, actor=actor, action=action, reason=reason, changes=changes)
+    transition(
+        session,
+        match,
+        to=outcome,
+        actor=actor,
+        action=checked.action,
+        reason=checked.reason,
+        changes=checked.changes,
+    )
     if outcome == Outcome.APPROVED:
         note_commitment(session, contract, actor)
     _decision(
@@ -203,9 +255,125 @@ def decide(
         contract=contract,
         actor=actor,
         outcome=outcome,
-        reason=reason,
+        reason=checked.reason,
         explanation=explanation,
     )
+    return match
+
+
+# --- undo ------------------------------------------------------------------------------------------------
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def undo_until(match: Match, minutes: int) -> datetime | None:
+    """Until when an approval of `match` can still be undone (None when it is not approved)."""
+    if match.status != MatchStatus.APPROVED or match.approved_at is None or minutes <= 0:
+        return None
+    return _as_utc(match.approved_at) + timedelta(minutes=minutes)
+
+
+def _approval_of(session: Session, match_id: int) -> Decision | None:
+    return session.exec(
+        select(Decision)
+        .where(Decision.match_id == match_id, Decision.outcome == Outcome.APPROVED)
+        .order_by(col(Decision.id).desc())
+    ).first()
+
+
+def undoable(session: Session, actor: User, match: Match, minutes: int, now: datetime | None = None) -> bool:
+    """Whether `actor` may still undo the approval of `match` (the page shows the button only then)."""
+    until = undo_until(match, minutes)
+    if until is None or (now or utcnow()) >= until:
+        return False
+    approval = _approval_of(session, match.id or 0)
+    return approval is not None and approval.officer_id == actor.id
+
+
+def _without_agreement(match: Match, before_value: int) -> dict[str, Any]:
+    """The value and breakdown as the company proposed them, before an agreed value replaced them."""
+    lines: list[dict[str, Any]] = []
+    agreed = False
+    for line in match.breakdown:
+        line = dict(line)
+        params = dict(line.get("params", {}))
+        if params.get("agreed") and not params.get("revised"):
+            agreed = True
+            line["value_cents"] = params.get("estimate_cents", before_value)
+            params["agreed"] = False
+            params.pop("agreed_cents", None)
+            line["params"] = params
+        lines.append(line)
+    return {"value_cents": before_value, "breakdown": lines} if agreed else {}
+
+
+def withdraw_approval(
+    session: Session,
+    *,
+    actor: User,
+    match_id: int,
+    seen_version: int | None,
+    minutes: int = UNDO_MINUTES,
+    now: datetime | None = None,
+) -> Match:
+    """Undo an approval within `minutes`: the pledge is proposed again and the decision is withdrawn.
+
+    Only the officer who approved can undo, only while nothing rests on the approval yet (no delivery, no
+    revision, no realisation report); later a revision corrects an approved contribution (docs/decisions.md).
+    """
+    match, _contract = officer_match(session, actor, match_id, for_update=True)
+    if match.status != MatchStatus.APPROVED:
+        raise Conflict(N_("A pledge that is %(status)s cannot be changed this way."), status=match.status)
+    if seen_version is not None and seen_version != match.version:
+        raise Conflict(CHANGED, match_id=match.id)
+    approval = _approval_of(session, match.id or 0)
+    if approval is None or approval.officer_id != actor.id:
+        raise Conflict(N_("Only the officer who approved this pledge can undo the approval."))
+    until = undo_until(match, minutes)
+    if until is None or (now or utcnow()) >= until:
+        raise Conflict(
+            N_(
+                "The approval can be undone only within %(minutes)s minutes. Propose a revision to correct "
+                "the contribution."
+            ),
+            minutes=minutes,
+        )
+    for table in (Revision, RealisationReport):
+        if session.exec(select(table.id).where(table.match_id == match.id)).first() is not None:
+            raise Conflict(
+                N_("Work rests on this approval already; propose a revision to correct the contribution.")
+            )
+    from ..models import AuditEvent
+
+    approved_event = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "match",
+            AuditEvent.entity_id == match.id,
+            AuditEvent.action == "match.approved",
+        )
+        .order_by(col(AuditEvent.id).desc())
+    ).first()
+    before_value = (approved_event.before or {}).get("value_cents") if approved_event else None
+    restored = _without_agreement(match, int(before_value)) if isinstance(before_value, int) else {}
+    guarded_change(
+        session,
+        match,
+        actor=actor,
+        action="match.approval_withdrawn",
+        changes={"status": MatchStatus.PROPOSED, "approved_at": None, "officer_reason": "", **restored},
+    )
+    session.execute(
+        update(Decision)
+        .where(col(Decision.id) == approval.id, col(Decision.outcome) == Outcome.APPROVED)
+        .values(outcome="withdrawn")
+    )
+    session.expire(approval)
     return match
 
 

@@ -5,7 +5,7 @@ Everything is scoped to the officer's own government; anything else answers 404.
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
@@ -60,6 +60,7 @@ from ..queries_officer import (
     eligibility_counts,
     initiatives_for_eligibility,
     match_status_counts,
+    recent_approvals,
 )
 from ..services import approvals, revisions, smart_plans
 from ..services import contracts as contracts_service
@@ -70,6 +71,7 @@ from ..services.contracts import ContractInput, register_contract
 from ..services.errors import Conflict, ServiceError
 from ..services.scope import OFFICER_SIDE, acts_for
 from ..services.suppliers import recognition_for
+from ..valuation import MAX_CENTS
 from ._helpers import (
     abort,
     acting_government_id,
@@ -97,8 +99,20 @@ class DecisionForm(Form):
         ]
     )
     agreed_value = EuroField()
-    # The version of the pledge the officer saw: a pledge that changed since is not decided blind.
-    version = WholeNumberField(low=1, high=2**31 - 1)
+    # The version and value of the pledge the officer saw: a pledge that changed since is not decided blind.
+    version = WholeNumberField(validators=[required()], low=1, high=2**31 - 1)
+    seen_value = WholeNumberField(validators=[required()], low=0, high=MAX_CENTS)
+    # Approve asks first: the confirmation page repeats the value and sends this back.
+    confirmed = HiddenField()
+
+    @property
+    def page_out_of_date(self) -> bool:
+        """The hidden fields are missing or garbled: the page is not one of ours, or far too old."""
+        return bool(self.version.errors or self.seen_value.errors)
+
+
+class UndoForm(Form):
+    version = WholeNumberField(validators=[required()], low=1, high=2**31 - 1)
 
 
 class ContractForm(Form):
@@ -178,6 +192,7 @@ def queue():  # type: ignore[no-untyped-def]
         "officer/queue.html",
         government=gov,
         page=page,
+        undoable=recent_approvals(session, me(), _undo_minutes()),
         totals=contract_totals(session, list(contracts.values())),
         counts=match_status_counts(session, gov.id or 0),
         other_work=officer_work(session, gov.id or 0),
@@ -216,9 +231,16 @@ def _render_match(
     recognition = (
         recognition_for(session, row.contract.government_id, row.supplier.id or 0) if row.supplier else None
     )
+    minutes = _undo_minutes()
+    undo_until = (
+        approvals.undo_until(row.match, minutes)
+        if approvals.undoable(session, me(), row.match, minutes)
+        else None
+    )
     return render_template(
         "officer/match.html",
         row=row,
+        undo_until=undo_until,
         history=match_history(session, row.match.id or 0),
         revisions=revisions.revisions_of(session, [row.match.id or 0]).get(row.match.id or 0, []),
         recognition=recognition,
@@ -235,28 +257,38 @@ def match(match_id: int):  # type: ignore[no-untyped-def]
     return _render_match(_own_match(match_id))
 
 
+def _undo_minutes() -> int:
+    return int(current_app.config.get("APPROVAL_UNDO_MINUTES", approvals.UNDO_MINUTES))
+
+
+OUT_OF_DATE = _l("This page is out of date: it does not say which pledge you saw. Open the pledge again.")
+
+
 def _decide(match_id: int, decision: str) -> Any:
-    """One decision on one match: the form, then the shared decide path, then the answer."""
+    """One decision on one match: the form, then (to approve) the confirmation, then the shared decide path."""
     from ..recommendations import explain_match
 
     row = _own_match(match_id)
     form = DecisionForm()
     if not form.validate():
+        if form.page_out_of_date:
+            form.form_errors.append(str(OUT_OF_DATE))
         return _render_match(row, errors=form.all_errors, values=form.values(), failed=decision, status=400)
     outcome = DECISIONS[decision]
+    data = DecisionInput(
+        match_id=match_id,
+        outcome=outcome,
+        reason=form.reason.data or "",
+        agreed_value_cents=form.agreed_value.data,
+        seen_version=form.version.data,
+        seen_value_cents=form.seen_value.data,
+    )
     try:
-        approvals.decide(
-            get_session(),
-            actor=me(),
-            explain=explain_match,
-            decision=DecisionInput(
-                match_id=match_id,
-                outcome=outcome,
-                reason=form.reason.data or "",
-                agreed_value_cents=form.agreed_value.data,
-                seen_version=form.version.data,
-            ),
-        )
+        if outcome == Outcome.APPROVED and form.confirmed.data != "yes":
+            # Everything is checked, nothing is stored: the officer sees what approving means, then confirms.
+            checked = approvals.check_decision(get_session(), actor=me(), decision=data)
+            return _render_confirmation(row, form, checked)
+        approvals.decide(get_session(), actor=me(), explain=explain_match, decision=data)
     except Conflict as exc:  # someone else decided first, the company changed it, or it was cancelled
         flash(error_text(exc), "warning")
         return redirect(url_for("officer.match", match_id=match_id))
@@ -266,17 +298,64 @@ def _decide(match_id: int, decision: str) -> Any:
         form.add_service_error(exc)
         return _render_match(row, errors=form.all_errors, values=form.values(), failed=decision, status=400)
     if outcome == Outcome.APPROVED:
+        until = approvals.undo_until(row.match, _undo_minutes())
         message = gettext(
             "Approved: %(value)s now counts for %(contract)s.",
             value=formatting.money(row.match.value_cents),
             contract=row.contract.reference,
         )
+        if until is not None:
+            message += " " + gettext(
+                "You can undo this until %(time)s, on the pledge's page or above the queue.",
+                time=formatting.clock(until),
+            )
     elif outcome == Outcome.REJECTED:
         message = gettext("Rejected. The company sees your reason.")
     else:
         message = gettext("Sent back to the company with your request.")
     flash(message, "info")
     return redirect(url_for("officer.queue"))
+
+
+def _render_confirmation(row: MatchRow, form: DecisionForm, checked: approvals.Checked) -> Any:
+    """The page between the approve button and the approval: the value, unit, quantity and who, once more."""
+    session = get_session()
+    totals = contract_totals(session, [row.contract])[row.contract.id or 0]
+    return render_template(
+        "officer/approve_confirm.html",
+        row=row,
+        form=form,
+        value_cents=checked.value_cents,
+        agreed=form.agreed_value.data is not None and "value_cents" in checked.changes,
+        totals=totals,
+        undo_minutes=_undo_minutes(),
+    )
+
+
+@bp.route("/matches/<int:match_id>/undo", methods=["POST"])
+@access(*OFFICER_SIDE)
+def undo(match_id: int):  # type: ignore[no-untyped-def]
+    """Take an approval back within APPROVAL_UNDO_MINUTES: the pledge is proposed again."""
+    _own_match(match_id)
+    form = UndoForm()
+    if not form.validate():
+        flash(str(OUT_OF_DATE), "error")
+        return redirect(url_for("officer.match", match_id=match_id))
+    try:
+        approvals.withdraw_approval(
+            get_session(),
+            actor=me(),
+            match_id=match_id,
+            seen_version=form.version.data,
+            minutes=_undo_minutes(),
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        flash(error_text(exc), "warning")
+        return redirect(url_for("officer.match", match_id=match_id))
+    flash(gettext("Approval undone: the pledge waits for your decision again."), "info")
+    return redirect(url_for("officer.match", match_id=match_id))
 
 
 @bp.route("/matches/<int:match_id>/approve", methods=["POST"])

@@ -29,6 +29,12 @@ def api(client: Any) -> Any:
                 return client.post(url, **kw)
             return client.post(url, json=body, **kw)
 
+        def decide(self, url: str, body: Any = None) -> Any:
+            """An officer decision as a client makes it: GET the pledge, send its ETag back in If-Match."""
+            match_url = url.rsplit("/", 1)[0]
+            etag = client.get(match_url).headers.get("ETag")
+            return self.post(url, body, headers={"If-Match": etag} if etag else {})
+
     return Api()
 
 

@@ -45,7 +45,7 @@ def test_other_side_gets_404_on_match(api: Any, login_as: Any, world: World, pro
 def test_approve_moves_remaining(api: Any, login_as: Any, world: World, proposed: Match) -> None:
     login_as(world.users["officer_a"])
     before = contract_totals(api, "A-001")
-    response = api.post(f"/api/v1/matches/{proposed.id}/approve", {"reason": "Prima"})
+    response = api.decide(f"/api/v1/matches/{proposed.id}/approve", {"reason": "Prima"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "approved"
     after = contract_totals(api, "A-001")
@@ -55,7 +55,7 @@ def test_approve_moves_remaining(api: Any, login_as: Any, world: World, proposed
     decision = world.session.exec(select(Decision)).one()
     assert decision.outcome == "approved" and decision.reason == "Prima"
     # A second approval is a conflict, not a second count.
-    problem_of(api.post(f"/api/v1/matches/{proposed.id}/approve"), 409)
+    problem_of(api.decide(f"/api/v1/matches/{proposed.id}/approve"), 409)
     assert contract_totals(api, "A-001")["committed_cents"] == 100_000
 
 
@@ -64,9 +64,9 @@ def test_officer_of_another_government_cannot_decide(
 ) -> None:
     login_as(world.users["officer_b"])
     for action in ("approve", "reject", "changes"):
-        problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "nee"}), 404)
+        problem_of(api.decide(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "nee"}), 404)
     login_as(world.users["company_a"])  # and a company cannot approve its own pledge
-    problem_of(api.post(f"/api/v1/matches/{proposed.id}/approve"), 403)
+    problem_of(api.decide(f"/api/v1/matches/{proposed.id}/approve"), 403)
     world.session.refresh(proposed)
     assert proposed.status == "proposed"
 
@@ -74,29 +74,29 @@ def test_officer_of_another_government_cannot_decide(
 def test_reject_and_changes_need_a_reason(api: Any, login_as: Any, world: World, proposed: Match) -> None:
     login_as(world.users["officer_a"])
     for action in ("reject", "changes"):
-        assert problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}"), 422)["field"] == "reason"
+        assert problem_of(api.decide(f"/api/v1/matches/{proposed.id}/{action}"), 422)["field"] == "reason"
         assert (
-            problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "   "}), 422)["field"]
+            problem_of(api.decide(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "   "}), 422)["field"]
             == "reason"
         )
         assert (
-            problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": 12}), 422)["field"]
+            problem_of(api.decide(f"/api/v1/matches/{proposed.id}/{action}", {"reason": 12}), 422)["field"]
             == "reason"
         )
         assert (
-            problem_of(api.post(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "r" * 2001}), 422)[
+            problem_of(api.decide(f"/api/v1/matches/{proposed.id}/{action}", {"reason": "r" * 2001}), 422)[
                 "field"
             ]
             == "reason"
         )
-    response = api.post(f"/api/v1/matches/{proposed.id}/changes", {"reason": "Minder uren graag"})
+    response = api.decide(f"/api/v1/matches/{proposed.id}/changes", {"reason": "Minder uren graag"})
     assert response.get_json()["status"] == "changes_requested"
     assert response.get_json()["officer_reason"] == "Minder uren graag"
 
 
 def test_reject(api: Any, login_as: Any, world: World, proposed: Match) -> None:
     login_as(world.users["officer_a"])
-    body = api.post(f"/api/v1/matches/{proposed.id}/reject", {"reason": "Telt niet"}).get_json()
+    body = api.decide(f"/api/v1/matches/{proposed.id}/reject", {"reason": "Telt niet"}).get_json()
     assert body["status"] == "rejected"
     assert [e["action"] for e in body["history"]] == ["match.pledged", "match.rejected"]
 
@@ -105,10 +105,10 @@ def test_by_agreement_needs_the_agreed_value(api: Any, login_as: Any, world: Wor
     match = world.pledge(block_code="maatwerk_agreement", quantity=300_000, need_id=None)
     login_as(world.users["officer_a"])
     url = f"/api/v1/matches/{match.id}/approve"
-    assert problem_of(api.post(url), 422)["field"] == "agreed_value_cents"
-    assert problem_of(api.post(url, {"agreed_value_cents": "1000"}), 422)["field"] == "agreed_value_cents"
-    assert problem_of(api.post(url, {"agreed_value_cents": -5}), 422)["field"] == "agreed_value_cents"
-    body = api.post(url, {"agreed_value_cents": 250_000}).get_json()
+    assert problem_of(api.decide(url), 422)["field"] == "agreed_value_cents"
+    assert problem_of(api.decide(url, {"agreed_value_cents": "1000"}), 422)["field"] == "agreed_value_cents"
+    assert problem_of(api.decide(url, {"agreed_value_cents": -5}), 422)["field"] == "agreed_value_cents"
+    body = api.decide(url, {"agreed_value_cents": 250_000}).get_json()
     assert body["status"] == "approved" and body["value_cents"] == 250_000
     assert contract_totals(api, "A-001")["committed_cents"] == 250_000
 
@@ -127,7 +127,7 @@ def test_initiative_confirms_delivery(api: Any, login_as: Any, world: World, pro
     login_as(world.users["initiative_a"])
     problem_of(api.post(f"/api/v1/matches/{proposed.id}/deliver"), 409)  # not approved yet
     login_as(world.users["officer_a"])
-    api.post(f"/api/v1/matches/{proposed.id}/approve")
+    api.decide(f"/api/v1/matches/{proposed.id}/approve")
     login_as(world.users["initiative_b"])
     problem_of(api.post(f"/api/v1/matches/{proposed.id}/deliver"), 404)
     login_as(world.users["company_a"])  # the initiative confirms what it received, not the company
@@ -148,7 +148,7 @@ def test_wrong_method_is_405_problem(api: Any, login_as: Any, world: World, prop
 def test_company_confirms_hiring_without_an_initiative(api: Any, login_as: Any, world: World) -> None:
     match = world.pledge(block_code="participatiewet", quantity=None, need_id=None, placement=placement())
     login_as(world.users["officer_a"])
-    assert api.post(f"/api/v1/matches/{match.id}/approve").get_json()["value_cents"] == 4_000_000
+    assert api.decide(f"/api/v1/matches/{match.id}/approve").get_json()["value_cents"] == 4_000_000
     login_as(world.users["initiative_a"])  # nothing was pledged to the initiative: not its match
     problem_of(api.post(f"/api/v1/matches/{match.id}/deliver"), 404)
     login_as(world.users["company_a"])

@@ -159,7 +159,7 @@ def test_no_person_reference_reaches_a_response_the_database_or_a_log(
     login_as(world.users["officer_a"])
     responses += [
         api.get(REGISTER),
-        api.post(f"/api/v1/matches/{match_id}/approve"),
+        api.decide(f"/api/v1/matches/{match_id}/approve"),
         api.post(
             f"/api/v1/matches/{match_id}/revisions",
             {"kind": "ended_early", "reason": "Uit dienst", "new_end_date": "2025-06-30"},

@@ -45,7 +45,7 @@ def test_a_purchase_from_an_sw_bedrijf_counts_once_the_officer_recognises_it(
     assert match["supplier"] == {"kvk": "12345678", "name": "Pantar Schoonmaak", "kind": "sw_company"}
 
     login_as(world.users["officer_a"])
-    problem = problem_of(api.post(f"/api/v1/matches/{match['id']}/approve"), 422)
+    problem = problem_of(api.decide(f"/api/v1/matches/{match['id']}/approve"), 422)
     assert problem["field"] == "supplier" and "Recognise the supplier first" in problem["detail"]
     listed = api.get("/api/v1/suppliers").get_json()
     assert listed["total"] == 1
@@ -62,7 +62,7 @@ def test_a_purchase_from_an_sw_bedrijf_counts_once_the_officer_recognises_it(
     assert (
         decided.get_json()["status"] == "recognised" and decided.get_json()["note"] == "Staat op onze lijst"
     )
-    assert api.post(f"/api/v1/matches/{match['id']}/approve").status_code == 200
+    assert api.decide(f"/api/v1/matches/{match['id']}/approve").status_code == 200
     assert contract_totals(api, "A-001")["committed_cents"] == 1_200_000
 
 

@@ -226,3 +226,47 @@ def test_a_form_with_errors_passes_axe_and_lists_every_error(
         path=str(shots / f"13-form-errors-{path.strip('/').replace('/', '-')[:60]}.png"), full_page=True
     )
     assert problems == [], "\n".join(problems)
+
+
+def test_approving_asks_first_and_the_confirmation_and_undo_pass_axe(
+    server: tuple[str, Any], browser: Any, axe_source: str, shots: Path
+) -> None:
+    """The officer's confirmation page (value, unit, quantity, company, initiative) and the undo that follows."""
+    from sqlmodel import Session, col, select
+
+    from marketplace.models import Contract, Government, Match
+
+    base, app = server
+    with Session(app.extensions["srx.engine"]) as session:
+        match_id = session.exec(
+            select(Match.id)
+            .join(Contract, col(Contract.id) == Match.contract_id)
+            .join(Government, col(Government.id) == Contract.government_id)
+            .where(Government.slug == "amersfoort", Match.status == "proposed")
+            .order_by(col(Match.id))
+        ).first()
+    assert match_id is not None, "the seeds have a proposed pledge at Amersfoort"
+    page = login(browser, base, *OFFICER)
+    problems: list[str] = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base}/officer/matches/{match_id}")
+        page.click("form[action$='/approve'] button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("#confirm-value").count() == 1
+        _check(page, axe_source, f"approve confirmation at {width}", problems)
+        if width == 360:
+            page.screenshot(path=str(shots / "13-officer-approve-confirm-360.png"), full_page=True)
+    page.click("#confirm button[type=submit]")
+    page.wait_for_load_state()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("/officer/", f"/officer/matches/{match_id}"):
+            page.goto(f"{base}{path}")
+            assert page.locator("#undo").count() == 1, f"{path}: no undo after approving"
+            _check(page, axe_source, f"{path} with undo at {width}", problems)
+    page.click("#undo button[type=submit]")  # back to the seed state for the other tests
+    page.wait_for_load_state()
+    with Session(app.extensions["srx.engine"]) as session:
+        assert session.get(Match, match_id).status == "proposed"  # type: ignore[union-attr]
+    assert problems == [], "\n".join(problems)

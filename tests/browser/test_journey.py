@@ -61,6 +61,12 @@ def test_pledge_approve_and_deliver_in_the_browser(
     officer.goto(f"{base}/officer/matches/{match.id}")
     officer.click("form[action$='/approve'] button[type=submit]")
     officer.wait_for_load_state()
+    # Approving asks first, repeating the value; the officer confirms.
+    assert "1.000,00" in officer.inner_text("#confirm-value")
+    officer.screenshot(path=str(shots / "2b-officer-confirm.png"), full_page=True)
+    officer.click("#confirm button[type=submit]")
+    officer.wait_for_load_state()
+    assert officer.locator("#undo").count() == 1  # the approval can be undone for a few minutes
     _, after = _totals(app, "AMS-2025-0417")
     assert after.remaining_cents == before.remaining_cents - 100_000
     assert after.committed_cents == before.committed_cents + 100_000
@@ -176,6 +182,8 @@ def test_a_contract_from_award_to_settlement_in_the_browser(
         match = session.exec(select(Match).where(Match.contract_id == contract_id)).one()
     officer.goto(f"{base}/officer/matches/{match.id}")
     officer.click("form[action$='/approve'] button[type=submit]")
+    officer.wait_for_load_state()
+    officer.click("#confirm button[type=submit]")
     officer.wait_for_load_state()
 
     # 4. A quarterly report with a payslip; a wrong file first gets a clear message and stores nothing.

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from marketplace.models import AuditEvent, Contract, Decision, Eligibility, Match
 from marketplace.services import approvals
-from tests.conftest import World
+from tests.conftest import World, officer_decides, seen_fields
 
 
 def text(response: Any) -> str:
@@ -119,10 +119,10 @@ def test_reject_without_reason_shows_the_error_and_stores_nothing(officer: Any, 
     match = world.pledge(quantity=10)
     events_before = len(world.session.exec(select(AuditEvent)).all())
     for reason in ("", "   "):
-        response = officer.post(f"/officer/matches/{match.id}/reject", data={"reason": reason})
+        response = officer_decides(officer, match.id or 0, "reject", {"reason": reason})
         assert response.status_code == 400
         assert "Give a reason" in text(response)
-    response = officer.post(f"/officer/matches/{match.id}/changes", data={})
+    response = officer_decides(officer, match.id or 0, "changes", {})
     assert response.status_code == 400 and "Give a reason" in text(response)
     assert _status(world, match.id or 0) == "proposed"
     assert world.session.exec(select(Decision)).all() == []
@@ -131,7 +131,7 @@ def test_reject_without_reason_shows_the_error_and_stores_nothing(officer: Any, 
 
 def test_overlong_reason_is_refused(officer: Any, world: World) -> None:
     match = world.pledge(quantity=10)
-    response = officer.post(f"/officer/matches/{match.id}/reject", data={"reason": "x" * 5000})
+    response = officer_decides(officer, match.id or 0, "reject", {"reason": "x" * 5000})
     assert response.status_code == 400 and "too long" in text(response)
     assert _status(world, match.id or 0) == "proposed"
 
@@ -140,7 +140,7 @@ def test_approve_moves_the_remaining_obligation(officer: Any, world: World) -> N
     match = world.pledge(quantity=10)  # 10 hours x EUR 100 = EUR 1,000
     before = text(officer.get(f"/officer/contracts/{world.contract_a.id}"))
     assert has_money(before, "100.000")
-    response = officer.post(f"/officer/matches/{match.id}/approve", data={"reason": "Prima"})
+    response = officer_decides(officer, match.id or 0, "approve", {"reason": "Prima"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/officer/")
     assert _status(world, match.id or 0) == "approved"
     after = text(officer.get(f"/officer/contracts/{world.contract_a.id}"))
@@ -152,14 +152,8 @@ def test_approve_moves_the_remaining_obligation(officer: Any, world: World) -> N
 
 def test_reject_and_changes_with_reason(officer: Any, world: World) -> None:
     rejected, changed = world.pledge(quantity=10), world.pledge(quantity=5)
-    assert (
-        officer.post(f"/officer/matches/{rejected.id}/reject", data={"reason": "Past niet"}).status_code
-        == 302
-    )
-    assert (
-        officer.post(f"/officer/matches/{changed.id}/changes", data={"reason": "Meer uren"}).status_code
-        == 302
-    )
+    assert officer_decides(officer, rejected.id or 0, "reject", {"reason": "Past niet"}).status_code == 302
+    assert officer_decides(officer, changed.id or 0, "changes", {"reason": "Meer uren"}).status_code == 302
     assert _status(world, rejected.id or 0) == "rejected"
     assert _status(world, changed.id or 0) == "changes_requested"
     assert sorted(d.outcome for d in world.session.exec(select(Decision)).all()) == [
@@ -170,8 +164,9 @@ def test_reject_and_changes_with_reason(officer: Any, world: World) -> None:
 
 def test_a_second_decision_is_a_conflict_not_an_error(officer: Any, world: World) -> None:
     match = world.pledge(quantity=10)
-    assert officer.post(f"/officer/matches/{match.id}/approve").status_code == 302
-    second = officer.post(f"/officer/matches/{match.id}/reject", data={"reason": "toch niet"})
+    old_page = seen_fields(officer, match.id or 0, "reject")
+    assert officer_decides(officer, match.id or 0, "approve").status_code == 302
+    second = officer.post(f"/officer/matches/{match.id}/reject", data={**old_page, "reason": "toch niet"})
     assert second.status_code == 302 and second.headers["Location"].endswith(f"/officer/matches/{match.id}")
     assert "cannot be changed" in text(officer.get(second.headers["Location"]))
     assert _status(world, match.id or 0) == "approved"
@@ -192,7 +187,7 @@ def test_by_agreement_needs_a_valid_agreed_value(
     match = world.pledge(block_code="maatwerk_agreement", need_id=None, quantity=200_000)
     page = text(officer.get(f"/officer/matches/{match.id}"))
     assert 'name="agreed_value"' in page
-    response = officer.post(f"/officer/matches/{match.id}/approve", data={"agreed_value": agreed})
+    response = officer_decides(officer, match.id or 0, "approve", {"agreed_value": agreed})
     assert response.status_code == 400 and message in text(response)
     assert _status(world, match.id or 0) == "proposed"
     assert world.session.exec(select(Decision)).all() == []
@@ -200,7 +195,7 @@ def test_by_agreement_needs_a_valid_agreed_value(
 
 def test_by_agreement_approval_sets_the_agreed_value(officer: Any, world: World) -> None:
     match = world.pledge(block_code="maatwerk_agreement", need_id=None, quantity=200_000)
-    response = officer.post(f"/officer/matches/{match.id}/approve", data={"agreed_value": "1.250,50"})
+    response = officer_decides(officer, match.id or 0, "approve", {"agreed_value": "1.250,50"})
     assert response.status_code == 302
     world.session.expire_all()
     stored = world.session.get(Match, match.id)
@@ -213,7 +208,7 @@ def test_insight_reasons_are_shown_and_features_stored(officer: Any, world: Worl
     reason = "Serves 'Poverty reduction', a priority theme of Gemeente Aastad"
     assert reason in text(officer.get("/officer/"))
     assert reason in text(officer.get(f"/officer/matches/{match.id}"))
-    assert officer.post(f"/officer/matches/{match.id}/approve").status_code == 302
+    assert officer_decides(officer, match.id or 0, "approve").status_code == 302
     decision = world.session.exec(select(Decision)).one()
     assert decision.score is not None and 0 <= decision.score <= 1
     assert decision.features is not None and decision.features["priority_theme_fit"] > 0.5
@@ -231,7 +226,7 @@ def test_a_failing_insight_shows_nothing_and_blocks_nothing(
     match = world.pledge(quantity=10)
     html = text(officer.get("/officer/"))
     assert "Why this match" not in html
-    assert officer.post(f"/officer/matches/{match.id}/approve").status_code == 302
+    assert officer_decides(officer, match.id or 0, "approve").status_code == 302
     assert world.session.exec(select(Decision)).one().features is None
 
 

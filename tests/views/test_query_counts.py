@@ -169,7 +169,7 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
         lambda w: f"/company/contracts/{w.contract_a.id}/realisation",
         20,
     ),
-    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 23),
+    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 24),
     "officer reports": (
         "officer_a",
         _reported,

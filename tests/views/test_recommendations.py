@@ -15,7 +15,7 @@ from marketplace.services import approvals, pledges
 from marketplace.services.errors import ServiceError
 from matching import Reason
 from matching.features import FEATURE_NAMES, REASON_CODES
-from tests.conftest import QueryCounter, World
+from tests.conftest import QueryCounter, World, officer_decides
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_officer_sees_why_and_the_decision_keeps_the_features(
     login_as(indexed.users["officer_a"])
     html = client.get(f"/officer/matches/{m.id}").get_data(as_text=True)
     assert "Why this match" in html
-    client.post(f"/officer/matches/{m.id}/approve", data={"reason": ""})
+    officer_decides(client, m.id or 0, "approve", {"reason": ""})
     decision = indexed.session.exec(select(Decision)).one()
     assert decision.features and set(decision.features) >= {"priority_theme_fit", "approval_rate"}
     assert decision.score is not None and 0 <= decision.score <= 1
@@ -384,7 +384,7 @@ def test_an_officers_decision_stores_every_feature_with_the_companys_sector_behi
         _decide(w, "company_b", "officer_b", contract_id=w.contract_b.id, need_id=w.need_b.id, quantity=5)
     m = w.pledge(quantity=20)
     login_as(w.users["officer_a"])
-    client.post(f"/officer/matches/{m.id}/approve", data={"reason": ""})
+    officer_decides(client, m.id or 0, "approve", {"reason": ""})
     decision = w.session.exec(select(Decision).where(Decision.match_id == m.id)).one()
     assert decision.features is not None and set(decision.features) == set(FEATURE_NAMES)
     assert decision.features["kind_hours"] == 1.0 and decision.features["route_social_domain"] == 1.0
