@@ -16,7 +16,8 @@ clients, each with its own slice:
 
 Afterwards it checks in the database that nothing was lost or doubled: every pledge approved exactly once,
 one decision and one `match.approved` audit event per pledge, the committed sum equal to the pledges'
-values; in the contended run exactly one 200 and one 409 per pledge. It prints approvals/s, p50 and p95,
+values; in the contended run exactly one 200 per pledge and one refusal (409 when the second waited on the
+row lock, 412 when its If-Match already names the old version). It prints approvals/s, p50 and p95,
 and the checks. It measures; it asserts nothing (a failed check is printed, and the exit status is 1).
 """
 
@@ -123,18 +124,25 @@ with create_engine(url).connect() as c:
 """
 
 
+# The value of every copied pledge (set once they are made): the form sends it as the value the officer saw.
+SEEN: dict[str, int] = {"value_cents": 0}
+
+
 def _post_api(conn: Any, match_id: int, cookie: str, token: str) -> int:
     body = b"{}"
     head = (
         f"POST /api/v1/matches/{match_id}/approve HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Content-Type: application/json\r\nAccept: application/json\r\nX-CSRFToken: {token}\r\n"
+        f'If-Match: "match-{match_id}-v1"\r\n'
         f"Cookie: {cookie}\r\nContent-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
     )
     return int(conn.request(head.encode() + body))
 
 
 def _post_form(conn: Any, match_id: int, cookie: str, token: str) -> int:
-    body = urllib.parse.urlencode({"csrf_token": token, "version": "1", "reason": ""}).encode()
+    # What the confirmation page posts: the version and value the officer saw, confirmed.
+    fields = {"csrf_token": token, "version": "1", "seen_value": str(SEEN["value_cents"]), "reason": ""}
+    body = urllib.parse.urlencode({**fields, "confirmed": "yes"}).encode()
     head = (
         f"POST /officer/matches/{match_id}/approve HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Content-Type: application/x-www-form-urlencoded\r\nCookie: {cookie}\r\n"
@@ -229,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         counts = {"api": args.matches, "form": args.matches, "contended": args.contended}
         made = json.loads(inst.python(SETUP, json.dumps(counts)).strip().splitlines()[-1])
         groups: dict[str, list[int]] = made["groups"]
+        SEEN["value_cents"] = int(made["value_cents"])
         with Gunicorn(inst, workers=args.workers, threads=args.threads) as server:
             sessions = {}
             for email, password in OFFICERS.items():
@@ -270,10 +279,14 @@ def main(argv: list[str] | None = None) -> int:
                 by_match: dict[int, Counter[int]] = {}
                 for mid, status in per_match:
                     by_match.setdefault(mid, Counter())[status] += 1
-                wrong = {m: dict(c) for m, c in by_match.items() if c != Counter({200: 1, 409: 1})}
+                wrong = {
+                    m: dict(c)
+                    for m, c in by_match.items()
+                    if c not in (Counter({200: 1, 409: 1}), Counter({200: 1, 412: 1}))
+                }
                 check["one_200_one_409"] = len(by_match) - len(wrong)
                 if wrong:
-                    problems.append(f"{len(wrong)} pledges without exactly one 200 and one 409: "
+                    problems.append(f"{len(wrong)} pledges without exactly one 200 and one 409/412: "
                                     f"{dict(list(wrong.items())[:5])}")  # fmt: skip
             else:
                 good = {"api": "200", "form": "302"}[kind]
@@ -307,7 +320,7 @@ def table(r: dict[str, Any]) -> str:
     for kind, run in r.get("runs", {}).items():
         checks = "; ".join(run["problems"]) or "none lost or doubled"
         if kind == "contended" and not run["problems"]:
-            checks = f"exactly one 200 and one 409 for all {run['check']['one_200_one_409']}"
+            checks = f"exactly one 200 and one 409/412 for all {run['check']['one_200_one_409']}"
         lines.append(
             f"| {names[kind]} | {run['check']['approved']} | {run['per_s']:.0f} | {run['p50_ms']} | "
             f"{run['p95_ms']} | {run['statuses']} | {checks} |"
