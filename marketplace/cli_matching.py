@@ -263,13 +263,14 @@ def load_training_data(session: Session, *, progress: Callable[[str], None] | No
     from matching import build_training_set
 
     from .models import Decision
+    from .models.audit import not_withdrawn
     from .recommendations import decision_records
 
     say = progress or (lambda _m: None)
     records = decision_records(session)
     rows = session.exec(
         select(Decision)
-        .where(col(Decision.outcome).in_(("approved", "rejected")))
+        .where(col(Decision.outcome).in_(("approved", "rejected")), not_withdrawn())
         .order_by(col(Decision.decided_at), col(Decision.id))
     ).all()
     by_record: dict[int, Decision] = {}

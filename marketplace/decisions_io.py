@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from .exports import neutralise, restore
 from .models import BuildingBlock, Company, Contract, Decision, Government, Initiative, Need
+from .models.audit import not_withdrawn
 from .services.approvals import MAX_REASON
 
 COLUMNS: tuple[str, ...] = (
@@ -116,7 +117,7 @@ def export_decisions(session: Session, out: IO[str], *, progress: Callable[[int]
     writer.writerow(COLUMNS)  # no header starts with a formula prefix
     stmt = (
         select(Decision)
-        .where(col(Decision.outcome).in_(OUTCOMES))
+        .where(col(Decision.outcome).in_(OUTCOMES), not_withdrawn())
         .order_by(col(Decision.decided_at), col(Decision.id))
         .execution_options(yield_per=1000)
     )

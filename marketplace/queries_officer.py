@@ -312,6 +312,7 @@ def recent_approvals(session: Session, officer: User, minutes: int) -> list[Rece
     from datetime import timedelta
 
     from .models import Decision
+    from .models.audit import not_withdrawn
 
     if minutes <= 0:
         return []
@@ -331,6 +332,7 @@ def recent_approvals(session: Session, officer: User, minutes: int) -> list[Rece
         .where(
             col(Decision.officer_id) == officer.id,
             col(Decision.outcome) == "approved",
+            not_withdrawn(),
             col(Match.status) == "approved",
             col(Match.approved_at) > since,
         )

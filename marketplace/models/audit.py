@@ -87,3 +87,18 @@ class Decision(SQLModel, table=True):
     )
     prev_hash: str = Field(default="", max_length=64)
     row_hash: str = Field(default="", max_length=64)
+
+
+def not_withdrawn(table: Any = None) -> Any:
+    """Decisions that still stand: not an approval a later `withdrawn` row of the same match undid.
+
+    Decisions are append-only (they are links of the audit chain), so an undo adds a `withdrawn` row instead of
+    changing the approval; training, evaluation, the approval rates and the export leave both out.
+    """
+    from sqlalchemy import exists
+
+    table = table if table is not None else Decision.__table__  # type: ignore[attr-defined]
+    later = Decision.__table__.alias("withdrawal")  # type: ignore[attr-defined]
+    return ~exists().where(
+        later.c.match_id == table.c.match_id, later.c.outcome == "withdrawn", later.c.id > table.c.id
+    )

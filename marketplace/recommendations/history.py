@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from matching import ApprovalStats, DecisionRecord, normalise_sector
 
 from ..models import SELLER_KINDS, Company, Decision, Initiative, Need, NeedKind
+from ..models.audit import not_withdrawn
 
 FINAL_OUTCOMES = ("approved", "rejected")  # change requests are not final
 # The columns of a decision the records need (and "features" when they are wanted).
@@ -64,7 +65,7 @@ def decision_records(
     # Plain rows, not ORM objects: the index of every government's decisions is rebuilt after each decision.
     table = Decision.metadata.tables["decision"]
     columns = [table.c[name] for name in (*COLUMNS, *(("features",) if with_features else ()))]
-    stmt = sa_select(*columns).where(table.c.outcome.in_(FINAL_OUTCOMES))
+    stmt = sa_select(*columns).where(table.c.outcome.in_(FINAL_OUTCOMES), not_withdrawn(table))
     if government:
         stmt = stmt.where(table.c.government == government)
     rows = session.execute(stmt.order_by(table.c.decided_at, table.c.id)).all()
@@ -117,7 +118,10 @@ def decision_records(
 
 def _key(session: Session) -> tuple[str, int, int]:
     newest, n = session.exec(
-        select(func.max(Decision.id), func.count()).where(col(Decision.outcome).in_(FINAL_OUTCOMES))
+        # Withdrawals count too: an undone approval changes the history.
+        select(func.max(Decision.id), func.count()).where(
+            col(Decision.outcome).in_((*FINAL_OUTCOMES, "withdrawn"))
+        )
     ).one()
     return str(session.get_bind().engine.url), int(newest or 0), int(n or 0)
 

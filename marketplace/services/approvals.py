@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -41,6 +40,8 @@ from .settlements import ensure_open, note_commitment
 MAX_REASON = 2000
 # How long the officer who approved a pledge can take the approval back (APPROVAL_UNDO_MINUTES).
 UNDO_MINUTES = 10
+# The outcome of the decision row an undo adds; the approval it undoes no longer counts (models.not_withdrawn).
+WITHDRAWN = "withdrawn"
 CHANGED = N_("This pledge changed since you opened it. Look at it again before you decide.")
 
 
@@ -279,9 +280,11 @@ def undo_until(match: Match, minutes: int) -> datetime | None:
 
 
 def _approval_of(session: Session, match_id: int) -> Decision | None:
+    from ..models.audit import not_withdrawn
+
     return session.exec(
         select(Decision)
-        .where(Decision.match_id == match_id, Decision.outcome == Outcome.APPROVED)
+        .where(Decision.match_id == match_id, Decision.outcome == Outcome.APPROVED, not_withdrawn())
         .order_by(col(Decision.id).desc())
     ).first()
 
@@ -321,7 +324,7 @@ def withdraw_approval(
     minutes: int = UNDO_MINUTES,
     now: datetime | None = None,
 ) -> Match:
-    """Undo an approval within `minutes`: the pledge is proposed again and the decision is withdrawn.
+    """Undo an approval within `minutes`: the pledge is proposed again and a `withdrawn` decision is added.
 
     Only the officer who approved can undo, only while nothing rests on the approval yet (no delivery, no
     revision, no realisation report); later a revision corrects an approved contribution (docs/decisions.md).
@@ -368,12 +371,23 @@ def withdraw_approval(
         action="match.approval_withdrawn",
         changes={"status": MatchStatus.PROPOSED, "approved_at": None, "officer_reason": "", **restored},
     )
-    session.execute(
-        update(Decision)
-        .where(col(Decision.id) == approval.id, col(Decision.outcome) == Outcome.APPROVED)
-        .values(outcome="withdrawn")
+    # Decisions are append-only links of the audit chain: the undo is a row of its own, the approval stays.
+    session.add(
+        Decision(
+            match_id=match.id,
+            officer_id=actor.id,
+            government=approval.government,
+            contract_reference=approval.contract_reference,
+            company_kvk=approval.company_kvk,
+            initiative=approval.initiative,
+            need=approval.need,
+            building_block=approval.building_block,
+            route=approval.route,
+            quantity=approval.quantity,
+            outcome=WITHDRAWN,
+            reason="",
+        )
     )
-    session.expire(approval)
     return match
 
 

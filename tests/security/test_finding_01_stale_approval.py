@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from marketplace import audit_chain
 from marketplace.models import AuditEvent, Decision, Match
 from marketplace.models._base import utcnow
+from marketplace.recommendations import decision_records
 from marketplace.services import approvals
 from marketplace.services.pledges import PledgeRequest, resubmit_pledge
 from tests.conftest import World, officer_decides, seen_fields
@@ -195,8 +197,13 @@ def test_undo_within_the_window_withdraws_the_decision(officer: Any, world: Worl
     undone = _fresh(world, match.id or 0)
     assert undone.status == "proposed" and undone.approved_at is None
     assert [d.outcome for d in world.session.exec(select(Decision).where(Decision.match_id == match.id))] == [
-        "withdrawn"
+        "approved",
+        "withdrawn",
     ]
+    # The undone approval is no training data, and the audit chain still holds (the approval row is unchanged).
+    assert [r.need_id for r in decision_records(world.session)] == []
+    with world.session.get_bind().connect() as conn:  # type: ignore[union-attr]
+        assert audit_chain.verify(conn, audit_chain.key_for(conn)).ok
     actions = [
         e.action for e in world.session.exec(select(AuditEvent).where(AuditEvent.entity_id == match.id))
     ]
