@@ -39,6 +39,21 @@ def test_contract_page_recommends_only_eligible_open_needs(company: Any, world: 
     assert "priority theme of Gemeente Aastad" in html.replace("&#39;", "'")
 
 
+def test_a_one_step_pledge_shows_its_unit_and_value_and_closes_what_remains(
+    company: Any, world: World
+) -> None:
+    import re
+
+    html = company.get(f"/company/contracts/{world.contract_a.id}").get_data(as_text=True)
+    # The need of 100 hours at EUR 100 on a contract that still owes EUR 100,000: not the 100,000 hours the
+    # obligation would take, but the 100 the need has open; shown with its unit and what it is worth.
+    start = html.index(f'value="need:{world.need_hours.id}"')
+    card = html[start : html.index("</form>", start)]
+    assert re.search(r'name="quantity"[^>]*value="100"', card)
+    worth = card[card.index('id="worth-') :]
+    assert ("uren" in worth or "hours" in worth) and ("10.000,00" in worth or "10,000.00" in worth)
+
+
 def test_recommendations_can_be_narrowed_by_words(company: Any, world: World) -> None:
     html = company.get(f"/company/contracts/{world.contract_a.id}?q=koelcel").get_data(as_text=True)
     assert "Koelcel" in html and "Chauffeurs" not in html
