@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .serve import Gunicorn, Instance, login, machine
+from .serve import Gunicorn, Instance, cookie_header, csrf_token, get_page, login, machine
 
 TARGET_PER_S = 300.0
 OFFICERS = {
@@ -242,11 +242,9 @@ def main(argv: list[str] | None = None) -> int:
             sessions = {}
             for email, password in OFFICERS.items():
                 jar = login(server.port, email, password)
-                cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-                from .serve import csrf_token, get
-
-                _, html = get(server.port, "/officer/", cookie=cookie)
-                sessions[email] = (cookie, csrf_token(html))
+                # The page's token belongs to the session it sets (the login starts a new session).
+                html = get_page(server.port, "/officer/", jar)
+                sessions[email] = (cookie_header(jar), csrf_token(html))
             first = sessions["officer@amsterdam.demo"]
             second = sessions["officer2@amsterdam.demo"]
             runs: dict[str, Any] = {}

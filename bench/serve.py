@@ -201,6 +201,19 @@ def _cookies(resp: http.client.HTTPResponse, jar: dict[str, str]) -> None:
             jar[key.strip()] = val.strip()
 
 
+def get_page(port: int, path: str, jar: dict[str, str]) -> bytes:
+    """GET `path` with the cookie jar, keeping any cookie the answer sets (a new CSRF secret, for one)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie_header(jar)})
+        resp = conn.getresponse()
+        body = resp.read()
+        _cookies(resp, jar)
+        return body
+    finally:
+        conn.close()
+
+
 def cookie_header(jar: Mapping[str, str]) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
