@@ -25,11 +25,11 @@ migrate: install
 seed: migrate
 	$(BIN)/srx seed --if-empty
 
-## run: install, migrate, load the demo and serve it at http://$(HOST):$(PORT)
+## run: install, migrate, load the demo and serve it at http://$(HOST):$(PORT), with the job worker (Ctrl-C stops both)
 run: translations seed
 	$(BIN)/srx search reindex --quiet
-	@echo "SRX demo at http://$(HOST):$(PORT)  (demo logins: see README.md)"
-	SRX_DEMO=1 $(BIN)/srx run --host $(HOST) --port $(PORT)
+	@echo "SRX demo at http://$(HOST):$(PORT)  (demo logins: see README.md); the job worker runs beside it"
+	SRX_DEMO=1 BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) sh scripts/run.sh
 
 ## serve: production-style, gunicorn with gunicorn.conf.py (set DATABASE_URL, MEILI_URL, SECRET_KEY; WEB_CONCURRENCY)
 serve: translations migrate

@@ -68,6 +68,9 @@ def post_fork(server, worker):  # type: ignore[no-untyped-def]
         app = _srx_app(server)
         if app is not None:
             app.extensions["srx.engine"].dispose(close=False)
+        from marketplace.jobs import huey
+
+        huey.storage.close()  # the job queue's SQLite connection (if any) is the master's: reopen it here
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]

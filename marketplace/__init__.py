@@ -65,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .search_sync import init_app as init_search
 
     init_search(app)
+    from . import jobs
+
+    jobs.init_app(app)
     return app
 
 
@@ -112,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         company_profile,
         exports,
         initiative,
+        notifications,
         officer,
         officer_lifecycle,
         open_data,
@@ -135,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
         exports,
         open_data,
         settings,
+        notifications,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
@@ -253,4 +258,19 @@ def register_template_helpers(app: Flask) -> None:
     def _locale() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale() or "nl")}
+        return {"current_locale": str(get_locale() or "nl"), "unread_notifications": unread_notifications}
+
+
+def unread_notifications() -> int:
+    """The bell's figure: one statement per page that shows it, counted once per request."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return 0
+    if "srx_unread" not in g:
+        from .db import get_session
+        from .services.notifications import unread_count
+
+        g.srx_unread = unread_count(get_session(), current_user.id)
+    count: int = g.srx_unread
+    return count

@@ -287,6 +287,62 @@ def search_status() -> None:
     click.echo(json.dumps(health, indent=2))
 
 
+@main.group("jobs")
+def jobs_group() -> None:
+    """The job queue (Huey): mail, reminders, digests, search sync."""
+
+
+@jobs_group.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@with_appcontext
+def jobs_worker(workers: int) -> None:
+    """Run the consumer: queued jobs and the periodic ones (UTC: contracts advance 04:30, reminders 05:00,
+    digests 05:30; the mail sweep every 5 minutes, the search sweep every minute)."""
+    import logging
+
+    from .jobs import backend_name, huey
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    click.echo(f"SRX job worker on {backend_name()}, {workers} threads")
+    huey.create_consumer(workers=workers, periodic=True, worker_type="thread").run()
+
+
+@jobs_group.command("run")
+@click.argument("task")
+@click.option(
+    "--today", default=None, help="advance, reminders, digests: act as if it were this day (YYYY-MM-DD)."
+)
+@with_appcontext
+def jobs_run(task: str, today: str | None) -> None:
+    """Run one job now, in this process, with what it queues: advance, deliver, reminders, digests or
+    search_sync."""
+    import json
+
+    from .jobs import TASKS, huey
+
+    if task not in TASKS:
+        raise click.UsageError(f"unknown job {task!r}; one of: {', '.join(sorted(TASKS))}")
+    kwargs = {"today": _today(today).isoformat()} if task in ("advance", "reminders", "digests") else {}
+    was = huey.immediate
+    huey.immediate = True  # what the job queues (each mail) runs here too
+    try:
+        result = TASKS[task](**kwargs)
+    finally:
+        huey.immediate = was
+    click.echo(json.dumps({"job": task, "result": result}, default=str))
+
+
+@jobs_group.command("status")
+@with_appcontext
+def jobs_status() -> None:
+    """The queue's backend, queued and scheduled jobs, and the mail states of notifications."""
+    import json
+
+    from .jobs import status
+
+    click.echo(json.dumps(status(get_session()), indent=2, default=str))
+
+
 @main.group("contracts")
 def contracts_group() -> None:
     """The life of contracts: end dates, recovery dates, retention."""

@@ -106,4 +106,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Outgoing mail (marketplace/mail.py): console:// prints it, smtp://user:pass@host:587?starttls=1 sends it.
         "MAIL_URL": env.get("MAIL_URL", "console://"),
         "MAIL_FROM": env.get("MAIL_FROM", DEFAULT_SENDER),
+        # Seconds without an answer before a mail server counts as hanging (the job then retries later).
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        # The address the links in e-mails point to.
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # The job queue (marketplace/jobs.py): Redis when set, else SQLite in the instance folder.
+        "REDIS_URL": env.get("REDIS_URL"),
+        "JOBS_IMMEDIATE": _bool(env.get("JOBS_IMMEDIATE"), False),
+        # Search index changes through the job queue instead of right after each request.
+        "SEARCH_SYNC_QUEUE": _bool(env.get("SEARCH_SYNC_QUEUE"), False),
     }

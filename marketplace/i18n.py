@@ -87,6 +87,11 @@ BLOCK_UNITS = {
     "certificate": _l("PSO certificate"),
     "bonus": _l("bonus"),
 }
+DELIVERIES = {
+    "immediately": _l("E-mail at once"),
+    "digest": _l("In the daily e-mail"),
+    "off": _l("No e-mail"),
+}
 ROLES = {
     "company": _l("Company"),
     "initiative": _l("Initiative"),

@@ -69,12 +69,12 @@ class SMTPBackend:
             smtp.send_message(message)
 
 
-def backend_for(url: str | None) -> Backend:
+def backend_for(url: str | None, timeout: float = 10.0) -> Backend:
     scheme = urlsplit(url or "console://").scheme
     if scheme == "memory":
         return MemoryBackend()
     if scheme in {"smtp", "smtps"}:
-        return SMTPBackend(url or "")
+        return SMTPBackend(url or "", timeout=timeout)
     if scheme == "console":
         return ConsoleBackend()
     raise ValueError(f"MAIL_URL: unknown scheme {scheme!r} (console, smtp, smtps or memory)")
@@ -87,19 +87,23 @@ def build(message: Message, sender: str) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    for name, value in message.headers.items():
-        email[name] = value
     email.set_content(message.text)
     if message.html is not None:
         email.add_alternative(message.html, subtype="html")
+    # After the content: set_content drops Content-* headers (Content-Language) set before it.
+    for name, value in message.headers.items():
+        email[name] = value
     return email
 
 
-def send(message: Message, *, url: str | None = None, sender: str | None = None) -> None:
-    """Send one message now, with the app's settings unless given. Raises on a refusing or hung server."""
+def send(
+    message: Message, *, url: str | None = None, sender: str | None = None, timeout: float = 10.0
+) -> None:
+    """Send one message now, with the app's settings unless given. Raises on a refusing or hung server
+    (after `timeout` seconds without an answer)."""
     if url is None or sender is None:
         from flask import current_app
 
         url = url if url is not None else current_app.config.get("MAIL_URL")
         sender = sender or current_app.config.get("MAIL_FROM")
-    backend_for(url).send(build(message, sender or DEFAULT_SENDER))
+    backend_for(url, timeout).send(build(message, sender or DEFAULT_SENDER))

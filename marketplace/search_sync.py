@@ -2,7 +2,8 @@
 
 Every change to an initiative, need or eligibility writes an Outbox row in its own transaction.
 `sync_pending` turns pending rows into index updates. On the embedded default it runs right
-after the commit of each transaction that wrote such rows; in production `srx search sync` runs it.
+after the commit of each transaction that wrote such rows; with SEARCH_SYNC_QUEUE the job queue runs it
+(after each such commit, and a sweep every minute); `srx search sync` runs it by hand.
 When the index is down, rows stay pending (with the error) and are applied once it is back: nothing
 is lost. `sync_pending` and `reindex` are boundaries of their own: they commit what they applied.
 """
@@ -29,7 +30,13 @@ def init_app(app: Flask) -> None:
 
 
 def _sync_inline(app: Flask) -> None:
-    """After a commit that wrote search outbox rows: apply them now, when the app is set to sync inline."""
+    """After a commit that wrote search outbox rows: hand them to the job queue (SEARCH_SYNC_QUEUE), or apply
+    them now when the app is set to sync inline."""
+    if app.config.get("SEARCH_SYNC_QUEUE"):
+        from .jobs import enqueue, search_sync
+
+        enqueue(search_sync)
+        return
     if not app.config["SEARCH_SYNC_INLINE"]:
         return
     with Session(app.extensions["srx.engine"]) as session:

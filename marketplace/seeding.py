@@ -72,6 +72,11 @@ def load_seeds(
     if if_empty and session.exec(select(Government.id)).first() is not None:
         return None
     counts: dict[str, int] = {}
+    from sqlalchemy import func
+
+    from .models import Notification
+
+    before = session.exec(select(func.max(Notification.id))).one() or 0
     try:
         govs = _load_governments(session, _read(folder, "governments.yaml", "governments"))
         counts["governments"] = len(govs)
@@ -91,6 +96,7 @@ def load_seeds(
         say(f"contracts: {contracts}, matches: {matches}")
     except (KeyError, TypeError, ValueError) as exc:
         raise SeedError(f"bad seed entry: {exc!r}") from exc
+    _quiet_history(session, before)
     # The seeds date their history back after writing it: chain the audit trail again over the dated rows.
     from . import audit_chain
 
@@ -99,6 +105,24 @@ def load_seeds(
     audit_chain.rebuild(conn, audit_chain.key_for(conn.engine))
     session.expire_all()
     return counts
+
+
+def _quiet_history(session: Session, after_id: int) -> None:
+    """The seeds replay history through the services: its notifications show under the bell, but nobody
+    gets mail about what happened before the demo started."""
+    from sqlalchemy import update
+
+    from .models import MailState, Notification
+
+    session.flush()
+    session.execute(
+        update(Notification)
+        .where(
+            col(Notification.id) > after_id,
+            col(Notification.mail_state).in_((MailState.PENDING, MailState.DIGEST)),
+        )
+        .values(mail_state=MailState.OFF)
+    )
 
 
 def _load_governments(session: Session, rows: list[dict[str, Any]]) -> dict[str, Government]:

@@ -101,6 +101,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "MODEL_PATH": str(tmp_path / "model" / "scorer.skops"),
         "EVIDENCE_PATH": str(tmp_path / "evidence"),
         "WTF_CSRF_ENABLED": False,
+        "MAIL_URL": "memory://",
+        "JOBS_IMMEDIATE": True,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         # The suite reads English page text; production defaults to Dutch (tests that check Dutch build their
         # own app without this key: tests/unit/test_translations.py, test_security's language test).

@@ -52,6 +52,15 @@ from .lifecycle import (
     Settlement,
     SettlementKind,
 )
+from .notification import (
+    DELIVERIES,
+    NOTIFICATION_KINDS,
+    Delivery,
+    MailState,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 from .organisation import (
     INITIATIVE_KINDS,
     LIFE_PHASES,
@@ -98,6 +107,13 @@ __all__ = [
     "TOKEN_KINDS",
     "ApiRateCounter",
     "ApiToken",
+    "DELIVERIES",
+    "Delivery",
+    "MailState",
+    "NOTIFICATION_KINDS",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "AGE_BANDS",
     "AdviserGovernment",
     "AgeBand",

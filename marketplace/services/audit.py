@@ -46,6 +46,10 @@ def record(
         reason=reason,
     )
     session.add(event)
+    from .notifications import on_event
+
+    # Who is told is decided in one place; the notifications join this transaction.
+    on_event(session, event, actor)
     return event
 
 

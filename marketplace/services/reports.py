@@ -41,7 +41,17 @@ from .guard import check_seen, guarded_update
 from .scope import acts_for
 from .settlements import ensure_open
 
-FIELDS = ("status", "quantity", "value_cents", "officer_reason", "attempt", "version")
+FIELDS = (
+    "id",
+    "period_start",
+    "period_end",
+    "status",
+    "quantity",
+    "value_cents",
+    "officer_reason",
+    "attempt",
+    "version",
+)
 LIVE = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 EVIDENCE_KINDS = ("payslip", "employer_statement", "invoice", "initiative_statement", "other")
 ALLOWED_TYPES = ("application/pdf", "image/png", "image/jpeg")

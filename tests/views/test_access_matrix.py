@@ -19,7 +19,7 @@ from werkzeug.routing import Rule
 
 from marketplace import create_app
 from marketplace.authz import ANY_USER, PUBLIC, access_of
-from marketplace.models import Contract, Evidence
+from marketplace.models import Contract, Evidence, Notification
 from marketplace.services import (
     api_tokens,
     approvals,
@@ -96,6 +96,7 @@ def _params(world: World, extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "fmt": {"own": "csv", "foreign": None},
         "token_id": {"own": extra["token_a"].id, "foreign": extra["token_b"].id},
         "token": {"own": extra["reset_token"], "foreign": None},
+        "notification_id": {"own": extra["notification_a"].id, "foreign": extra["notification_b"].id},
     }
 
 
@@ -201,6 +202,11 @@ def matrix_world(app: Any, world: World, evidence_store: Any) -> tuple[World, di
 
     with app.app_context():
         extra["reset_token"] = reset_token(world.users["company_a"])
+    # A notification of company_a's (its approval) and of company_b's: read marks are the owner's alone.
+    for side, company in (("a", "company_a"), ("b", "company_b")):
+        extra[f"notification_{side}"] = world.session.exec(
+            select(Notification).where(Notification.user_id == world.users[company].id)
+        ).first()
     return world, extra
 
 

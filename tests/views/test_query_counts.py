@@ -156,38 +156,39 @@ def _tokens(world: World, n: int) -> None:
         )
 
 
-# page -> (who looks, what fills it, the URL, pinned statements)
+# page -> (who looks, what fills it, the URL, pinned statements). A logged-in page counts one statement for the
+# bell in the header (the unread notifications).
 Fill = Callable[[World, int], Any]
 PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "catalogue": ("anonymous", _initiatives, lambda w: "/catalogue", 2),
     "catalogue with a query": ("anonymous", _initiatives, lambda w: "/catalogue?q=buurthuis&theme=werk", 2),
-    "company dashboard": ("company_a", _contracts, lambda w: "/company/", 7),
-    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 34),
+    "company dashboard": ("company_a", _contracts, lambda w: "/company/", 8),
+    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 35),
     "company realisation": (
         "company_a",
         _reported,
         lambda w: f"/company/contracts/{w.contract_a.id}/realisation",
-        20,
+        21,
     ),
-    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 24),
+    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 25),
     "officer reports": (
         "officer_a",
         _reported,
         lambda w: f"/officer/contracts/{w.contract_a.id}/reports",
-        19,
+        20,
     ),
-    "officer risk overview": ("officer_a", _contracts, lambda w: "/officer/risk", 9),
-    "officer periodic check": ("officer_a", _contracts, lambda w: "/officer/check", 12),
-    "officer all pledges": ("officer_a", _pledges, lambda w: "/officer/matches", 12),
-    "officer contracts": ("officer_a", _contracts, lambda w: "/officer/contracts", 9),
-    "officer eligibility": ("officer_a", _initiatives, lambda w: "/officer/eligibility", 8),
-    "initiative dashboard": ("initiative_a", _approved, lambda w: "/initiative/", 13),
-    "initiative pledges": ("initiative_a", _pledges, lambda w: "/initiative/pledges", 10),
-    "officer report": ("officer_a", _approved, lambda w: "/officer/report", 8),
-    "officer report of a year": ("officer_a", _approved, lambda w: "/officer/report?year=2026", 7),
-    "officer annual statement": ("officer_a", _approved, lambda w: "/officer/report/2026/statement", 7),
-    "company report": ("company_a", _approved, lambda w: "/company/report", 9),
-    "company annual statement": ("company_a", _approved, lambda w: "/company/report/2026/statement", 8),
+    "officer risk overview": ("officer_a", _contracts, lambda w: "/officer/risk", 10),
+    "officer periodic check": ("officer_a", _contracts, lambda w: "/officer/check", 13),
+    "officer all pledges": ("officer_a", _pledges, lambda w: "/officer/matches", 13),
+    "officer contracts": ("officer_a", _contracts, lambda w: "/officer/contracts", 10),
+    "officer eligibility": ("officer_a", _initiatives, lambda w: "/officer/eligibility", 9),
+    "initiative dashboard": ("initiative_a", _approved, lambda w: "/initiative/", 14),
+    "initiative pledges": ("initiative_a", _pledges, lambda w: "/initiative/pledges", 11),
+    "officer report": ("officer_a", _approved, lambda w: "/officer/report", 9),
+    "officer report of a year": ("officer_a", _approved, lambda w: "/officer/report?year=2026", 8),
+    "officer annual statement": ("officer_a", _approved, lambda w: "/officer/report/2026/statement", 8),
+    "company report": ("company_a", _approved, lambda w: "/company/report", 10),
+    "company annual statement": ("company_a", _approved, lambda w: "/company/report/2026/statement", 9),
     "initiative page with what it received": (
         "anonymous",
         _approved,
@@ -196,8 +197,8 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     ),
     "open data": ("anonymous", _approved, lambda w: "/open-data", 3),
     "open data as JSON": ("anonymous", _approved, lambda w: "/open-data/figures.json", 3),
-    "admin users": ("admin", _users, lambda w: "/admin/users", 6),
-    "settings api tokens": ("company_a", _tokens, lambda w: "/settings/api-tokens", 2),
+    "admin users": ("admin", _users, lambda w: "/admin/users", 7),
+    "settings api tokens": ("company_a", _tokens, lambda w: "/settings/api-tokens", 3),
     "api contract reports": (
         "company_a",
         _reported,
@@ -210,9 +211,10 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
         lambda w: f"/api/v1/contracts/{w.contract_a.reference}/progress",
         10,
     ),
-    "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 6),
-    "admin companies": ("admin", _companies, lambda w: "/admin/companies", 5),
-    "officer suppliers": ("officer_a", _suppliers, lambda w: "/officer/suppliers", 5),
+    "admin governments": ("admin", _contracts, lambda w: "/admin/governments", 7),
+    "admin companies": ("admin", _companies, lambda w: "/admin/companies", 6),
+    "officer suppliers": ("officer_a", _suppliers, lambda w: "/officer/suppliers", 6),
+    "notifications": ("company_a", _approved, lambda w: "/notifications", 4),
 }
 
 
