@@ -217,15 +217,25 @@ def options(codes: Iterable[str], labels: dict[str, Any]) -> list[tuple[str, str
     return [(str(code), str(labels.get(code, code))) for code in codes]
 
 
+class FieldErrors(dict[str, str]):
+    """Errors by field name; `labels` names each field, so the summary can say which field is wrong."""
+
+    def __init__(self, errors: dict[str, str], labels: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.labels = labels
+
+
 class Form(FlaskForm):
     """Base form: errors and values in the shape the templates' field macros read."""
 
-    def errors_by_field(self) -> dict[str, str]:
-        return {
+    def errors_by_field(self) -> FieldErrors:
+        errors = {
             name: " ".join(str(e) for e in errs)
             for name, errs in self.errors.items()
             if name is not None and errs
         }
+        labels = {name: str(self._fields[name].label.text) for name in errors if name in self._fields}
+        return FieldErrors(errors, labels)
 
     def values(self) -> dict[str, Any]:
         """What each field shows again: the text as typed for parsed fields, the data otherwise."""
@@ -248,7 +258,7 @@ class Form(FlaskForm):
             target.errors = [*list(target.errors or []), error_text(exc)]
 
     @property
-    def all_errors(self) -> dict[str, str]:
+    def all_errors(self) -> FieldErrors:
         out = self.errors_by_field()
         if self.form_errors:
             out["_form"] = " ".join(str(e) for e in self.form_errors)

@@ -389,3 +389,14 @@ def test_eligibility_bad_input(officer: Any, world: World) -> None:
         ).first()
         is None
     )
+
+
+def test_an_empty_contract_form_names_each_field_in_the_error_summary(officer: Any, world: World) -> None:
+    response = officer.post("/officer/contracts/new", data={"csrf_token": ""})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    summary = html.split("data-error-summary", 1)[1].split("</ul>", 1)[0]
+    # Each line says which field is wrong, not six identical "This field is required." lines.
+    assert 'href="#f-reference">Reference: ' in summary
+    assert 'href="#f-sum">' in summary and summary.count("<li>") >= 3
+    assert len(set(summary.split("<li>")[1:])) == summary.count("<li>")
