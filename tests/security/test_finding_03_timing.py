@@ -15,12 +15,12 @@ from marketplace.models import User
 from marketplace.services.auth import dummy_hash
 
 # Costly enough that the hash dominates the request (as scrypt does in production), cheap enough for CI.
-METHOD = "pbkdf2:sha256:60000"
+METHOD = "pbkdf2:sha256:200000"
 TRIES = 21
 
 
 def test_dummy_hash_has_the_configured_method_and_cost() -> None:
-    assert dummy_hash(METHOD).startswith("pbkdf2:sha256:60000$")
+    assert dummy_hash(METHOD).startswith("pbkdf2:sha256:200000$")
     assert dummy_hash("scrypt:32768:8:1").startswith("scrypt:32768:8:1$")
 
 
