@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from ..models import PSO_LEVELS, Certificate, User
+from ..models import PSO_LEVELS, Certificate, Company, User
 from . import validation as v
 from .audit import record, snapshot
 from .errors import N_, NotFound, ServiceError
@@ -34,18 +34,26 @@ def _clean(data: CertificateInput) -> tuple[str, str, date, date]:
     return level, v.text(data.number, "number", max_len=60), issued, until
 
 
-def add_certificate(session: Session, *, actor: User, data: CertificateInput) -> Certificate:
-    """Register the company's certificate of a level; a second one of the same level renews the first."""
-    if actor.role != "company" or actor.company_id is None:
+def add_certificate(
+    session: Session, *, actor: User, data: CertificateInput, company_id: int | None = None
+) -> Certificate:
+    """Register the company's certificate of a level; a second one of the same level renews the first.
+
+    A company registers its own; an admin registers one for `company_id` (sent in by the company, or a
+    correction). The audit event keeps the certificate as it was before a renewal.
+    """
+    if actor.role == "company" and actor.company_id is not None:
+        company_id = actor.company_id
+    elif actor.role != "admin" or company_id is None or session.get(Company, company_id) is None:
         raise NotFound(N_("This company does not exist."))
     level, number, issued, until = _clean(data)
     cert = session.exec(
-        select(Certificate).where(Certificate.company_id == actor.company_id, Certificate.level == level)
+        select(Certificate).where(Certificate.company_id == company_id, Certificate.level == level)
     ).first()
     before = snapshot(cert, FIELDS) if cert else None
     if cert is None:
         cert = Certificate(
-            company_id=actor.company_id,
+            company_id=company_id,
             level=level,
             number=number,
             issued_on=issued,

@@ -55,6 +55,7 @@ from ..queries_officer import (
     users_page,
 )
 from ..services import admin as admin_service
+from ..services import certificates as certificates_service
 from ..services import policies as policies_service
 from ..services.admin import CompanyEdit, GovernmentEdit, GovernmentInput, UserEdit, UserInput
 from ..services.audit import last_verification
@@ -775,3 +776,67 @@ def _users_page(back: str) -> str:
     """`back` when it is the (filtered) users list, else the list itself."""
     base = url_for("admin.users")
     return back if back.startswith(base) and not back.startswith("//") else base
+
+
+# --- PSO certificates of a company ------------------------------------------------------------------------
+
+
+class AdminCertificateForm(Form):
+    level = ChoiceField(codes=PSO_LEVELS, validators=[required()])
+    number = StringField(validators=[max_length(60)])
+    issued_on = DayField(validators=[required()])
+    valid_until = DayField(validators=[required()])
+
+    def validate_valid_until(self, field: Any) -> None:
+        issued, until = self.issued_on.data, field.data
+        if issued is None or until is None:
+            return
+        if until < issued:
+            raise ValidationError(str(_l("The certificate ends before it was issued.")))
+        if (until - issued).days > certificates_service.MAX_VALIDITY_DAYS:
+            raise ValidationError(str(_l("A PSO certificate is valid for at most two years.")))
+
+
+@bp.route("/companies/<int:company_id>/certificates", methods=["GET", "POST"])
+@access("admin")
+def company_certificates(company_id: int):  # type: ignore[no-untyped-def]
+    """A company's PSO certificates; the admin registers or renews one the company sent in."""
+    session = get_session()
+    company = session.get(Company, company_id)
+    if company is None:
+        abort(404)
+    form = AdminCertificateForm()
+
+    def render(status: int = 200) -> Any:
+        return render_template(
+            "admin/company_certificates.html",
+            company=company,
+            certificates=certificates_service.certificates_of(session, company_id),
+            values=form.values(),
+            errors=form.all_errors,
+            levels=options(PSO_LEVELS, i18n.PSO_LEVELS),
+        ), status
+
+    if request.method == "GET":
+        return render()
+    if not form.validate():
+        return render(400)
+    try:
+        certificates_service.add_certificate(
+            session,
+            actor=me(),
+            company_id=company_id,
+            data=certificates_service.CertificateInput(
+                level=form.level.data or "",
+                issued_on=form.issued_on.data,
+                valid_until=form.valid_until.data,
+                number=form.number.data or "",
+            ),
+        )
+    except ServiceError as exc:
+        if exc.status == 404:
+            abort(404)
+        form.add_service_error(exc)
+        return render(400)
+    flash(gettext("Certificate saved."), "info")
+    return redirect(url_for("admin.company_certificates", company_id=company_id))

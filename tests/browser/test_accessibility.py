@@ -90,6 +90,8 @@ JOURNEYS: dict[str, tuple[tuple[str, str] | None, list[str]]] = {
             "/admin/governments/{gov:amsterdam}/tables/new",
             "/admin/governments/{gov:amsterdam}/edit",
             "/admin/companies",
+            "/admin/companies/{company:bouwbedrijf-van-dijk}/edit",
+            "/admin/companies/{company:bouwbedrijf-van-dijk}/certificates",
             "/admin/users",
             "/admin/users/new",
             "/admin/users/{user:inkoop@vandijk.demo}/edit",
@@ -109,6 +111,12 @@ FORMS: list[tuple[tuple[str, str], str, str]] = [
     (OFFICER, "/officer/suppliers", "#supplier-form button[type=submit]"),
     (INITIATIVE, "/initiative/needs/new", "main form button[type=submit]"),
     (ADMIN, "/admin/users/new", "main form button[type=submit]"),
+    (ADMIN, "/admin/governments/{gov:amsterdam}/edit", "main form button[type=submit]"),
+    (
+        ADMIN,
+        "/admin/companies/{company:bouwbedrijf-van-dijk}/certificates",
+        "#certificate-form button[type=submit]",
+    ),
     (
         ADMIN,
         "/admin/governments/{gov:amsterdam}/tables/new",
@@ -128,7 +136,7 @@ def _url(app: Any, path: str) -> str:
     """Replace {REFERENCE} by that contract's id ({gov:slug} and {user:email} by those ids)."""
     from sqlmodel import Session, select
 
-    from marketplace.models import Contract, Government, User
+    from marketplace.models import Company, Contract, Government, User
 
     if "{" not in path:
         return path
@@ -136,6 +144,8 @@ def _url(app: Any, path: str) -> str:
     with Session(app.extensions["srx.engine"]) as session:
         if ref.startswith("gov:"):  # {gov:amsterdam}: that government's id
             row: Any = session.exec(select(Government).where(Government.slug == ref[4:])).one()
+        elif ref.startswith("company:"):  # {company:slug}: that company's id
+            row = session.exec(select(Company).where(Company.slug == ref[8:])).one()
         elif ref.startswith("user:"):  # {user:a@b.nl}: that user's id
             row = session.exec(select(User).where(User.email == ref[5:])).one()
         else:

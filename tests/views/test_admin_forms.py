@@ -472,6 +472,7 @@ def test_non_admins_are_refused_every_admin_form(client: Any, login_as: Any, wor
         f"/admin/governments/{world.gov_a.id}/edit",
         "/admin/companies",
         f"/admin/companies/{world.company_a.id}/edit",
+        f"/admin/companies/{world.company_a.id}/certificates",
         f"/admin/users/{target.id}/edit",
         f"/admin/users/{target.id}/active?active=0",
         f"/admin/governments/{world.gov_a.id}/tables/new",
@@ -646,3 +647,43 @@ def test_other_governments_and_roles_cannot_use_the_supplier_list(
         assert client.post("/officer/suppliers", data=_supplier_form()).status_code == 403, role
         client.post("/logout")
     assert world.session.exec(select(Supplier)).all() == []
+
+
+# --- PSO certificates registered by the admin --------------------------------------------------------------
+
+
+def test_an_admin_registers_and_renews_a_companys_certificate(admin: Any, world: World) -> None:
+    from marketplace.models import Certificate
+
+    url = f"/admin/companies/{world.company_a.id}/certificates"
+    assert "No certificate yet." in text(admin.get(url))
+    first = {"level": "trede_2", "number": "PSO-1", "issued_on": "2024-05-01", "valid_until": "2026-04-30"}
+    assert admin.post(url, data=first).status_code == 302
+    renewed = {**first, "number": "PSO-2", "issued_on": "2026-05-01", "valid_until": "2028-04-30"}
+    assert admin.post(url, data=renewed).status_code == 302
+    world.session.expire_all()
+    (cert,) = world.session.exec(
+        select(Certificate).where(Certificate.company_id == world.company_a.id)
+    ).all()
+    assert (cert.number, cert.valid_until) == ("PSO-2", date(2028, 4, 30))
+    events = _audit(world, "certificate.added") + _audit(world, "certificate.renewed")
+    assert [e.action for e in events] == ["certificate.added", "certificate.renewed"]
+    assert events[1].before["valid_until"] == "2026-04-30"  # the old dates are kept in the trail
+    assert all(e.actor_id == world.users["admin"].id for e in events)
+
+
+def test_the_certificate_form_shows_every_error_at_once(admin: Any, world: World) -> None:
+    from marketplace.models import Certificate
+
+    url = f"/admin/companies/{world.company_a.id}/certificates"
+    response = admin.post(url, data={"level": "trede_9", "issued_on": "gisteren", "valid_until": ""})
+    assert response.status_code == 400
+    html = text(response)
+    for name in ("level", "issued_on", "valid_until"):
+        assert f'id="f-{name}-error"' in html and f'href="#f-{name}"' in html, name
+    too_long = admin.post(
+        url, data={"level": "trede_1", "issued_on": "2024-01-01", "valid_until": "2027-01-01"}
+    )
+    assert too_long.status_code == 400 and "at most two years" in text(too_long)
+    assert world.session.exec(select(Certificate)).all() == []
+    assert admin.get("/admin/companies/999999/certificates").status_code == 404
