@@ -166,5 +166,5 @@ def _digest_lines(session: Session, digest: Notification, user: User) -> tuple[s
             text = text_of(n)
             lines.append(f"- {text.title}: {text.body}")
             lines.append(f"  {link_of(n, user, external=True)}")
-    subject = _("Your SRX summary of %(day)s", day=day(as_date(p.get("date"))))
+    subject = _("Your summary of %(day)s", day=day(as_date(p.get("date"))))
     return subject, lines

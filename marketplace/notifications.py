@@ -79,6 +79,10 @@ def text_of(n: Notification) -> Text:
     p = n.params or {}
     ref = p.get("reference", "")
     what = p.get("what") or p.get("title") or ""
+    if not what and isinstance(p.get("block"), dict):
+        from flask_babel import get_locale
+
+        what = p["block"].get(str(get_locale() or "nl")) or p["block"].get("nl", "")
     value = formatting.money(p.get("value_cents")) if p.get("value_cents") is not None else ""
     reason = p.get("reason", "")
     with_reason = (" " + _("Reason: %(reason)s", reason=reason)) if reason else ""

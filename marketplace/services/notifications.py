@@ -18,6 +18,7 @@ from ..db import mark_topic
 from ..models import (
     AdviserGovernment,
     AuditEvent,
+    BuildingBlock,
     Company,
     Contract,
     Delivery,
@@ -162,7 +163,10 @@ def _match_params(session: Session, match: Match, contract: Contract) -> dict[st
     initiative = session.get(Initiative, match.initiative_id) if match.initiative_id else None
     company = session.get(Company, contract.company_id)
     what = need.title if need else (initiative.name if initiative else "")
+    block = session.get(BuildingBlock, match.block_id) if not what else None
     return {
+        # Without a need or initiative (hiring, a purchase): the block, in both languages.
+        "block": {"nl": block.label, "en": block.label_en or block.label} if block else None,
         "reference": contract.reference,
         "contract_id": contract.id,
         "match_id": match.id,

@@ -128,6 +128,9 @@ def test_officer_approves_the_bell_counts_it_and_the_dutch_mail_arrives(
     officer.goto(f"{base}/officer/matches/{match.id}")
     officer.click("form[action$='/approve'] button[type=submit]")
     officer.wait_for_load_state()
+    # A confirmation page names the value and the contract; the officer confirms.
+    officer.click("#confirm form button[type=submit]")
+    officer.wait_for_load_state()
     with Session(app.extensions["srx.engine"]) as session:
         assert session.get(Match, match.id).status == "approved"  # type: ignore[union-attr]
 

@@ -204,7 +204,7 @@ def test_daily_digest_collects_what_was_held_and_what_waits_for_officers(
         assert jobs.digests.call_local(today="2026-03-09") >= 2
         assert jobs.digests.call_local(today="2026-03-09") == 0  # once a day
     (digest,) = inbox.to("company-a@test.nl")
-    assert digest["Subject"] == "SRX: Your SRX summary of 9 Mar 2026"
+    assert digest["Subject"] == "SRX: Your summary of 9 Mar 2026"
     body = digest.get_content()
     assert "Pledge approved on A-001" in body and f"https://srx.example.nl/company/matches/{m1.id}" in body
     assert "settings/notifications" in body.split("-- ")[-1]

@@ -141,3 +141,28 @@ def test_reports_and_deliveries_tell_the_other_side(world: World, client: Any, l
     page = client.get("/notifications").get_data(as_text=True)
     assert "Realisation report rejected on A-001" in page and "Reason: De factuur is onleesbaar" in page
     assert "Voedselbank Aastad confirmed that “Chauffeurs” was received." in page
+
+
+def test_a_pledge_without_a_need_is_named_by_its_block_in_the_readers_language(app: Any) -> None:
+    from flask_babel import force_locale
+
+    from marketplace.notifications import text_of
+
+    n = Notification(
+        user_id=1,
+        kind="pledge_decided",
+        subject_type="match",
+        subject_id=1,
+        params={
+            "reference": "A-001",
+            "what": "",
+            "outcome": "approved",
+            "value_cents": 5_000_000,
+            "block": {"nl": "Werkplek voor een kandidaat", "en": "Job for a candidate"},
+        },
+    )
+    with app.test_request_context():
+        with force_locale("nl"):
+            assert text_of(n).body.startswith("“Werkplek voor een kandidaat” (€\xa050.000,00) is goedgekeurd")
+        with force_locale("en"):
+            assert text_of(n).body.startswith("“Job for a candidate” (€50,000.00) was approved")
