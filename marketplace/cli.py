@@ -395,6 +395,60 @@ def evidence_purge(today: str | None) -> None:
     )
 
 
+@main.group("export")
+def export_group() -> None:
+    """Exports in documented formats."""
+
+
+@export_group.command("monitoring")
+@click.option("--government", "slug", required=True, help="The government's slug, for example amersfoort.")
+@with_appcontext
+def export_monitoring(slug: str) -> None:
+    """One government's contracts, contributions and realisation as JSON on stdout
+    (docs/monitoring-format.md): srx export monitoring --government amersfoort > amersfoort.json"""
+    import json
+
+    from .monitoring import FormatError, export_government
+
+    try:
+        doc = export_government(get_session(), slug)
+    except FormatError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+@main.group("import")
+def import_group() -> None:
+    """Imports of documented formats."""
+
+
+@import_group.command("monitoring")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_monitoring(file: Path) -> None:
+    """Import a monitoring export (docs/monitoring-format.md): everything is checked first, then stored
+    in one transaction; a problem stores nothing and is one line naming where it is."""
+    import json
+
+    from .monitoring import FormatError, import_document
+
+    try:
+        doc = json.loads(file.read_bytes())
+    except FileNotFoundError:
+        raise click.ClickException(f"{file}: no such file") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise click.ClickException(f"{file}: not JSON ({str(exc).splitlines()[0][:120]})") from None
+    try:
+        with unit_of_work() as session:
+            counts = import_document(session, doc)
+    except FormatError as exc:
+        raise click.ClickException(f"{file}: {exc}. Nothing was imported.") from None
+    click.echo(
+        f"imported {counts['contracts']} contracts, {counts['contributions']} contributions, "
+        f"{counts['reports']} reports, {counts['settlements']} settlements"
+    )
+
+
 # Matching commands (decisions import/export, train, evaluate, recommend) live in their own module.
 from .cli_matching import register as _register_matching  # noqa: E402
 
