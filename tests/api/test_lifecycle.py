@@ -108,7 +108,8 @@ def test_one_contract_from_plan_to_settlement(world: World, api: Any, client: An
     match = world.session.exec(select(Match).where(Match.contract_id == c.id)).one()
     assert match.status == "proposed" and match.value_cents == 650_000
 
-    assert api.post(f"/api/v1/matches/{match.id}/approve", {}).status_code == 200
+    seen = api.get(f"/api/v1/matches/{match.id}").headers["ETag"]
+    assert api.post(f"/api/v1/matches/{match.id}/approve", {}, headers={"If-Match": seen}).status_code == 200
     progress = _state(api, ref)
     assert progress["state"] == "running" and progress["committed_cents"] == 650_000
     assert progress["pace"] in ("on_track", "met") and progress["series"]
