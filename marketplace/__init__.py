@@ -1,5 +1,6 @@
 """SRX, the Social Return Exchange: the Flask application."""
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
 
+from . import boundary, headers
+from .boundary import BoundedIntConverter  # noqa: F401  (re-exported)
 from .config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,8 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    # Ids beyond a 32-bit integer cannot exist; the converter answers 404 instead of overflowing the database.
-    app.url_map.converters["int"] = BoundedIntConverter
+    # The input boundary (NUL bytes, ASCII-only bounded ids, 401 before CSRF on the API) comes first.
+    boundary.init_app(app)
     if app.config.get("TRUSTED_PROXIES", 0) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -68,15 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import jobs
 
     jobs.init_app(app)
+    headers.init_app(app)
     return app
-
-
-class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` limited to what an integer primary key can hold."""
-
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:
@@ -175,16 +170,35 @@ def register_errorhandlers(app: Flask) -> None:
         code = exc.code or 500
         text = str(messages.get(code, exc.description or ""))
         if _wants_json():
-            return problem(code, exc.name, text)
-        return render_template("error.html", code=code, message=text), code
+            response = problem(code, exc.name, text)
+        else:
+            response = app.make_response((render_template("error.html", code=code, message=text), code))
+        # The exception's own headers: Allow on a 405, Retry-After on a 429 or 503, WWW-Authenticate on a 401.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
-        app.logger.exception("Unhandled error on %s", request.path)
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
         # Undo the failed transaction; the session stays open for the error page (teardown closes it).
         session = g.get("db_session")
         if session is not None:
-            session.rollback()
+            with contextlib.suppress(Exception):  # the database may be the thing that is down
+                session.rollback()
+        if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            app.logger.error("Database unavailable on %s: %s", request.path, type(exc.orig).__name__)
+            text = gettext("The service is unavailable for a moment. Nothing was stored; try again shortly.")
+            if _wants_json():
+                response = problem(503, "Service Unavailable", text)
+                response.headers["Retry-After"] = "30"
+                return response
+            # A page of its own, as an anonymous visitor: loading the logged-in user would ask the database.
+            g._login_user = login_manager.anonymous_user()
+            return render_template("error_plain.html", code=503, message=text), 503, {"Retry-After": "30"}
+        app.logger.exception("Unhandled error on %s", request.path)
         text = str(messages[500])
         if _wants_json():
             return problem(500, "Internal Server Error", text)

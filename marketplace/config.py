@@ -49,6 +49,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MEILI_URL": env.get("MEILI_URL"),
         "MEILI_KEY": env.get("MEILI_KEY"),
         "MEILI_INDEX": env.get("MEILI_INDEX", "srx"),
+        # Meilisearch: short timeouts and a circuit breaker (open after this many failures in a row, one trial
+        # call after the cool-down); while it is open no request waits for the server (docs/security.md).
+        "SEARCH_CONNECT_TIMEOUT": float(env.get("SEARCH_CONNECT_TIMEOUT", "0.5")),
+        "SEARCH_READ_TIMEOUT": float(env.get("SEARCH_READ_TIMEOUT", "2")),
+        "SEARCH_BREAKER_FAILURES": int(env.get("SEARCH_BREAKER_FAILURES", "3")),
+        "SEARCH_BREAKER_COOLDOWN": float(env.get("SEARCH_BREAKER_COOLDOWN", "30")),
         # Inline sync applies outbox rows right after each commit; production may run `srx search sync`.
         "SEARCH_SYNC_INLINE": _bool(env.get("SEARCH_SYNC_INLINE"), True),
         "MODEL_PATH": env.get("MODEL_PATH", str(instance_path / "model" / "scorer.skops")),
@@ -58,6 +64,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_IDLE_TIMEOUT": int(env.get("SESSION_IDLE_TIMEOUT", str(30 * 60))),
         # The decision history behind the recommender's approval rates is re-read at most this often.
         "RECOMMENDER_HISTORY_REFRESH_S": float(env.get("RECOMMENDER_HISTORY_REFRESH_S", "5")),
+        # The host names this instance answers to: API URLs are built from SERVER_NAME (host[:port]) when set,
+        # else from the request's host only when TRUSTED_HOSTS (comma-separated) vouches for it (others: 400).
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        "TRUSTED_HOSTS": [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,
+        "PREFERRED_URL_SCHEME": "https" if _bool(env.get("SESSION_COOKIE_SECURE"), False) else "http",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),

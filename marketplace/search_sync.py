@@ -39,9 +39,15 @@ def _sync_inline(app: Flask) -> None:
         return
     if not app.config["SEARCH_SYNC_INLINE"]:
         return
+    backend = get_backend(app)
+    # Only while the breaker is closed: open, the call would fail; half-open, this request would be the trial
+    # and wait out the timeout. The outbox keeps the work for the next request or `srx search sync`.
+    breaker = getattr(backend, "breaker", None)
+    if not backend.available() or (breaker is not None and breaker.state != "closed"):
+        return
     with Session(app.extensions["srx.engine"]) as session:
         try:
-            sync_pending(session, get_backend(app), limit=200)
+            sync_pending(session, backend, limit=200)
         except Exception:  # the index never breaks a page; rows stay pending
             app.logger.warning("search sync failed; outbox rows stay pending", exc_info=True)
 
@@ -59,6 +65,10 @@ def get_backend(app: Flask | None = None) -> SearchBackend:
             meili_key=cfg["MEILI_KEY"],
             index_name=cfg["MEILI_INDEX"],
             postgres_url=cfg.get("SEARCH_POSTGRES_URL"),
+            connect_timeout_s=cfg.get("SEARCH_CONNECT_TIMEOUT", 0.5),
+            read_timeout_s=cfg.get("SEARCH_READ_TIMEOUT", 2.0),
+            breaker_failures=cfg.get("SEARCH_BREAKER_FAILURES", 3),
+            breaker_cooldown_s=cfg.get("SEARCH_BREAKER_COOLDOWN", 30.0),
         )
         try:
             backend.setup()

@@ -14,3 +14,9 @@
   mark();
   window.addEventListener("resize", mark);
 })();
+
+// A button with data-confirm asks before its form is sent (an inline onclick would need 'unsafe-inline').
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+  if (button && !window.confirm(button.dataset.confirm)) { event.preventDefault(); }
+});

@@ -11,6 +11,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .schemas import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
     ApproveBody,
     CancelBody,
     CertificateBody,
@@ -467,17 +469,22 @@ P_REFERENCE = {
 }
 P_MATCH = {"name": "match_id", "in": "path", "required": True, "schema": {**INT, "minimum": 1}}
 P_PAGE = [
-    {"name": "page", "in": "query", "schema": {**INT, "minimum": 1, "default": 1}},
+    {
+        "name": "page",
+        "in": "query",
+        "schema": {**INT, "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        "description": "Outside 1 to 1,000,000, or given twice: 400.",
+    },
     {
         "name": "per_page",
         "in": "query",
-        "schema": {**INT, "minimum": 1, "maximum": 100, "default": 20},
-        "description": "Larger values are clamped to 100.",
+        "schema": {**INT, "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
+        "description": "Outside 1 to 100 (0 too), or given twice: 400.",
     },
 ]
 AUTH: list[dict[str, list[str]]] = [{"session": []}, {"bearer": []}]
 READ_ERRORS = {
-    "400": _problem("A query argument is not a whole number."),
+    "400": _problem("A query argument is not a whole number in its range, or is repeated."),
     "401": _problem("Not logged in."),
     "403": _problem("The caller's role may not use this, or the API token lacks the scope `read`."),
     "429": {
@@ -750,7 +757,12 @@ SEARCH_PARAMS = [
             ("type", "initiative or need."),
         ]
     ],
-    {"name": "sort", "in": "query", "schema": {"enum": ["relevance", "deadline", "distance"]}},
+    {
+        "name": "sort",
+        "in": "query",
+        "schema": {"enum": ["relevance", "deadline", "distance"]},
+        "description": "Given twice: 400.",
+    },
     {
         "name": "near",
         "in": "query",
@@ -899,7 +911,9 @@ PATHS: dict[str, Any] = {
             "parameters": SEARCH_PARAMS,
             "responses": {
                 "200": _json("SearchResult", "One page of hits and the facet counts."),
-                "400": _problem("page or per_page is not a whole number."),
+                "400": _problem(
+                    "page or per_page is not a whole number in range, or an argument is repeated."
+                ),
                 "503": {
                     **_problem("The search index is unavailable; try again later."),
                     "headers": {"Retry-After": {"schema": INT}},

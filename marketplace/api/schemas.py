@@ -21,6 +21,9 @@ M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 64 * 1024
 # Ids are 32-bit in PostgreSQL; anything larger cannot exist.
 MAX_ID = 2**31 - 1
+# Paging of every list endpoint (the OpenAPI document states them).
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 100
 # Hard bound for amounts and quantities: far above any domain limit, far below BIGINT.
 MAX_NUMBER = 10**12
 MAX_TEXT = 20_000

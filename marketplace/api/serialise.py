@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 
 from search import Result
 
@@ -24,6 +24,22 @@ from ..models import (
     ValuationTable,
 )
 from ..queries import ContractRow, MatchRow, SupplierRow
+
+
+def api_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL that never echoes an untrusted Host header.
+
+    From SERVER_NAME when it is configured; from the request's host when TRUSTED_HOSTS is configured (Flask
+    has then refused any other host with 400); otherwise the path alone (a relative reference).
+    """
+    config = current_app.config
+    path = url_for(endpoint, **values)
+    if config.get("SERVER_NAME"):
+        return f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}{path}"
+    if config.get("TRUSTED_HOSTS"):
+        return url_for(endpoint, _external=True, **values)
+    return path
+
 
 # How much of a person's pseudonymous key is shown: enough to tell placements apart, as on the pages.
 KEY_PREFIX = 10
@@ -65,7 +81,7 @@ def contract_json(row: ContractRow) -> dict[str, Any]:
         "activities_committed": t.activities_committed,
         "award_date": iso(c.award_date),
         "end_date": iso(c.end_date),
-        "url": url_for("api.contract", reference=c.reference, _external=True),
+        "url": api_url("api.contract", reference=c.reference),
     }
 
 
@@ -166,7 +182,7 @@ def match_json(row: MatchRow) -> dict[str, Any]:
         "created_at": iso(m.created_at),
         "updated_at": iso(m.updated_at),
         "version": m.version,
-        "url": url_for("api.match", match_id=m.id, _external=True),
+        "url": api_url("api.match", match_id=m.id),
     }
 
 
@@ -224,7 +240,7 @@ def search_json(result: Result) -> dict[str, Any]:
             "target_groups": list(d.target_groups),
             "deadline": d.deadline,
             "distance_km": h.distance_km,
-            "url": url_for("public.initiative", slug=slug, _external=True) if slug else None,
+            "url": api_url("public.initiative", slug=slug) if slug else None,
         }
         if h.type == "need":
             hit["need"] = {
@@ -279,7 +295,7 @@ def initiative_json(
             for n, open_quantity in needs
         ],
         "eligible_for": [government_ref(g) for g in governments],
-        "url": url_for("public.initiative", slug=ini.slug, _external=True),
+        "url": api_url("public.initiative", slug=ini.slug),
     }
 
 
@@ -335,7 +351,7 @@ def register_json(row: MatchRow) -> dict[str, Any]:
         "block": row.block.code,
         "value_cents": row.match.value_cents,
         "status": row.match.status,
-        "url": url_for("api.match", match_id=row.match.id, _external=True),
+        "url": api_url("api.match", match_id=row.match.id),
     }
 
 
@@ -354,7 +370,7 @@ def revision_json(r: Revision) -> dict[str, Any]:
         "decision_reason": r.decision_reason,
         "created_at": iso(r.created_at),
         "decided_at": iso(r.decided_at),
-        "match_url": url_for("api.match", match_id=r.match_id, _external=True),
+        "match_url": api_url("api.match", match_id=r.match_id),
     }
 
 

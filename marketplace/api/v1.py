@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from search import SearchError
 
 from ..authz import ANY_USER, PUBLIC, access, me
+from ..boundary import parse_int
 from ..catalogue import search_query_from_args
 from ..db import get_session
 from ..models import (
@@ -65,6 +66,8 @@ from . import serialise as out
 from .problems import PLEDGE_FIELDS, ApiProblem, not_found, service_fields
 from .schemas import (
     MAX_ID,
+    MAX_PAGE,
+    MAX_PER_PAGE,
     ApproveBody,
     CancelBody,
     CertificateBody,
@@ -81,22 +84,34 @@ from .schemas import (
     parse_body,
 )
 
-MAX_PER_PAGE = 100
-MAX_PAGE = 1_000_000
 MAX_IDEMPOTENCY_KEY = 200
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
 
 
+def _single_arg(name: str) -> str:
+    """A query argument that may be given once: 400 when it is repeated (which one would count?)."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiProblem(400, "Bad Request", gettext("Give %(name)s only once.", name=name), field=name)
+    return values[0] if values else ""
+
+
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    """A whole-number query argument, clamped to [low, high]; 400 when it is not a whole number."""
-    raw = request.args.get(name, "").strip()
+    """A whole-number query argument within [low, high]; 400 when it is not one, or out of range."""
+    raw = _single_arg(name).strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-        raise ApiProblem(400, "Bad Request", gettext("Enter a whole number."), field=name)
-    return max(low, min(high, int(raw)))
+    number = parse_int(raw, low=low, high=high)
+    if number is None:
+        raise ApiProblem(
+            400,
+            "Bad Request",
+            gettext("Enter a whole number from %(low)s to %(high)s.", low=low, high=high),
+            field=name,
+        )
+    return number
 
 
 def _paging() -> tuple[int, int]:
@@ -668,6 +683,8 @@ def refuse_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
 @access(PUBLIC)
 def search():  # type: ignore[no-untyped-def]
     page, per_page = _paging()
+    for name in ("q", "sort", "near"):
+        _single_arg(name)
     query = dataclasses.replace(search_query_from_args(request.args, per_page=per_page), page=page)
     try:
         result = get_backend().search(query)

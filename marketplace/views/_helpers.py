@@ -7,6 +7,7 @@ from flask import abort, request
 from werkzeug.datastructures import MultiDict
 
 from ..authz import me
+from ..boundary import MAX_ID, parse_int
 from ..db import get_session
 from ..forms import euros_to_cents
 from ..i18n import error_text
@@ -48,11 +49,8 @@ def page_arg() -> int:
 
 
 def int_arg(name: str, default: int, *, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        return default
-    return max(low, min(high, int(raw)))
+    number = parse_int(request.args.get(name, ""), low=0)
+    return default if number is None else max(low, min(high, number))
 
 
 def new_submission_key() -> str:
@@ -61,11 +59,7 @@ def new_submission_key() -> str:
 
 def to_int(value: Any) -> int | None:
     """A form value as an int, or None when empty or not a number (the service then says what is wrong)."""
-    text = str(value if value is not None else "").strip()
-    # ASCII digits only: int() would take Arabic-Indic digits, and str.isdigit() accepts "²", which int() refuses.
-    if not text or not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 18:
-        return None
-    return int(text)
+    return parse_int(value)
 
 
 def back_within(endpoint: str) -> str:
@@ -75,9 +69,6 @@ def back_within(endpoint: str) -> str:
     base = url_for(endpoint)
     back = request.form.get("next", "")
     return back if back.startswith(base) and not back.startswith("//") else base
-
-
-MAX_ID = 2**31 - 1
 
 
 def to_id(value: Any) -> int | None:

@@ -840,3 +840,15 @@ def company_certificates(company_id: int):  # type: ignore[no-untyped-def]
         return render(400)
     flash(gettext("Certificate saved."), "info")
     return redirect(url_for("admin.company_certificates", company_id=company_id))
+
+
+@bp.route("/health")
+@access("admin")
+def health():  # type: ignore[no-untyped-def]
+    """The detail behind the public /healthz: database dialect, search backend, documents, pending changes."""
+    from flask import jsonify
+
+    from .public import health_report
+
+    body, code = health_report()
+    return jsonify(body), code

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from .. import formatting
 from ..authz import access
+from ..boundary import parse_int
 from ..counting import policy_of
 from ..models import (
     NEED_KINDS,
@@ -202,10 +203,10 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
             "months": 12,
             "quantity": 1,
         }
-        if request.args.get("need", "").isdigit():
-            values["target"] = f"need:{request.args['need']}"
-        elif request.args.get("initiative", "").isdigit():
-            values["target"] = f"initiative:{request.args['initiative']}"
+        if to_id(request.args.get("need")):
+            values["target"] = f"need:{to_id(request.args.get('need'))}"
+        elif to_id(request.args.get("initiative")):
+            values["target"] = f"initiative:{to_id(request.args.get('initiative'))}"
         if request.args.get("block"):
             values["block"] = request.args["block"][:60]
         return _render_pledge_form(c, values, {})
@@ -373,8 +374,9 @@ def _plan_rows(values: Any) -> list[dict[str, str]]:
     rows: dict[int, dict[str, str]] = {}
     for key in values:
         parts = key.split("-", 2)
-        if len(parts) == 3 and parts[0] == "row" and parts[1].isdigit() and parts[2] in PLAN_ROW_FIELDS:
-            rows.setdefault(int(parts[1]), {})[parts[2]] = str(values.get(key, ""))[:100]
+        row = parse_int(parts[1], low=0, high=10_000) if len(parts) == 3 else None
+        if row is not None and parts[0] == "row" and parts[2] in PLAN_ROW_FIELDS:
+            rows.setdefault(row, {})[parts[2]] = str(values.get(key, ""))[:100]
     return [rows[n] for n in sorted(rows)][: pledges.MAX_PLAN_ITEMS + 1]
 
 
@@ -483,8 +485,8 @@ def placement(contract_id: int):  # type: ignore[no-untyped-def]
             "age_band": "under_50",
             "start_date": max(c.award_date, utcnow().date()).isoformat(),
         }
-        if request.args.get("need", "").isdigit():
-            values["target"] = f"need:{request.args['need']}"
+        if to_id(request.args.get("need")):
+            values["target"] = f"need:{to_id(request.args.get('need'))}"
         if request.args.get("block"):
             values["block"] = request.args["block"][:60]
         return _render_placement_form(c, values, {})
@@ -542,8 +544,8 @@ def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
                 name: getattr(existing, name) for name in ("goal", "target_group", "roots", "participants")
             }
             values["initiative_id"] = existing.initiative_id
-        elif request.args.get("initiative", "").isdigit():
-            values["initiative_id"] = request.args["initiative"]
+        elif to_id(request.args.get("initiative")):
+            values["initiative_id"] = to_id(request.args.get("initiative"))
     else:
         form = SmartPlanForm()
         values = form.values()

@@ -154,11 +154,11 @@ def _row_error(form: Form, exc: ServiceError) -> None:
 
     kind, _sep, _field = (exc.field or "").partition(":")
     number = kind.rpartition("-")[2]
-    if kind.startswith("item-") and number.isdigit():
+    if kind.startswith("item-") and number.isascii() and number.isdigit():
         form.form_errors.append(
             gettext("Pledge %(n)s of the plan: %(message)s", n=number, message=error_text(exc))
         )
-    elif kind.startswith("placement-") and number.isdigit():
+    elif kind.startswith("placement-") and number.isascii() and number.isdigit():
         form.form_errors.append(
             gettext("Intended placement %(n)s: %(message)s", n=number, message=error_text(exc))
         )

@@ -10,6 +10,7 @@ from wtforms.validators import ValidationError
 
 from .. import formatting
 from ..authz import access
+from ..boundary import parse_int
 from ..forms import (
     ChoiceField,
     DayField,
@@ -160,11 +161,12 @@ class NeedForm(Form):
                 )
             self.quantity_value: int | None = cents
             return
-        if not (text.isascii() and text.isdigit()):
+        number = parse_int(text, low=0)
+        if number is None or text.startswith("-"):
             raise ValidationError(str(_l("Enter a whole number.")))
-        if not 1 <= int(text) <= MAX_CENTS:
+        if not 1 <= number <= MAX_CENTS:
             raise ValidationError(str(_l("Enter a number from %(low)s to %(high)s.", low=1, high=MAX_CENTS)))
-        self.quantity_value = int(text)
+        self.quantity_value = number
 
     def as_input(self) -> NeedInput:
         return NeedInput(

@@ -103,7 +103,16 @@ def favicon():  # type: ignore[no-untyped-def]
 @bp.route("/healthz")
 @access(PUBLIC)
 def healthz():  # type: ignore[no-untyped-def]
-    """Database and search status as JSON; 503 when the database is down."""
+    """ok, degraded (search is down: the catalogue answers from the database) or down (503): nothing more.
+
+    The detail (backends, versions, counts, errors) is for admins: /admin/health.
+    """
+    body, code = health_report()
+    return jsonify({"status": body["status"]}), code
+
+
+def health_report() -> tuple[dict[str, Any], int]:
+    """Database and search status in detail; 503 when the database is down."""
     session = get_session()
     body: dict[str, Any] = {"status": "ok"}
     try:
@@ -122,4 +131,4 @@ def healthz():  # type: ignore[no-untyped-def]
     body["search"] = search
     if body["status"] == "ok" and search.get("status") != "ok":
         body["status"] = "degraded"
-    return jsonify(body), (503 if body["status"] == "down" else 200)
+    return body, (503 if body["status"] == "down" else 200)

@@ -127,6 +127,6 @@ def test_login_redirect_only_to_this_site(client: Any, world: World) -> None:
     assert response.headers["Location"].startswith("/company")
 
 
-def test_healthz_reports_database_and_search(client: Any) -> None:
-    body = client.get("/healthz").get_json()
-    assert body["database"]["status"] == "ok" and body["search"]["status"] in ("ok", "degraded")
+def test_healthz_says_only_ok_or_degraded(client: Any) -> None:
+    # The detail is the admin's (/admin/health): tests/security/test_finding_10_small_leaks.py.
+    assert client.get("/healthz").get_json() in ({"status": "ok"}, {"status": "degraded"})
