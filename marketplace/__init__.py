@@ -11,7 +11,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from . import boundary, headers
 from .boundary import BoundedIntConverter  # noqa: F401  (re-exported)
@@ -167,6 +167,10 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
+        if isinstance(exc, SecurityError):  # a Host outside TRUSTED_HOSTS: no URL can be built for it
+            return app.response_class(
+                "Bad Request: this host is not served here.\n", 400, mimetype="text/plain"
+            )
         code = exc.code or 500
         text = str(messages.get(code, exc.description or ""))
         if _wants_json():
