@@ -105,6 +105,8 @@ def _api_login_first() -> Any:
     """An anonymous API call to a route that needs a login: 401, before CSRF could answer 400."""
     if not request.path.startswith("/api/") or "_user_id" in session:
         return None
+    if "Authorization" in request.headers:
+        return None  # a token call: api/tokens.py authenticates it (or answers 401 with the Bearer scheme)
     from .authz import PUBLIC, access_of
 
     view = request.url_rule and request.endpoint and _view_function(request.endpoint)
