@@ -155,18 +155,16 @@ def _visible_match(match_id: int) -> MatchRow:
     return row
 
 
-def match_etag(match: Match) -> str:
-    """The match's entity tag: it changes with every change of the match (its version)."""
-    return f'"match-{match.id}-v{match.version}"'
+def etag(kind: str, row: Any) -> str:
+    """An object's entity tag, `"<kind>-<id>-v<version>"`: it changes with every change of the object."""
+    return f'"{kind}-{row.id}-v{row.version}"'
 
 
-def etag_version(tag: str, match_id: int) -> int | None:
-    """The version in an entity tag of this match, or None when the tag is not one of its tags."""
-    tag = tag.removeprefix("W/").strip('"')
-    prefix = f"match-{match_id}-v"
-    if not tag.startswith(prefix) or not tag[len(prefix) :].isascii() or not tag[len(prefix) :].isdigit():
-        return None
-    return int(tag[len(prefix) :]) if len(tag) - len(prefix) < 12 else None
+def etag_version(tag: str, kind: str, object_id: int) -> int | None:
+    """The version in an entity tag of this object, or None when the tag is not one of its tags."""
+    tag = tag.strip().removeprefix("W/").strip('"')
+    prefix = f"{kind}-{object_id}-v"
+    return parse_int(tag[len(prefix) :], low=0) if tag.startswith(prefix) else None
 
 
 def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | None = None) -> Any:
@@ -174,7 +172,7 @@ def _match_response(match_id: int, status: int = 200, headers: dict[str, str] | 
     response = jsonify(out.match_detail_json(row, match_history(get_session(), match_id)))
     response.status_code = status
     response.headers.update(headers or {})
-    response.headers["ETag"] = match_etag(row.match)
+    response.headers["ETag"] = etag("match", row.match)
     return response
 
 
@@ -408,7 +406,7 @@ def _if_match(match: Match) -> int:
             match_id=match.id,
         )
     for tag in tags:
-        if etag_version(tag, match.id or 0) == match.version:
+        if etag_version(tag, "match", match.id or 0) == match.version:
             return match.version
     raise ApiProblem(
         412,

@@ -31,7 +31,7 @@ from . import bp
 from .problems import ApiProblem, from_service, not_found
 from .schemas import MAX_ID, Body, Code, Id, Number, SmallNumber, Text, parse_body
 from .serialise import iso
-from .v1 import _visible_contract
+from .v1 import _visible_contract, etag, etag_version
 
 Version = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 
@@ -97,22 +97,17 @@ BODIES: dict[str, type[Body]] = {
 # --- helpers -------------------------------------------------------------------------------------------------
 
 
-def etag(kind: str, row: Any) -> str:
-    return f'"{kind}-{row.id}-v{row.version}"'
-
-
 def seen_version(kind: str, row: Any, body_version: int | None) -> int | None:
     """The version the caller saw: from If-Match (the object's ETag) or else the body's `version`."""
     raw = request.headers.get("If-Match")
     if raw is None:
         return body_version
-    prefix = f"{kind}-{row.id}-v"
-    for tag in (t.strip().removeprefix("W/").strip('"') for t in raw.split(",")):
-        if tag == "*":
+    for tag in raw.split(","):
+        if tag.strip().removeprefix("W/").strip('"') == "*":
             return body_version
-        number = tag[len(prefix) :] if tag.startswith(prefix) else ""
-        if number.isascii() and number.isdigit() and len(number) < 12:
-            return int(number)
+        version = etag_version(tag, kind, row.id)
+        if version is not None:
+            return version
     raise ApiProblem(
         412, "Precondition Failed", gettext("This changed since you opened it. Look at it again.")
     )

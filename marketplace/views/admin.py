@@ -14,6 +14,7 @@ from matching.sectors import SECTOR_CODES
 
 from .. import i18n
 from ..authz import access
+from ..boundary import MAX_ID, parse_int
 from ..forms import (
     ChoiceField,
     DayField,
@@ -427,7 +428,7 @@ def new_table(government_id: int):  # type: ignore[no-untyped-def]
             actor=me(),
             government_id=government_id,
             data=form.as_input(),
-            seen_version=int(based_on) if based_on.isascii() and based_on.isdigit() else None,
+            seen_version=_version(based_on),
         )
     except ServiceError as exc:
         if exc.status == 404:
@@ -558,8 +559,8 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
 
 
 def _version(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    """The version a form was opened at (a hidden field); None when it is not a version."""
+    return parse_int(text, low=0, high=MAX_ID)
 
 
 class VersionedForm(Form):
