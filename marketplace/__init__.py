@@ -241,6 +241,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.bytecode_cache = _BYTECODE_CACHE
 
     from . import formatting, i18n
+
+    i18n.install_fast_gettext(app.jinja_env)
     from .policy import Policy
     from .themes import THEME_CODES
 
