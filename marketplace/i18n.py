@@ -257,7 +257,7 @@ def _translations() -> Any:
     ns = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
     locale = getattr(ns, "babel_locale", None) if ns is not None else None
     if locale is not None:
-        kept = ns.__dict__.get("srx_translations")  # type: ignore[union-attr]
+        kept = ns.__dict__.get("srx_translations")
         if kept is not None and kept[0] is locale:
             return kept[1]
     translations = get_translations()
