@@ -38,6 +38,7 @@ from ..queries import (
     routes_used,
     smart_plans_of,
 )
+from ..queries_pledge import pledge_contracts
 from ..services import certificates, deliveries, pledges, revisions, smart_plans
 from ..services.errors import Conflict, ServiceError
 from ..services.pledges import PERSON_UNITS
@@ -49,7 +50,6 @@ from ._helpers import (
     lifecycle_context,
     me,
     new_submission_key,
-    to_id,
     to_int,
 )
 from .company_forms import (
@@ -57,8 +57,10 @@ from .company_forms import (
     CertificateForm,
     NoteForm,
     PledgeForm,
+    PledgeLinkForm,
     RevisionForm,
     SmartPlanForm,
+    SmartPlanLinkForm,
 )
 
 bp = Blueprint("company", __name__, url_prefix="/company")
@@ -202,13 +204,8 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
             "hours_per_week": 36,
             "months": 12,
             "quantity": 1,
+            **PledgeLinkForm.from_args().prefill(),
         }
-        if to_id(request.args.get("need")):
-            values["target"] = f"need:{to_id(request.args.get('need'))}"
-        elif to_id(request.args.get("initiative")):
-            values["target"] = f"initiative:{to_id(request.args.get('initiative'))}"
-        if request.args.get("block"):
-            values["block"] = request.args["block"][:60]
         return _render_pledge_form(c, values, {})
     form = _pledge_form(c)
     if not form.validate():
@@ -273,6 +270,79 @@ def pledge_preview(contract_id: int):  # type: ignore[no-untyped-def]
             open=formatting.quantity(out["need"]["open"], out["need"]["unit"]),
         )
     return jsonify(body)
+
+
+@bp.route("/contracts/<int:contract_id>/pledge/review", methods=["POST"])
+@access("company")
+def pledge_review(contract_id: int):  # type: ignore[no-untyped-def]
+    """A recommendation's pledge, valued and shown in full before it is made: confirm, or change it.
+
+    A POST, like the pledge itself: the same CSRF-checked form, and its fields stay out of URLs and logs.
+    Nothing is stored; the confirm form carries the fields and the submission key on to `pledge`.
+    """
+    c = _own_contract(contract_id)
+    form = _pledge_form(c)
+    if not form.validate():
+        return _render_pledge_form(c, _keyed(form.shown()), form.all_errors, 400)
+    req = form.request(c.id or 0, submission_key=None)
+    try:
+        out = pledges.preview(get_session(), actor=me(), req=req)
+    except ServiceError as exc:
+        return _render_pledge_form(c, _keyed(form.shown()), _refused(form, exc), 400)
+    session = get_session()
+    need = session.get(Need, req.need_id) if req.need_id else None
+    initiative = session.get(Initiative, need.initiative_id if need else req.initiative_id or 0)
+    block = next((b for b in blocks_of(session, c.table_id) if b.code == req.block_code), None)
+    return render_template(
+        "company/pledge_review.html",
+        contract=c,
+        government=session.get(Government, c.government_id),
+        need=need,
+        initiative=initiative,
+        block=block,
+        req=req,
+        preview=out,
+        carried=form.carried(),
+        submission_key=(form.submission_key.data or "")[:64] or new_submission_key(),
+        change_args=form.link_args(),
+    )
+
+
+def _keyed(values: dict[str, Any]) -> dict[str, Any]:
+    """Form values with a submission key, so the full form shown after a refusal guards its own submit."""
+    if not values.get("submission_key"):
+        values["submission_key"] = new_submission_key()
+    return values
+
+
+@bp.route("/pledge")
+@access("company")
+def choose_contract():  # type: ignore[no-untyped-def]
+    """Pledge from the catalogue: which of the company's running contracts this initiative counts for."""
+    session = get_session()
+    link = PledgeLinkForm.from_args()
+    need, initiative = None, None
+    if link.valid("need"):
+        need = session.get(Need, link.valid("need"))
+        if need is None or need.status != NeedStatus.OPEN:
+            abort(404)
+    if link.target:  # without one (or with a mangled one) the page lists the contracts that take pledges
+        initiative = session.get(Initiative, need.initiative_id if need else link.valid("initiative"))
+        if initiative is None or not initiative.published:
+            abort(404)
+        if need is None and initiative.kind not in SELLER_KINDS:
+            # An initiative takes pledges through its needs; its page gives each need its own Pledge button.
+            return redirect(url_for("public.initiative", slug=initiative.slug, _anchor="needs"))
+    choice = pledge_contracts(
+        session, me().company_id or 0, initiative.id if initiative else None, utcnow().date()
+    )
+    return render_template(
+        "company/choose_contract.html",
+        need=need,
+        open=open_capacities(session, [need])[need.id or 0] if need else None,
+        initiative=initiative,
+        choice=choice,
+    )
 
 
 @bp.route("/matches/<int:match_id>")
@@ -485,10 +555,11 @@ def placement(contract_id: int):  # type: ignore[no-untyped-def]
             "age_band": "under_50",
             "start_date": max(c.award_date, utcnow().date()).isoformat(),
         }
-        if to_id(request.args.get("need")):
-            values["target"] = f"need:{to_id(request.args.get('need'))}"
-        if request.args.get("block"):
-            values["block"] = request.args["block"][:60]
+        link = PledgeLinkForm.from_args()
+        if link.valid("need"):
+            values["target"] = f"need:{link.valid('need')}"
+        if link.valid("block"):
+            values["block"] = link.valid("block").strip()
         return _render_placement_form(c, values, {})
     form = _pledge_form(c)
     if not form.validate():
@@ -523,7 +594,8 @@ def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
     session = get_session()
     c = _own_contract(contract_id)
     existing = None
-    plan_id = to_id(request.values.get("plan"))
+    link = SmartPlanLinkForm.from_args(request.values)
+    plan_id = link.valid("plan")
     if plan_id is not None:
         existing = session.get(SmartPlan, plan_id)
         if existing is None or existing.contract_id != c.id:
@@ -544,8 +616,8 @@ def smart_plan(contract_id: int):  # type: ignore[no-untyped-def]
                 name: getattr(existing, name) for name in ("goal", "target_group", "roots", "participants")
             }
             values["initiative_id"] = existing.initiative_id
-        elif to_id(request.args.get("initiative")):
-            values["initiative_id"] = to_id(request.args.get("initiative"))
+        elif link.valid("initiative"):
+            values["initiative_id"] = link.valid("initiative")
     else:
         form = SmartPlanForm()
         values = form.values()

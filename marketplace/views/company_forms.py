@@ -8,7 +8,9 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
+from ..boundary import MAX_ID, parse_int
 from ..forms import DayField, EuroField, Form, WholeNumberField, max_length, required
 from ..models import BlockUnit
 from ..services import pledges
@@ -20,7 +22,6 @@ from ._helpers import to_id
 MONEY_UNITS = ("euro_spent", "by_agreement")
 QUANTITY_UNITS = {"hour": _l("hours"), "day": _l("days")}
 PERSON_UNITS = pledges.PERSON_UNITS
-MAX_ID = 2**31 - 1
 
 
 class CodesField(Field):
@@ -37,10 +38,10 @@ class PledgeForm(Form):
     """A pledge, or with the person fields a placement. `units` maps the contract's block codes to units."""
 
     submission_key = HiddenField(validators=[max_length(64)])
-    target = StringField(validators=[max_length(40)])
-    block = StringField(validators=[required(), max_length(60)])
-    quantity = WholeNumberField(low=1, high=10**9)
-    amount = EuroField()
+    target = StringField(_l("For whom"), validators=[max_length(40)])
+    block = StringField(_l("Building block"), validators=[required(), max_length(60)])
+    quantity = WholeNumberField(_l("Quantity"), low=1, high=10**9)
+    amount = EuroField(_l("Amount in euro"))
     weeks = WholeNumberField(low=1, high=52)
     bonuses = CodesField()
     note = TextAreaField(validators=[max_length(pledges.MAX_NOTE)])
@@ -172,6 +173,125 @@ class PledgeForm(Form):
         values = self.values()
         values["bonuses"] = list(self.bonuses.data or [])
         return values
+
+    def carried(self) -> list[tuple[str, str]]:
+        """The pledge as hidden (name, value) pairs, for the review page's confirm form to submit unchanged."""
+        pairs: list[tuple[str, str]] = []
+        for name, value in self.shown().items():
+            if name in ("csrf_token", "submission_key") or value in (None, "", False, []):
+                continue
+            if name == "bonuses":
+                pairs.extend(("bonuses", str(code)) for code in value)
+            elif isinstance(self._fields[name], BooleanField):
+                pairs.append((name, "y"))
+            else:
+                pairs.append((name, value.isoformat() if isinstance(value, date) else str(value)))
+        return pairs
+
+    def link_args(self) -> dict[str, Any]:
+        """The pledge as the full form's link arguments (see PledgeLinkForm), for "Change" on the review."""
+        target = (self.target.data or "").strip()
+        args: dict[str, Any] = {"block": (self.block.data or "").strip()}
+        if target.startswith("need:"):
+            args["need"] = target[5:]
+        elif target.startswith("initiative:"):
+            args["initiative"] = target[11:]
+        for name in ("quantity", "amount", "weeks"):
+            value = _shown_text(self._fields[name])
+            if value:
+                args[name] = value
+        return args
+
+
+def _shown_text(field: Field) -> str:
+    raw = getattr(field, "raw_text", None)
+    if raw is not None:
+        return str(raw)
+    return str(field.raw_data[0]) if field.raw_data else ""
+
+
+class IdArgField(Field):
+    """A row id from a link (?need=12): ASCII digits within the id range (boundary.parse_int), else None."""
+
+    parse_failed = False
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = parse_int(text, low=1, high=MAX_ID) if text else None
+        self.parse_failed = bool(text) and self.data is None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.parse_failed:
+            raise ValidationError(str(_l("Choose one of the options.")))
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+class LinkForm(Form):
+    """Arguments of a link that opens a page pre-filled (no state changes, so no CSRF token).
+
+    Build it with `from_args()`: it reads the query string whatever the method, and a value that does not
+    validate is dropped (`valid()`), so a mangled link opens the page without it rather than failing.
+    """
+
+    class Meta:
+        csrf = False
+
+    @classmethod
+    def from_args(cls, formdata: Any = None) -> Any:
+        from flask import request
+
+        form = cls(formdata=request.args if formdata is None else formdata)
+        form.validate()
+        return form
+
+    def valid(self, name: str) -> Any:
+        field = self._fields[name]
+        return None if field.errors or field.data in (None, "") else field.data
+
+    def valid_text(self, name: str) -> str | None:
+        """The value as typed (an amount keeps "1.250,50"), when it validates."""
+        return _shown_text(self._fields[name]) or None if self.valid(name) is not None else None
+
+
+class PledgeLinkForm(LinkForm):
+    """What a link may pre-fill in the pledge and placement forms: ?need= or ?initiative=, ?block=, and the
+    quantity, amount or weeks (a recommendation's defaults, or a reviewed pledge to change)."""
+
+    need = IdArgField()
+    initiative = IdArgField()
+    block = StringField(validators=[max_length(60)])
+    quantity = WholeNumberField(low=1, high=10**9)
+    amount = EuroField()
+    weeks = WholeNumberField(low=1, high=52)
+
+    @property
+    def target(self) -> str | None:
+        if self.valid("need"):
+            return f"need:{self.valid('need')}"
+        if self.valid("initiative"):
+            return f"initiative:{self.valid('initiative')}"
+        return None
+
+    def prefill(self) -> dict[str, Any]:
+        """The pledge form's values this link sets (only those that validate)."""
+        values: dict[str, Any] = {}
+        if self.target:
+            values["target"] = self.target
+        if self.valid("block"):
+            values["block"] = self.valid("block").strip()
+        for name in ("quantity", "amount", "weeks"):
+            if self.valid_text(name):
+                values[name] = self.valid_text(name)
+        return values
+
+
+class SmartPlanLinkForm(LinkForm):
+    """Which SMART plan to change (?plan=, also a hidden field of its form), or which initiative to start."""
+
+    plan = IdArgField()
+    initiative = IdArgField()
 
 
 # The service's field names where they differ from the form's.

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from marketplace.models import Contract, Match
 from marketplace.queries import contract_totals
 from tests.browser.conftest import login
+from tests.browser.test_accessibility import AXE, _violations
 
 pytestmark = pytest.mark.browser
 
@@ -33,12 +34,19 @@ def test_pledge_approve_and_deliver_in_the_browser(
     base, app = server
     contract, before = _totals(app, "AMS-2025-0417")
 
-    # The company pledges 10 hours to the food bank and sees the valuation before submitting.
+    # The company finds the food bank's need on its public page, pledges from there, chooses the contract
+    # it counts for, and sees the valuation before submitting.
     page = login(browser, base, "inkoop@vandijk.demo", "demo-company-2026")
-    page.goto(f"{base}/company/contracts/{contract.id}")
-    page.click(f'a[href$="/company/contracts/{contract.id}/pledge"]')
-    target = page.locator("#f-target option", has_text="Chauffeurs voor de zaterdagronde").first
-    page.select_option("#f-target", value=target.get_attribute("value"))
+    page.goto(f"{base}/initiatives/voedselbank-amsterdam-noord")
+    need = page.locator("section.card", has_text="Chauffeurs voor de zaterdagronde").first
+    need.locator("a[href*='/company/pledge?need=']").click()
+    page.wait_for_load_state()
+    assert "AMS-2025-0417" in page.inner_text("#eligible-contracts")
+    page.screenshot(path=str(shots / "1a-company-choose-contract.png"), full_page=True)
+    page.click(f'#eligible-contracts a[href*="/company/contracts/{contract.id}/pledge?need="]')
+    page.wait_for_load_state()
+    chosen = page.eval_on_selector("#f-target", "el => el.options[el.selectedIndex].text")
+    assert "Chauffeurs voor de zaterdagronde" in chosen, chosen
     # Choosing an hours need pre-selects the first block that fits it; pick the employee-hour one.
     assert page.eval_on_selector("#f-block", "el => el.value"), "a block that fits the need is chosen"
     page.select_option("#f-block", value="employee_hour")
@@ -90,6 +98,27 @@ def test_pledge_approve_and_deliver_in_the_browser(
     with Session(app.extensions["srx.engine"]) as session:
         assert session.get(Match, match.id).status == "delivered"  # type: ignore[union-attr]
     assert not officer.js_errors and not ini.js_errors
+
+    # A recommended pledge is reviewed before it is made: the review repeats what and what it is worth, and
+    # "Change" opens the full form with those values. Nothing is pledged until "Confirm pledge".
+    pledged = _totals(app, "AMS-2025-0417")[1].pending_cents
+    page.goto(f"{base}/company/contracts/{contract.id}#recommended")
+    page.locator(".recommendation form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    assert page.locator("#confirm-pledge").count() == 1
+    assert "€" in page.inner_text(".breakdown .total")
+    if AXE.is_file():
+        for width in (360, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            violations = _violations(page, AXE.read_text(encoding="utf-8"))
+            assert violations == [], violations
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(shots / "4b-company-review-recommended-pledge.png"), full_page=True)
+    assert _totals(app, "AMS-2025-0417")[1].pending_cents == pledged
+    page.click("#pledge-review a.button.secondary")
+    page.wait_for_load_state()
+    assert page.locator("#pledge-form").count() == 1 and page.eval_on_selector("#f-block", "el => el.value")
+    assert not page.js_errors
 
 
 def test_catalogue_search_with_a_typo_in_the_browser(

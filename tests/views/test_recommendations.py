@@ -1,4 +1,4 @@
-"""Recommendations on the contract page, one-step pledges, the planner, and insight for officers."""
+"""Recommendations on the contract page, pledges from them (reviewed first), the planner, and insight for officers."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -39,7 +39,7 @@ def test_contract_page_recommends_only_eligible_open_needs(company: Any, world: 
     assert "priority theme of Gemeente Aastad" in html.replace("&#39;", "'")
 
 
-def test_a_one_step_pledge_shows_its_unit_and_value_and_closes_what_remains(
+def test_a_recommended_pledge_shows_its_unit_and_value_and_closes_what_remains(
     company: Any, world: World
 ) -> None:
     import re
@@ -59,18 +59,19 @@ def test_recommendations_can_be_narrowed_by_words(company: Any, world: World) ->
     assert "Koelcel" in html and "Chauffeurs" not in html
 
 
-def test_pledge_in_one_step_from_a_recommendation(company: Any, world: World) -> None:
+def test_pledge_from_a_recommendation_after_reviewing_it(company: Any, world: World) -> None:
     html = company.get(f"/company/contracts/{world.contract_a.id}").get_data(as_text=True)
     assert f'name="target" value="need:{world.need_hours.id}"' in html
-    response = company.post(
-        f"/company/contracts/{world.contract_a.id}/pledge",
-        data={
-            "target": f"need:{world.need_hours.id}",
-            "block": "employee_hour",
-            "quantity": "25",
-            "submission_key": "r1",
-        },
-    )
+    fields = {
+        "target": f"need:{world.need_hours.id}",
+        "block": "employee_hour",
+        "quantity": "25",
+        "submission_key": "r1",
+    }
+    review = company.post(f"/company/contracts/{world.contract_a.id}/pledge/review", data=fields)
+    assert review.status_code == 200
+    assert world.session.exec(select(Match)).first() is None  # the review stores nothing
+    response = company.post(f"/company/contracts/{world.contract_a.id}/pledge", data=fields)
     assert response.status_code == 302
     match = world.session.exec(select(Match)).one()
     assert (match.status, match.value_cents) == ("proposed", 250_000)
