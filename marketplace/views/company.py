@@ -18,6 +18,7 @@ from ..models import (
     ContractStatus,
     Government,
     Initiative,
+    Match,
     Need,
     NeedStatus,
     SmartPlan,
@@ -218,7 +219,7 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
     except Conflict as exc:
         # A double submit: the first one went through; show it instead of an error.
         flash(error_text(exc), "warning")
-        return redirect(url_for("company.contract", contract_id=c.id))
+        return redirect(_first_pledge(c, exc))
     except ServiceError as exc:
         return _render_pledge_form(c, form.shown(), _refused(form, exc), 400)
     government = get_session().get(Government, c.government_id)
@@ -231,6 +232,14 @@ def pledge(contract_id: int):  # type: ignore[no-untyped-def]
         "info",
     )
     return redirect(url_for("company.contract", contract_id=c.id))
+
+
+def _first_pledge(c: Contract, exc: Conflict) -> str:
+    """Where a double submit lands: the pledge that went through, when it is this contract's."""
+    first = get_session().get(Match, parse_int(exc.params.get("match_id"), low=1) or 0)
+    if first is not None and first.contract_id == c.id:
+        return url_for("company.match", match_id=first.id)
+    return url_for("company.contract", contract_id=c.id)
 
 
 @bp.route("/contracts/<int:contract_id>/pledge/preview", methods=["POST"])

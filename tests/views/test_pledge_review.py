@@ -91,10 +91,11 @@ def test_confirm_creates_exactly_one_pledge_and_a_second_confirm_none(company: A
     assert first.status_code == 302
     match = world.session.exec(select(Match)).one()
     assert (match.quantity, match.value_cents, match.status) == (25, 250_000, "proposed")
-    # The same confirm again (a double click, or back and confirm): no second pledge; the contract page says so.
-    again = company.post(url, data=fields, follow_redirects=True)
-    assert again.status_code == 200
-    assert "already submitted" in _text(again) or "al ingediend" in _text(again)
+    # The same confirm again (a double click, or back and confirm): no second pledge; it shows the first.
+    again = company.post(url, data=fields)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/company/matches/{match.id}")
+    shown = _text(company.get(again.headers["Location"]))
+    assert "already submitted" in shown or "al ingediend" in shown
     assert _pledges(world.session) == 1
 
 
