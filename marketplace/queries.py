@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from .counting import Totals, contract_obligation, counts_as_activity, policy_of, totals
@@ -101,10 +102,26 @@ def paginate(session: Session, stmt: Any, page: int, per_page: int) -> tuple[lis
 
 
 def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
+    """Rows by id; those this session already holds come from its identity map, the rest in one select.
+
+    The same rows a select would give: a select does not overwrite an object the session already holds. A
+    request that reads a pledge twice (check, decide, answer) reads its contract, company and block once.
+    """
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted))).all()}
+    held = session.identity_map
+    found: dict[int, Any] = {}
+    for i in wanted:
+        row = held.get(identity_key(model, i))
+        if row is not None:
+            found[i] = row
+    missing = wanted - found.keys()
+    if missing:
+        found.update(
+            {row.id: row for row in session.exec(select(model).where(col(model.id).in_(missing))).all()}
+        )
+    return found
 
 
 def contract_totals(session: Session, contracts: Sequence[Contract]) -> dict[int, Totals]:
