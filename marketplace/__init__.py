@@ -261,6 +261,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["route_label"] = lambda code: formatting.label("ROUTES", code)
     app.jinja_env.filters["as_policy"] = Policy.from_dict
     app.jinja_env.filters["route_option"] = lambda code: (code, formatting.label("ROUTES", code))
+    # Options of a select for the field macros: (code, its label of `kind`), or (text, text).
+    app.jinja_env.filters["label_option"] = lambda code, kind: (code, formatting.label(kind, code))
+    app.jinja_env.filters["pair"] = lambda text: (text, text)
     from .charts import burndown
 
     app.jinja_env.globals.update(

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import Form as BareForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -265,6 +266,44 @@ class Form(FlaskForm):
         return out
 
 
+class FilterForm(BareForm):
+    """The filters of a list page, read from the query string (a GET changes nothing, so no CSRF token).
+
+    The rule for every list: a filter value that is not valid (not one of the choices, too long, not a year)
+    answers 400 with the message beside that filter, and the list is shown as if that filter were not set.
+    `clean` is what the query uses, `args` what the page's links carry on, `values` what the fields show.
+    """
+
+    def __init__(self, args: Any = None, **kwargs: Any) -> None:
+        from flask import request
+
+        super().__init__(formdata=request.args if args is None else args, **kwargs)
+        self.valid = self.validate()
+
+    @property
+    def http_status(self) -> int:
+        return 200 if self.valid else 400
+
+    def clean(self) -> dict[str, Any]:
+        """Each filter's value, None or "" where it was not valid."""
+        return {
+            name: (None if isinstance(f, IntegerField) else "") if f.errors else f.data
+            for name, f in self._fields.items()
+        }
+
+    def args(self) -> dict[str, str]:
+        """The valid filters that are set, for the page's links (pagination, downloads)."""
+        return {name: str(v) for name, v in self.clean().items() if v not in (None, "")}
+
+    def values(self) -> dict[str, Any]:
+        return {name: _shown(f) for name, f in self._fields.items()}
+
+    @property
+    def all_errors(self) -> FieldErrors:
+        errors = {name: " ".join(str(e) for e in errs) for name, errs in self.errors.items() if errs}
+        return FieldErrors(errors, {name: str(self._fields[name].label.text) for name in errors})
+
+
 def _shown(field: Field) -> Any:
     raw = getattr(field, "raw_text", None)
     if raw is not None:
@@ -279,6 +318,7 @@ __all__ = [
     "ChoiceField",
     "DayField",
     "EuroField",
+    "FilterForm",
     "Form",
     "MultiCheckboxField",
     "Optional",

@@ -65,6 +65,7 @@ from ..themes import THEME_CODES
 from ._helpers import abort, back_within, error_text, get_session, me, page_arg
 from .admin_forms import OTHER_GROUPS, TableForm, summary, table_formdata
 from .company_profile import sector_options
+from .filter_forms import CompaniesFilter, ConfirmActiveArgs, UsersFilter
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -454,19 +455,18 @@ def new_table(government_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/users")
 @access("admin")
 def users():  # type: ignore[no-untyped-def]
-    role = request.args.get("role", "")
-    role = role if role in ROLES else ""
-    q = request.args.get("q", "")[:100]
-    args = {k: v for k, v in (("role", role), ("q", q)) if v}
+    filters = UsersFilter()
+    clean = filters.clean()
     return render_template(
         "admin/users.html",
-        page=users_page(get_session(), role=role, q=q, page=page_arg()),
-        role=role,
-        q=q,
-        args=args,
+        page=users_page(get_session(), role=clean["role"], q=clean["q"], page=page_arg()),
+        role=clean["role"],
+        values=filters.values(),
+        errors=filters.all_errors,
+        args=filters.args(),
         roles=ROLES,
         back=request.full_path,
-    )
+    ), filters.http_status
 
 
 def _render_user_form(form: UserForm, status: int = 200) -> Any:
@@ -488,8 +488,7 @@ def _render_user_form(form: UserForm, status: int = 200) -> Any:
 def new_user():  # type: ignore[no-untyped-def]
     form = UserForm()
     if request.method == "GET":
-        role = request.args.get("role", "")
-        form.role.data = role if role in ROLES else "company"
+        form.role.data = UsersFilter().clean()["role"] or "company"
         return _render_user_form(form)
     if not form.validate():
         return _render_user_form(form, 400)
@@ -649,13 +648,15 @@ def edit_government(government_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/companies")
 @access("admin")
 def companies():  # type: ignore[no-untyped-def]
-    q = request.args.get("q", "")[:100]
+    filters = CompaniesFilter()
+    q = filters.clean()["q"]
     return render_template(
         "admin/companies.html",
         page=companies_page(get_session(), q=q, page=page_arg()),
-        q=q,
-        args={"q": q} if q else {},
-    )
+        values=filters.values(),
+        errors=filters.all_errors,
+        args=filters.args(),
+    ), filters.http_status
 
 
 @bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
@@ -763,13 +764,12 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
 def confirm_active(user_id: int):  # type: ignore[no-untyped-def]
     """The confirmation page of a deactivation (or reactivation): nothing changes until it is confirmed."""
     user = _user_or_404(user_id)
-    active = request.args.get("active", "0") == "1"
+    args = ConfirmActiveArgs()
+    if not args.valid:
+        abort(400)
+    back = _users_page(args.next.data or "")
     return render_template(
-        "admin/user_active.html",
-        user=user,
-        active=active,
-        back=_users_page(request.args.get("next", "")),
-        next=_users_page(request.args.get("next", "")),
+        "admin/user_active.html", user=user, active=args.active.data == "1", back=back, next=back
     )
 
 

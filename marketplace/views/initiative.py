@@ -38,6 +38,7 @@ from ..services.needs import NeedInput
 from ..themes import THEME_CODES
 from ..valuation import MAX_CENTS
 from ._helpers import abort, error_text, euros_to_cents, get_session, me
+from .filter_forms import PLEDGE_FILTERS, NeedKindArgs, PledgesFilter
 
 bp = Blueprint("initiative", __name__, url_prefix="/initiative")
 
@@ -382,8 +383,7 @@ def need_new():  # type: ignore[no-untyped-def]
     _my_initiative()
     if request.method == "GET":
         form = NeedForm(formdata=None)
-        kind = request.args.get("kind", "")
-        form.kind.data = kind if kind in NEED_KINDS else "money"
+        form.kind.data = NeedKindArgs().clean()["kind"] or "money"
         return _render_need_form(form)
     form = NeedForm()
     if not form.validate():
@@ -445,28 +445,26 @@ def need_status(need_id: int):  # type: ignore[no-untyped-def]
 
 # --- pledges ----------------------------------------------------------------------------------------------
 
-PLEDGE_FILTERS = ("proposed", "changes_requested", "approved", "delivered", "rejected", "cancelled")
-
 
 @bp.route("/pledges")
 @access("initiative")
 def pledges_list():  # type: ignore[no-untyped-def]
     initiative = _my_initiative()
-    status = request.args.get("status", "")
+    filters = PledgesFilter()
+    status = filters.clean()["status"]
     rows = pledges_for_initiative(get_session(), initiative.id or 0)
     counts = {s: sum(1 for r in rows if r.match.status == s) for s in PLEDGE_FILTERS}
-    if status in PLEDGE_FILTERS:
+    if status:
         rows = [r for r in rows if r.match.status == status]
-    else:
-        status = ""
     return render_template(
         "initiative/pledges.html",
         initiative=initiative,
         rows=rows,
         status=status,
+        errors=filters.all_errors,
         counts=counts,
         filters=PLEDGE_FILTERS,
-    )
+    ), filters.http_status
 
 
 def _own_pledge(match_id: int) -> MatchRow:

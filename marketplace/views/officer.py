@@ -55,7 +55,6 @@ from ..queries import (
     supplier_recognitions,
 )
 from ..queries_officer import (
-    ELIGIBILITY_FILTERS,
     companies_by_name,
     eligibility_counts,
     initiatives_for_eligibility,
@@ -82,6 +81,7 @@ from ._helpers import (
     me,
     page_arg,
 )
+from .filter_forms import EligibilityFilter, MatchesFilter
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -204,17 +204,18 @@ def queue():  # type: ignore[no-untyped-def]
 def matches():  # type: ignore[no-untyped-def]
     session = get_session()
     gov = _government()
-    status = request.args.get("status", "")
-    status = status if status in MATCH_STATUSES else ""
+    filters = MatchesFilter()
+    status = filters.clean()["status"]
     page = matches_for_government(session, gov.id or 0, status=status or None, page=page_arg())
     return render_template(
         "officer/matches.html",
         government=gov,
         page=page,
         status=status,
+        errors=filters.all_errors,
         statuses=MATCH_STATUSES,
         counts=match_status_counts(session, gov.id or 0),
-    )
+    ), filters.http_status
 
 
 def _render_match(
@@ -672,23 +673,13 @@ def new_contract():  # type: ignore[no-untyped-def]
 # --- eligibility -----------------------------------------------------------------------------------------
 
 
-def _eligibility_args() -> dict[str, str]:
-    args = {
-        "q": request.args.get("q", "")[:100],
-        "municipality": request.args.get("municipality", "")[:100],
-        "status": request.args.get("status", ""),
-    }
-    if args["status"] not in ELIGIBILITY_FILTERS:
-        args["status"] = ""
-    return {k: v for k, v in args.items() if v}
-
-
 @bp.route("/eligibility")
 @access(*OFFICER_SIDE)
 def eligibility():  # type: ignore[no-untyped-def]
     session = get_session()
     gov = _government()
-    args = _eligibility_args()
+    filters = EligibilityFilter()
+    args = filters.args()
     page = initiatives_for_eligibility(
         session,
         gov.id or 0,
@@ -702,10 +693,12 @@ def eligibility():  # type: ignore[no-untyped-def]
         government=gov,
         page=page,
         args=args,
+        values=filters.values(),
+        errors=filters.all_errors,
         municipalities=municipalities(session),
         counts=eligibility_counts(session, gov.id or 0),
         back=request.full_path,
-    )
+    ), filters.http_status
 
 
 @bp.route("/eligibility/<int:initiative_id>", methods=["POST"])

@@ -22,6 +22,7 @@ from ..services.errors import ServiceError
 from ..services.scope import OFFICER_SIDE, government_ids
 from ._helpers import ACTING_KEY, abort, get_session, me, page_arg, to_id
 from .files import send_evidence
+from .filter_forms import RiskFilter
 from .officer import _own_contract, bp
 
 
@@ -34,16 +35,18 @@ def _scope() -> frozenset[int]:
 @access(*OFFICER_SIDE)
 def risk():  # type: ignore[no-untyped-def]
     """The governments' running contracts sorted by risk: status, days to the end date, amount short."""
-    status = request.args.get("status", "")
-    status = status if status in CONTRACT_STATUSES else ""
+    filters = RiskFilter()
+    status = filters.clean()["status"]
     page = risk_overview(get_session(), _scope(), today=utcnow().date(), page=page_arg(), status=status)
     return render_template(
         "officer/risk.html",
         page=page,
         status=status,
+        values=filters.values(),
+        errors=filters.all_errors,
         statuses=CONTRACT_STATUSES,
-        args={"status": status} if status else {},
-    )
+        args=filters.args(),
+    ), filters.http_status
 
 
 @bp.route("/check")

@@ -7,7 +7,7 @@ contracts. There is no id in the URL to tamper with. The reads are in marketplac
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_babel import format_date, format_decimal, gettext
 from markupsafe import Markup
 
@@ -19,18 +19,9 @@ from ..models._base import utcnow
 from ..queries_reports import NONE, Report, Share, build_report
 from ..services.scope import OFFICER_SIDE
 from ._helpers import abort, acting_government_id, get_session, me
+from .filter_forms import MAX_YEAR, MIN_YEAR, YearFilter
 
 bp = Blueprint("reports", __name__)
-
-MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-def year_arg() -> int | None:
-    """The ?year= filter: a year between 2000 and 2100, anything else is no filter."""
-    raw = request.args.get("year", "")
-    if raw.isascii() and raw.isdigit() and len(raw) == 4 and MIN_YEAR <= int(raw) <= MAX_YEAR:
-        return int(raw)
-    return None
 
 
 def _share_label(kind: str, key: str, report: Report | None = None) -> str:
@@ -150,8 +141,11 @@ def _statement_year(year: int) -> int:
 @access(*OFFICER_SIDE)
 def officer_report():  # type: ignore[no-untyped-def]
     gov = _government()
-    report = build_report(get_session(), government_id=gov.id, year=year_arg())
-    return render_template("reports/government.html", **_context(report, government=gov))
+    filters = YearFilter()
+    report = build_report(get_session(), government_id=gov.id, year=filters.clean()["year"])
+    return render_template(
+        "reports/government.html", **_context(report, government=gov), year_errors=filters.all_errors
+    ), filters.http_status
 
 
 @bp.route("/officer/report/<int:year>/statement")
@@ -168,8 +162,11 @@ def officer_statement(year: int):  # type: ignore[no-untyped-def]
 @access("company")
 def company_report():  # type: ignore[no-untyped-def]
     company = _company()
-    report = build_report(get_session(), company_id=company.id, year=year_arg())
-    return render_template("reports/company.html", **_context(report, company=company))
+    filters = YearFilter()
+    report = build_report(get_session(), company_id=company.id, year=filters.clean()["year"])
+    return render_template(
+        "reports/company.html", **_context(report, company=company), year_errors=filters.all_errors
+    ), filters.http_status
 
 
 @bp.route("/company/report/<int:year>/statement")

@@ -37,7 +37,7 @@ def test_pages_render(admin: Any, world: World) -> None:
         f"/admin/governments/{world.gov_a.id}/tables/new",
         "/admin/users",
         "/admin/users?role=officer",
-        "/admin/users?role=nonsense&page=zz",
+        "/admin/users?page=zz",
         "/admin/users/new",
         "/admin/users/new?role=initiative",
     ):

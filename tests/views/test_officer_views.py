@@ -239,7 +239,9 @@ def test_matches_list_filters_by_status(officer: Any, world: World) -> None:
     _foreign_match(world)
     html = text(officer.get("/officer/matches?status=approved"))
     assert f'/officer/matches/{approved.id}"' in html and f'/officer/matches/{proposed.id}"' not in html
-    everything = text(officer.get("/officer/matches?status=nonsense"))
+    nonsense = officer.get("/officer/matches?status=nonsense")
+    assert nonsense.status_code == 400 and "Choose one of the options." in text(nonsense)
+    everything = text(nonsense)
     assert (
         f'/officer/matches/{approved.id}"' in everything and f'/officer/matches/{proposed.id}"' in everything
     )
