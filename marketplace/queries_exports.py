@@ -351,7 +351,7 @@ def settlement_export(session: Session, scope: Scope, f: Filters) -> Rows:
 class Dataset:
     columns: tuple[str, ...]
     rows: Callable[[Session, Scope, Filters], Rows]
-    statuses: tuple[str, ...]  # the values ?status= may take (others are ignored, as on the list pages)
+    statuses: tuple[str, ...]  # the values ?status= may take (another answers 400, as on the list pages)
 
 
 def _statuses() -> dict[str, tuple[str, ...]]:

@@ -62,13 +62,14 @@ def to_int(value: Any) -> int | None:
     return parse_int(value)
 
 
-def back_within(endpoint: str) -> str:
-    """The form's `next` when it is a page under `endpoint`'s path (e.g. a filtered list), else that page."""
+def back_within(endpoint: str, fallback: str | None = None) -> str:
+    """The form's `next` when it is a page under `endpoint`'s path (e.g. a filtered list), else that page
+    (or `fallback`). Generic: every POST form that returns to a list carries `next` the same way."""
     from flask import url_for
 
     base = url_for(endpoint)
-    back = request.form.get("next", "")
-    return back if back.startswith(base) and not back.startswith("//") else base
+    back = request.form.get("next", "")[:2000]
+    return back if back.startswith(base) and not back.startswith("//") else url_for(fallback or endpoint)
 
 
 def to_id(value: Any) -> int | None:

@@ -6,12 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import sessions
 from ..authz import ANY_USER, PUBLIC, access
 from ..db import keep_changes
+from ..forms import ChoiceField, FilterForm, max_length
 from ..models import LOCALES
 from ..services.auth import authenticate, revoke_sessions, set_locale
 from ..services.errors import RateLimited, ServiceError
@@ -31,6 +32,19 @@ HOME_BY_ROLE = {
 class LoginForm(FlaskForm):
     email = EmailField(validators=[DataRequired(), Length(max=254)])
     password = PasswordField(validators=[DataRequired(), Length(max=500)])
+
+
+class NextArgs(FilterForm):
+    """The page the login returns to (?next=), checked again by safe_next."""
+
+    next = StringField(validators=[max_length(2000)])
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in the header: a locale, and the page to go back to."""
+
+    locale = ChoiceField(codes=LOCALES)
+    next = StringField(validators=[max_length(2000)])
 
 
 def safe_next(target: str | None) -> str | None:
@@ -69,7 +83,8 @@ def login():  # type: ignore[no-untyped-def]
             error, status = error_text(exc), 401
         else:
             sessions.start(user)  # a new session and CSRF token: nothing from before the login carries over
-            return redirect(safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
+            back = safe_next(NextArgs().clean()["next"])
+            return redirect(back or url_for(HOME_BY_ROLE[user.role]))
     elif request.method == "POST":
         error, status = gettext("Enter your e-mail address and password."), 400
     return render_template("auth/login.html", form=form, error=error), status, headers
@@ -88,10 +103,12 @@ def logout():  # type: ignore[no-untyped-def]
 @bp.route("/language", methods=["POST"])
 @access(PUBLIC)
 def set_language():  # type: ignore[no-untyped-def]
-    locale = request.form.get("locale", "nl")
-    if locale not in LOCALES:
-        locale = "nl"
+    form = LanguageForm()
+    # An unknown locale or an overlong `next` is no reason to refuse the switch: Dutch, and the start page.
+    form.validate()
+    locale = form.locale.data if not form.locale.errors and form.locale.data else "nl"
     session["locale"] = locale
     if current_user.is_authenticated:
         set_locale(get_session(), actor=me(), locale=locale)
-    return redirect(safe_next(request.form.get("next")) or url_for("public.home"))
+    back = None if form.next.errors else safe_next(form.next.data)
+    return redirect(back or url_for("public.home"))

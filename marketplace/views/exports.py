@@ -4,13 +4,14 @@ Who sees what is the list pages' rule: a company its own contracts, an officer t
 an initiative the pledges made to it. A contract filter outside that answers 404, like the contract page.
 """
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, stream_with_context
 
 from ..authz import access
 from ..exports import CSV_MIMETYPE, FORMATS, XLSX_MIMETYPE, csv_stream, xlsx_stream
 from ..models._base import utcnow
 from ..queries_exports import ROLE_DATASETS, Filters, contract_in_scope, datasets, scope_for
-from ._helpers import abort, acting_government_id, get_session, me, to_id
+from ._helpers import abort, acting_government_id, get_session, me
+from .filter_forms import ExportArgs
 
 bp = Blueprint("exports", __name__)
 
@@ -26,13 +27,15 @@ def download(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
     if scope is None:
         abort(404)
     spec = datasets()[dataset]
-    contract_id = None
-    if request.args.get("contract"):
-        contract_id = to_id(request.args.get("contract"))
-        if contract_id is None or not contract_in_scope(session, scope, contract_id):
-            abort(404)
-    status = request.args.get("status", "")
-    filters = Filters(contract_id=contract_id, status=status if status in spec.statuses else "")
+    args = ExportArgs(statuses=spec.statuses)
+    if args.contract.errors:
+        abort(404)  # not a contract id: like a contract outside the scope
+    contract_id = args.contract.data
+    if contract_id is not None and not contract_in_scope(session, scope, contract_id):
+        abort(404)
+    if not args.valid:
+        abort(400)  # a status the list does not have: no download of something else than asked
+    filters = Filters(contract_id=contract_id, status=args.status.data or "")
     rows = spec.rows(session, scope, filters)
     name = f"srx-{dataset}-{utcnow().date().isoformat()}.{fmt}"
     if fmt == "csv":

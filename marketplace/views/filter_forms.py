@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
+from ..boundary import MAX_ID
 from ..forms import ChoiceField, FilterForm, WholeNumberField, max_length
 from ..models import CONTRACT_STATUSES, MATCH_STATUSES, NEED_KINDS, ROLES
 from ..queries_officer import ELIGIBILITY_FILTERS
@@ -69,3 +70,18 @@ class NeedKindArgs(FilterForm):
     """The kind a new need starts as (the links "new money need", "new hours need"...)."""
 
     kind = ChoiceField(_l("Kind"), codes=NEED_KINDS)
+
+
+class ExportArgs(FilterForm):
+    """A download's filters: the list's contract and status (the statuses are the dataset's)."""
+
+    contract = WholeNumberField(_l("Contract"), low=1, high=MAX_ID)
+    status = ChoiceField(_l("Status"), codes=())
+
+    def __init__(self, args: Any = None, *, statuses: tuple[str, ...] | list[str] = ()) -> None:
+        self._statuses = tuple(statuses)
+        super().__init__(args)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        self.status.codes = self._statuses
+        return super().validate(extra_validators)

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from sqlmodel import col, select
+from wtforms import BooleanField
 
 from ..authz import ANY_USER, access
 from ..forms import ChoiceField, Form
@@ -20,7 +21,9 @@ PER_PAGE = 20
 
 
 class ReadForm(Form):
-    """Marking as read carries nothing but its CSRF token."""
+    """Marking as read: its CSRF token, and whether to open the notification's page after."""
+
+    open = BooleanField(false_values=(False, "false", "", "0"))
 
 
 @bp.route("/notifications")
@@ -42,16 +45,18 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @access(ANY_USER)
 def read(notification_id: int):  # type: ignore[no-untyped-def]
-    if not ReadForm().validate():
+    form = ReadForm()
+    if not form.validate():
         abort(400)
     session = get_session()
     n = session.get(Notification, notification_id)
     if n is None or n.user_id != me().id:
         abort(404)
     service.mark_read(session, actor=me(), notification_id=notification_id)
-    if request.form.get("open") == "1":
+    if form.open.data:
         return redirect(link_of(n, me()))
-    return redirect(url_for("notifications.index", page=request.args.get("page") or None))
+    page = page_arg()
+    return redirect(url_for("notifications.index", page=page if page > 1 else None))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

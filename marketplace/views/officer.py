@@ -495,10 +495,7 @@ def decide_supplier(recognition_id: int):  # type: ignore[no-untyped-def]
     recognition = get_session().get(SupplierRecognition, recognition_id)
     if recognition is None or recognition.government_id != acting_government_id():
         abort(404)
-    back = request.form.get("next", "")
-    target = (
-        back if back.startswith("/officer/") and not back.startswith("//") else url_for("officer.suppliers")
-    )
+    target = back_within("officer.queue", fallback="officer.suppliers")
     if not form.validate() or form.decision.data not in ("approve", "changes"):
         flash(" ".join(form.all_errors.values()) or gettext("Choose one of the options."), "error")
         return redirect(target)

@@ -133,3 +133,37 @@ def test_report_year_filter(as_user: Any, year: str) -> None:
     assert client.get("/officer/report?year=2025").status_code == 200
     company = as_user("company_a")
     assert company.get(f"/company/report?year={year}").status_code == 400
+
+
+def test_export_filters(as_user: Any, world: World) -> None:
+    client = as_user("officer_a")
+    assert client.get("/exports/pledges.csv?status=approved").status_code == 200
+    assert client.get("/exports/pledges.csv?status=bogus").status_code == 400
+    assert client.get("/exports/pledges.csv?contract=abc").status_code == 404
+    assert client.get(f"/exports/pledges.csv?contract={world.contract_a.id}").status_code == 200
+
+
+def test_language_switch_and_login_next(client: Any, world: World) -> None:
+    assert (
+        client.post("/language", data={"locale": "en", "next": "/catalogue"})
+        .headers["Location"]
+        .endswith("/catalogue")
+    )
+    # an unknown locale switches to Dutch; an outside `next` goes to the start page
+    response = client.post("/language", data={"locale": "<xx>", "next": "//evil.example"})
+    assert response.status_code == 302 and response.headers["Location"] in ("/", "http://localhost/")
+    response = client.post("/language", data={"locale": "en", "next": "/x" * 2000})
+    assert response.status_code == 302 and "/x/x" not in response.headers["Location"]
+
+
+def test_notification_read_opens_or_returns(as_user: Any, world: World) -> None:
+    from marketplace.models import Notification
+
+    client = as_user("company_a")
+    n = Notification(
+        user_id=world.users["company_a"].id or 0, kind="pledge_decided", subject_type="match", subject_id=1
+    )
+    world.session.add(n)
+    world.session.commit()
+    back = client.post(f"/notifications/{n.id}/read?page=zz", data={"open": "0"})
+    assert back.status_code == 302 and back.headers["Location"].endswith("/notifications")
