@@ -240,7 +240,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.bytecode_cache = _BYTECODE_CACHE
 
-    from . import formatting, i18n
+    from . import contact, formatting, i18n
 
     i18n.install_fast_gettext(app.jinja_env)
     from .policy import Policy
@@ -260,6 +260,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["conditions"] = formatting.conditions_text
     app.jinja_env.filters["route_label"] = lambda code: formatting.label("ROUTES", code)
     app.jinja_env.filters["as_policy"] = Policy.from_dict
+    app.jinja_env.filters["website_label"] = contact.website_label
+    app.jinja_env.filters["tel_href"] = contact.tel_href
     app.jinja_env.filters["route_option"] = lambda code: (code, formatting.label("ROUTES", code))
     # Options of a select for the field macros: (code, its label of `kind`), or (text, text).
     app.jinja_env.filters["label_option"] = lambda code, kind: (code, formatting.label(kind, code))

@@ -34,7 +34,16 @@ from .models import (
 from .models._base import utcnow
 from .policy import Policy
 from .seeding_lifecycle import SeedLifecycleError, seed_plan, seed_reports, seed_settlements
-from .services import approvals, certificates, deliveries, pledges, revisions, smart_plans, suppliers
+from .services import (
+    approvals,
+    certificates,
+    deliveries,
+    pledges,
+    revisions,
+    smart_plans,
+    suppliers,
+    validation,
+)
 from .services.auth import hash_password
 from .services.contracts import ContractInput, register_contract
 from .services.errors import ServiceError
@@ -225,7 +234,11 @@ def _load_initiatives(
             lat=row.get("lat"),
             lon=row.get("lon"),
             life_phase=row.get("life_phase", "start"),
-            website=row.get("website"),
+            # Checked as the profile form checks them: a seed file cannot publish a javascript: link.
+            website=validation.website(row.get("website"), "website"),
+            contact_email=validation.email(row.get("contact_email"), "contact_email"),
+            contact_phone=validation.phone(row.get("contact_phone"), "contact_phone"),
+            contact_name=validation.text(row.get("contact_name"), "contact_name", max_len=100),
             target_groups=row.get("target_groups") or [],
         )
         session.add(ini)

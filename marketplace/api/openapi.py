@@ -308,6 +308,20 @@ SCHEMAS: dict[str, Any] = {
             "neighbourhood": STR,
             "life_phase": STR,
             "website": _nullable(STR),
+            "contact": _object(
+                {
+                    "website": URL,
+                    "email": {"type": "string", "format": "email"},
+                    "phone": {
+                        "type": "string",
+                        "description": "As the initiative wrote it (a Dutch number).",
+                    },
+                    "name": {"type": "string", "description": "A contact person or role line."},
+                },
+                required=[],
+                additionalProperties=False,
+                description="The contact details the initiative published; an unpublished one is absent.",
+            ),
             "target_groups": {"type": "array", "items": STR},
             "handprint": {
                 "type": "array",

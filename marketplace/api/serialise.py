@@ -277,6 +277,17 @@ def initiative_json(
         "neighbourhood": ini.neighbourhood,
         "life_phase": ini.life_phase,
         "website": ini.website,
+        # Only what the initiative published: an empty contact field is left out.
+        "contact": {
+            key: value
+            for key, value in (
+                ("website", ini.website),
+                ("email", ini.contact_email),
+                ("phone", ini.contact_phone),
+                ("name", ini.contact_name),
+            )
+            if value
+        },
         "target_groups": list(ini.target_groups),
         "handprint": [{"theme": h.theme, "score": h.score, "indicator": h.indicator} for h in scores],
         "needs": [

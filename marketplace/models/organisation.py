@@ -106,6 +106,10 @@ class Initiative(SQLModel, table=True):
     lon: float | None = None
     life_phase: str = Field(default="start", max_length=10)
     website: str | None = Field(default=None, max_length=300)
+    # Contact details the initiative publishes on its public page; an empty field is not published.
+    contact_email: str = Field(default="", max_length=254, sa_column_kwargs={"server_default": ""})
+    contact_phone: str = Field(default="", max_length=30, sa_column_kwargs={"server_default": ""})
+    contact_name: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     target_groups: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     published: bool = True
     created_at: datetime = Field(default_factory=utcnow)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from .. import contact
 from ..models import LIFE_PHASES, TARGET_GROUPS, HandprintScore, Initiative, User
 from ..themes import THEME_CODES
 from ..valuation import MAX_CENTS
@@ -22,6 +23,9 @@ PROFILE_FIELDS = (
     "lon",
     "life_phase",
     "website",
+    "contact_email",
+    "contact_phone",
+    "contact_name",
     "target_groups",
     "kind",
 )
@@ -40,6 +44,10 @@ class ProfileInput:
     lat: float | None = None
     lon: float | None = None
     website: str | None = None
+    # Contact details to publish; an empty one is not published.
+    contact_email: str = ""
+    contact_phone: str = ""
+    contact_name: str = ""
     target_groups: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -63,9 +71,7 @@ def own_initiative(session: Session, actor: User) -> Initiative:
 def update_profile(session: Session, *, actor: User, data: ProfileInput) -> Initiative:
     """Change what the catalogue shows about the actor's initiative."""
     initiative = own_initiative(session, actor)
-    website = v.text(data.website, "website", max_len=300) or None
-    if website and not website.startswith(("https://", "http://")):
-        raise ServiceError(N_("A website starts with https://"), field="website")
+    website = v.website(data.website, "website")
     values = {
         "name": v.text(data.name, "name", max_len=200, required=True),
         "summary": v.text(data.summary, "summary", max_len=300),
@@ -76,6 +82,9 @@ def update_profile(session: Session, *, actor: User, data: ProfileInput) -> Init
         "lon": v.coordinate(data.lon, "lon", -180, 180),
         "life_phase": v.choice(data.life_phase, "life_phase", LIFE_PHASES),
         "website": website,
+        "contact_email": v.email(data.contact_email, "contact_email"),
+        "contact_phone": v.phone(data.contact_phone, "contact_phone"),
+        "contact_name": v.text(data.contact_name, "contact_name", max_len=contact.MAX_CONTACT_NAME),
         "target_groups": v.choices(data.target_groups, "target_groups", TARGET_GROUPS),
     }
     before = snapshot(initiative, PROFILE_FIELDS)

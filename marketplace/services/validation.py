@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from .. import contact
 from .errors import N_, ServiceError
 
 # Dates outside this range are typing mistakes, not plans.
@@ -81,4 +82,37 @@ def slug(value: str | None, field: str = "slug") -> str:
     value = text(value, field, max_len=80, required=True).lower()
     if not SLUG_RE.match(value):
         raise ServiceError(N_("Use lowercase letters, digits and hyphens."), field=field)
+    return value
+
+
+WEBSITE_REFUSED = N_("Enter a web address such as https://www.example.nl")
+EMAIL_REFUSED = N_("Enter an e-mail address such as info@example.nl")
+PHONE_REFUSED = N_("Enter a Dutch phone number such as 020 123 4567 or +31 6 12345678")
+
+
+def website(value: str | None, field: str) -> str | None:
+    """An http(s) address with a host ('www.x.nl' gets https://), or None when empty."""
+    value = text(value, field, max_len=contact.MAX_WEBSITE)
+    if not value:
+        return None
+    url = contact.normalise_website(value)
+    if url is None:
+        raise ServiceError(WEBSITE_REFUSED, field=field)
+    if len(url) > contact.MAX_WEBSITE:
+        raise ServiceError(N_("Too long: at most %(max)s characters."), field=field, max=contact.MAX_WEBSITE)
+    return url
+
+
+def email(value: str | None, field: str) -> str:
+    value = text(value, field, max_len=contact.MAX_EMAIL)
+    if value and not contact.valid_email(value):
+        raise ServiceError(EMAIL_REFUSED, field=field)
+    return value
+
+
+def phone(value: str | None, field: str) -> str:
+    """A Dutch number, kept as typed (spaces collapsed); the tel: link is derived from it."""
+    value = " ".join(text(value, field, max_len=contact.MAX_PHONE).split())
+    if value and contact.phone_national(value) is None:
+        raise ServiceError(PHONE_REFUSED, field=field)
     return value

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import FloatField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from .. import formatting
+from .. import contact, formatting
 from ..authz import access
 from ..boundary import parse_int
 from ..forms import (
@@ -52,6 +52,9 @@ PROFILE_FIELDS = (
     "lon",
     "life_phase",
     "website",
+    "contact_email",
+    "contact_phone",
+    "contact_name",
     "target_groups",
 )
 # Pledges on the dashboard, grouped by where they are in their lifecycle.
@@ -98,12 +101,44 @@ class ProfileForm(Form):
     lat = CoordinateField(limit=90)
     lon = CoordinateField(limit=180)
     life_phase = ChoiceField(codes=LIFE_PHASES, validators=[required()])
-    website = StringField(validators=[max_length(300)])
+    website = StringField(_l("Website"), validators=[max_length(contact.MAX_WEBSITE)])
+    contact_email = StringField(_l("Contact e-mail"), validators=[max_length(contact.MAX_EMAIL)])
+    contact_phone = StringField(_l("Contact phone"), validators=[max_length(contact.MAX_PHONE)])
+    contact_name = StringField(
+        _l("Contact person or role (optional)"), validators=[max_length(contact.MAX_CONTACT_NAME)]
+    )
     target_groups = MultiCheckboxField(codes=TARGET_GROUPS)
 
     def validate_website(self, field: Any) -> None:
-        if field.data and not field.data.strip().startswith(("https://", "http://")):
-            raise ValidationError(str(_l("A website starts with https://")))
+        if (field.data or "").strip() and contact.normalise_website(field.data) is None:
+            raise ValidationError(str(_l("Enter a web address such as https://www.example.nl")))
+
+    def validate_contact_email(self, field: Any) -> None:
+        if (field.data or "").strip() and not contact.valid_email(field.data.strip()):
+            raise ValidationError(str(_l("Enter an e-mail address such as info@example.nl")))
+
+    def validate_contact_phone(self, field: Any) -> None:
+        if (field.data or "").strip() and contact.phone_national(field.data) is None:
+            raise ValidationError(
+                str(_l("Enter a Dutch phone number such as 020 123 4567 or +31 6 12345678"))
+            )
+
+    def as_input(self) -> ProfileInput:
+        return ProfileInput(
+            name=self.name.data or "",
+            municipality=self.municipality.data or "",
+            life_phase=self.life_phase.data or "",
+            summary=self.summary.data or "",
+            description=self.description.data or "",
+            neighbourhood=self.neighbourhood.data or "",
+            lat=self.lat.data,
+            lon=self.lon.data,
+            website=contact.normalise_website(self.website.data),
+            contact_email=(self.contact_email.data or "").strip(),
+            contact_phone=self.contact_phone.data or "",
+            contact_name=self.contact_name.data or "",
+            target_groups=tuple(self.target_groups.data or ()),
+        )
 
 
 class HandprintForm(Form):
@@ -253,22 +288,7 @@ def profile():  # type: ignore[no-untyped-def]
     if not form.validate():
         return _render_profile(initiative, form, 400)
     try:
-        initiatives.update_profile(
-            get_session(),
-            actor=me(),
-            data=ProfileInput(
-                name=form.name.data or "",
-                municipality=form.municipality.data or "",
-                life_phase=form.life_phase.data or "",
-                summary=form.summary.data or "",
-                description=form.description.data or "",
-                neighbourhood=form.neighbourhood.data or "",
-                lat=form.lat.data,
-                lon=form.lon.data,
-                website=(form.website.data or "").strip() or None,
-                target_groups=tuple(form.target_groups.data or ()),
-            ),
-        )
+        initiatives.update_profile(get_session(), actor=me(), data=form.as_input())
     except ServiceError as exc:
         if exc.status == 404:
             abort(404)

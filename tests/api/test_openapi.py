@@ -78,3 +78,9 @@ def test_document_is_structurally_sound(doc: dict[str, Any]) -> None:
 def test_document_validates_when_the_validator_is_installed(doc: dict[str, Any]) -> None:
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(doc)
+
+
+def test_initiative_contact_is_documented_as_optional_fields(doc: dict[str, Any]) -> None:
+    contact = doc["components"]["schemas"]["Initiative"]["properties"]["contact"]
+    assert set(contact["properties"]) == {"website", "email", "phone", "name"}
+    assert contact["required"] == [] and contact["additionalProperties"] is False

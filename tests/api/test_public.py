@@ -102,3 +102,19 @@ def test_unpublished_or_unknown_initiative_is_404(api: Any, world: World, db_ses
 def test_public_routes_need_no_login(api: Any, world: World) -> None:
     for url in ("/api/v1/search", "/api/v1/initiatives/voedselbank-aastad", "/api/openapi.json"):
         assert api.get(url).status_code == 200, url
+
+
+def test_initiative_profile_has_only_the_published_contact_details(
+    api: Any, world: World, db_session: Any
+) -> None:
+    assert api.get("/api/v1/initiatives/voedselbank-aastad").get_json()["contact"] == {}
+    world.ini_a.website = "https://voedselbank-aastad.example"
+    world.ini_a.contact_email = "info@voedselbank-aastad.example"
+    world.ini_a.contact_phone = ""  # left empty: not published
+    db_session.add(world.ini_a)
+    db_session.commit()
+    body = api.get("/api/v1/initiatives/voedselbank-aastad").get_json()
+    assert body["contact"] == {
+        "website": "https://voedselbank-aastad.example",
+        "email": "info@voedselbank-aastad.example",
+    }

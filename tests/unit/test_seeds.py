@@ -212,3 +212,15 @@ def test_9_seeded_evidence_files_are_real_pdfs_in_the_store(seeded: tuple[Any, S
     for e in files:
         data = store.get(e.storage_key)
         assert sniff(data) == "application/pdf" == e.content_type and len(data) == e.size
+
+
+def test_most_demo_initiatives_publish_contact_details_and_a_few_none(seeded: tuple[Any, Session]) -> None:
+    from marketplace.models import Initiative
+
+    _, session = seeded
+    rows = session.exec(select(Initiative)).all()
+    with_site = [i for i in rows if i.website and i.contact_email]
+    bare = [i for i in rows if not (i.website or i.contact_email or i.contact_phone)]
+    assert len(with_site) > len(rows) / 2
+    assert any(i.contact_phone for i in rows) and bare  # the empty state shows too
+    assert all(i.website.startswith("https://") and ".example" in i.website for i in with_site)
