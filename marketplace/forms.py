@@ -6,7 +6,7 @@ percentages ("5", "2,5") arrive as basis points. Messages are the app's own, in 
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -264,6 +264,50 @@ class Form(FlaskForm):
         if self.form_errors:
             out["_form"] = " ".join(str(e) for e in self.form_errors)
         return out
+
+    # --- forms with rows (FieldList of FormField): every field by its full name, e.g. "row-2-units" -------
+
+    def flat_values(self) -> dict[str, Any]:
+        return {f.name: v for f, v in leaves(self, values=True)}
+
+    def flat_errors(self) -> dict[str, str]:
+        out = {f.name: " ".join(str(e) for e in f.errors) for f, _ in leaves(self) if f.errors}
+        if self.form_errors:
+            out["_form"] = " ".join(str(e) for e in self.form_errors)
+        return out
+
+
+ROW_NAME_RE = re.compile(r"^([a-z_]+)-(\d+)-(\w+)$")
+
+
+def row_summary(
+    errors: dict[str, str], where: dict[str, Callable[[int], Any]], labels: dict[str, Any]
+) -> dict[str, str]:
+    """The errors for the summary at the top: a row's error names the row and the field
+    ("Building block 3, value in euro: ..."); `where` names a row of each list by its number in the name."""
+    out: dict[str, str] = {}
+    for name, message in errors.items():
+        m = ROW_NAME_RE.match(name)
+        if m is None or m.group(1) not in where:
+            out[name] = message
+            continue
+        which, index, field = m.groups()
+        out[name] = f"{where[which](int(index))}, {labels.get(field, field)}: {message}"
+    return out
+
+
+def leaves(form: Any, *, values: bool = False) -> Iterator[tuple[Field, Any]]:
+    """Every plain field, descending into the rows; with its value as shown again when asked."""
+    from wtforms import FieldList
+
+    for name, f in form._fields.items():
+        if name == "csrf_token":
+            continue
+        if isinstance(f, FieldList):
+            for entry in f.entries:
+                yield from leaves(entry.form, values=values)
+        else:
+            yield f, (_shown(f) if values else None)
 
 
 class FilterForm(BareForm):

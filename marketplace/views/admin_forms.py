@@ -6,7 +6,6 @@ fill in. The form checks every row and field itself and names the row in each me
 """
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,6 +24,7 @@ from ..forms import (
     WholeNumberField,
     max_length,
     required,
+    row_summary,
 )
 from ..models import BLOCK_UNITS, PERSON_FLAGS, ROUTES, TARGET_GROUPS, VALUED_UNITS, BlockUnit
 from ..services.admin import MAX_BLOCKS, BlockInput, TableInput
@@ -223,20 +223,10 @@ class TableForm(Form):
             if not field_list.entries:
                 field_list.append_entry()
 
-    # --- the shape the templates' field macros read ------------------------------------------------------
-
-    def flat_values(self) -> dict[str, Any]:
-        return {f.name: v for f, v in _leaves(self, values=True)}
-
     def flat_errors(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for f, _ in _leaves(self):
-            if f.errors:
-                out[f.name] = " ".join(str(e) for e in f.errors)
+        out = super().flat_errors()
         if getattr(self, "table_errors", None):
             out["blocks"] = " ".join(self.table_errors)
-        if self.form_errors:
-            out["_form"] = " ".join(str(e) for e in self.form_errors)
         return out
 
 
@@ -258,39 +248,18 @@ ROW_FIELD_LABELS = {
     "group": _l("target group"),
     "months": _l("months"),
 }
-ROW_NAME_RE = re.compile(r"^(blocks|caps)-(\d+)-(\w+)$")
 
 
 def summary(errors: dict[str, str]) -> dict[str, str]:
     """The errors for the summary at the top: a row's errors name the row and the field."""
-    out: dict[str, str] = {}
-    for name, message in errors.items():
-        m = ROW_NAME_RE.match(name)
-        if m is None:
-            out[name] = message
-            continue
-        which, index, field = m.groups()
-        where = (
-            _l("Building block %(n)s", n=int(index) + 1)
-            if which == "blocks"
-            else _l("Month cap %(n)s", n=int(index) + 1)
-        )
-        out[name] = f"{where}, {ROW_FIELD_LABELS.get(field, field)}: {message}"
-    return out
-
-
-def _leaves(form: Any, *, values: bool = False) -> Iterator[tuple[Field, Any]]:
-    """Every plain field, descending into the rows; with its value as shown again when asked."""
-    from ..forms import _shown
-
-    for name, f in form._fields.items():
-        if name == "csrf_token":
-            continue
-        if isinstance(f, FieldList):
-            for entry in f.entries:
-                yield from _leaves(entry.form, values=values)
-        else:
-            yield f, (_shown(f) if values else None)
+    return row_summary(
+        errors,
+        {
+            "blocks": lambda i: _l("Building block %(n)s", n=i + 1),
+            "caps": lambda i: _l("Month cap %(n)s", n=i + 1),
+        },
+        ROW_FIELD_LABELS,
+    )
 
 
 def _amount(cents: int | None) -> str:

@@ -51,17 +51,18 @@ from ._helpers import (
     lifecycle_context,
     me,
     new_submission_key,
-    to_int,
 )
 from .company_forms import (
     PLEDGE_FIELDS,
     CertificateForm,
     NoteForm,
+    PlanForm,
     PledgeForm,
     PledgeLinkForm,
     RevisionForm,
     SmartPlanForm,
     SmartPlanLinkForm,
+    plan_summary,
 )
 
 bp = Blueprint("company", __name__, url_prefix="/company")
@@ -445,59 +446,27 @@ def deliver(match_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("company.match", match_id=match_id))
 
 
-PLAN_ROW_FIELDS = ("target", "block", "unit", "units", "include")
-
-
-def _plan_rows(values: Any) -> list[dict[str, str]]:
-    """The rows of the submitted plan form (row-<n>-<field>), in order."""
-    rows: dict[int, dict[str, str]] = {}
-    for key in values:
-        parts = key.split("-", 2)
-        row = parse_int(parts[1], low=0, high=10_000) if len(parts) == 3 else None
-        if row is not None and parts[0] == "row" and parts[2] in PLAN_ROW_FIELDS:
-            rows.setdefault(row, {})[parts[2]] = str(values.get(key, ""))[:100]
-    return [rows[n] for n in sorted(rows)][: pledges.MAX_PLAN_ITEMS + 1]
-
-
-def _plan_request(row: dict[str, str]) -> pledges.PledgeRequest:
-    units = to_int(row.get("units"))
-    quantity = units * 100 if units is not None and row.get("unit") == "euro" else units
-    target = row.get("target", "")
-    need_id = to_int(target[5:]) if target.startswith("need:") else None
-    initiative_id = to_int(target[11:]) if target.startswith("initiative:") else None
-    # Person-years at full time for a year, internships for a year: the plan counts whole units.
-    return pledges.PledgeRequest(
-        contract_id=0,
-        block_code=row.get("block", ""),
-        quantity=quantity,
-        need_id=need_id,
-        initiative_id=initiative_id,
-        hours_per_week=36,
-        months=12,
-        weeks=52,
-    )
-
-
 @bp.route("/contracts/<int:contract_id>/plan", methods=["GET", "POST"])
 @access("company")
 def plan(contract_id: int):  # type: ignore[no-untyped-def]
     """Propose a set of pledges that covers the remaining obligation; the company edits and submits it."""
     session = get_session()
     c = _own_contract(contract_id)
-    error = None
-    if request.method == "POST":
-        rows = [r for r in _plan_rows(request.form) if r.get("include") == "1"]
+    form = PlanForm()
+    submitted = request.method == "POST"
+    if submitted and form.validate():
         try:
             created = pledges.create_plan(
-                session, actor=me(), contract_id=c.id or 0, items=[_plan_request(r) for r in rows]
+                session, actor=me(), contract_id=c.id or 0, items=[r.as_request() for r in form.ticked()]
             )
         except ServiceError as exc:
-            item = exc.params.get("item")
-            error = (
-                gettext("Pledge %(n)s of the plan: %(message)s", n=item, message=error_text(exc))
-                if item
-                else error_text(exc)
-            )
+            if not form.row_error(exc):
+                item = exc.params.get("item")
+                form.form_errors.append(
+                    gettext("Pledge %(n)s of the plan: %(message)s", n=item, message=error_text(exc))
+                    if item
+                    else error_text(exc)
+                )
         else:
             flash(
                 ngettext(
@@ -515,9 +484,18 @@ def plan(contract_id: int):  # type: ignore[no-untyped-def]
     result, recs = plan_for(session, c)
     by_id = {s.rec.candidate.id: s for s in recs.suggestions}
     items = [(item, by_id[item.candidate_id]) for item in result.items if item.candidate_id in by_id]
-    return render_template("company/plan.html", row=row, plan=result, items=items, recs=recs, error=error), (
-        400 if error else 200
-    )
+    errors = form.flat_errors() if submitted else {}
+    return render_template(
+        "company/plan.html",
+        row=row,
+        plan=result,
+        items=items,
+        recs=recs,
+        submitted=submitted,
+        values=form.flat_values() if submitted else {},
+        errors=errors,
+        summary=plan_summary(errors),
+    ), (400 if errors else 200)
 
 
 # --- placements: the register of placed people ----------------------------------------------------------

@@ -2,20 +2,34 @@
 certificate, a revision. Each validates every field at once; what needs the contract (which blocks exist,
 what is still open) is checked by the service, and its refusal is shown beside the field it names."""
 
+import re
 from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, StringField, TextAreaField
+from wtforms import Form as BareForm
 from wtforms.validators import ValidationError
 
 from ..boundary import MAX_ID, parse_int
-from ..forms import DayField, EuroField, Form, WholeNumberField, max_length, required
-from ..models import BlockUnit
+from ..forms import (
+    REQUIRED,
+    ChoiceField,
+    DayField,
+    EuroField,
+    Form,
+    WholeNumberField,
+    _shown,
+    max_length,
+    required,
+    row_summary,
+)
+from ..models import TARGET_GROUPS, BlockUnit
 from ..services import pledges
 from ..services.errors import ServiceError
 from ..services.placements import PlacementInput, person_key
+from ..services.plans import IntendedPlacement
 from ..services.suppliers import SupplierInput
 from ._helpers import to_id
 
@@ -341,3 +355,177 @@ class NoteForm(Form):
 
     reason = TextAreaField(validators=[max_length(2000)])
     note = TextAreaField(validators=[max_length(5000)])
+
+
+# --- the rows of a plan: proposed pledges (row-<n>-...) and intended placements (placement-<n>-...) ----------
+
+PLAN_TARGET_RE = re.compile(r"^(need|initiative):\d{1,10}$")
+PLAN_UNITS = ("euro", "hours", "days", "persons", "units")
+MAX_PLAN_ROWS = 200  # the rows a plan page can show; the service allows pledges.MAX_PLAN_ITEMS of them ticked
+MAX_INTENDED = 5
+
+
+def _typed(field: Field) -> bool:
+    return bool(field.raw_data and str(field.raw_data[0]).strip())
+
+
+def _row_error(field: Field, message: Any) -> None:
+    if not field.errors:
+        field.errors = [str(message)]
+
+
+class NumberedRows(FieldList):
+    """Rows keep the numbers the page gave them (row-3-units stays row 3), so an error is shown beside the
+    row it is about and the summary names the row the user sees; WTForms would renumber them from 0."""
+
+    def _compact_indices(self) -> None:
+        pass
+
+
+class _Row(BareForm):
+    def shown(self) -> dict[str, str]:
+        """The row as the plan page shows it again: what was typed."""
+        return {
+            name: str(v if v is not None else "") for name, v in ((f.short_name, _shown(f)) for f in self)
+        }
+
+
+class PlanRow(_Row):
+    """One proposed pledge of a plan; only a ticked row is checked and submitted."""
+
+    include = BooleanField(false_values=(False, "false", "", "0"))
+    target = StringField(validators=[max_length(40)], filters=[lambda s: (s or "").strip()])
+    block = StringField(validators=[max_length(60)], filters=[lambda s: (s or "").strip()])
+    unit = ChoiceField(codes=PLAN_UNITS)
+    units = WholeNumberField(low=1, high=10**9)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        if not self.include.data:
+            for f in self:
+                f.errors = []
+            return True
+        if self.target.data and not PLAN_TARGET_RE.match(self.target.data):
+            _row_error(self.target, _l("Choose one of the options."))
+        if not self.block.data:
+            _row_error(self.block, REQUIRED)
+        if self.units.data is None:
+            _row_error(self.units, REQUIRED)
+        return not any(f.errors for f in self)
+
+    def as_request(self, contract_id: int = 0) -> pledges.PledgeRequest:
+        units = self.units.data
+        target = self.target.data or ""
+        kind, _sep, number = target.partition(":")
+        # Person-years at full time for a year, internships for a year: the plan counts whole units.
+        return pledges.PledgeRequest(
+            contract_id=contract_id,
+            block_code=self.block.data or "",
+            quantity=units * 100 if units is not None and self.unit.data == "euro" else units,
+            need_id=int(number) if kind == "need" else None,
+            initiative_id=int(number) if kind == "initiative" else None,
+            hours_per_week=36,
+            months=12,
+            weeks=52,
+        )
+
+
+class IntendedRow(_Row):
+    """A placement the company means to make; a row left empty is skipped."""
+
+    target_group = ChoiceField(codes=TARGET_GROUPS)
+    persons = WholeNumberField(low=1, high=1_000)
+    months = WholeNumberField(low=1, high=120)
+    hours_per_week = WholeNumberField(low=1, high=40)
+
+    def is_blank(self) -> bool:
+        return not (self.target_group.data or _typed(self.persons) or _typed(self.months))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        if self.is_blank():
+            for f in self:
+                f.errors = []
+            return True
+        for f in (self.target_group, self.persons, self.months):
+            if not f.data:
+                _row_error(f, REQUIRED)
+        return not any(f.errors for f in self)
+
+    def as_input(self) -> IntendedPlacement:
+        return IntendedPlacement(
+            target_group=self.target_group.data or "",
+            persons=self.persons.data or 0,
+            months=self.months.data or 0,
+            hours_per_week=self.hours_per_week.data or 36,
+        )
+
+
+ROW_LABELS = {
+    "target": _l("need or initiative"),
+    "block": _l("building block"),
+    "unit": _l("unit"),
+    "units": _l("units"),
+    "target_group": _l("target group"),
+    "persons": _l("people"),
+    "months": _l("months"),
+    "hours_per_week": _l("hours a week"),
+}
+
+
+class PlanRowsMixin:
+    """The rows of a plan form and what the plan pages need of them."""
+
+    row: FieldList
+    placement: FieldList
+
+    def ticked(self) -> list[PlanRow]:
+        return [e.form for e in self.row.entries if e.form.include.data]
+
+    def intended(self) -> list[IntendedRow]:
+        rows = getattr(self, "placement", None)
+        return [e.form for e in rows.entries] if rows is not None else []
+
+    def row_error(self, exc: ServiceError) -> bool:
+        """A service's refusal about pledge n of the ticked ones (item-n) or intended placement n, beside the
+        row's field; False when it is about neither."""
+        from ..i18n import error_text
+
+        kind, _sep, field = (exc.field or "").partition(":")
+        which, _dash, number = kind.rpartition("-")
+        index = parse_int(number, low=1, high=MAX_PLAN_ROWS)
+        if index is None or which not in ("item", "placement"):
+            return False
+        rows: list[Any] = self.ticked() if which == "item" else self.intended()
+        if which == "placement":
+            rows = [r for r in rows if not r.is_blank()]
+        if index > len(rows):
+            return False
+        row = rows[index - 1]
+        name = {
+            "quantity": "units",
+            "block_code": "block",
+            "need_id": "target",
+            "initiative_id": "target",
+        }.get(field, field)
+        target = row._fields.get(name) or row._fields["units" if which == "item" else "target_group"]
+        target.errors = [*list(target.errors or []), error_text(exc)]
+        return True
+
+
+def plan_summary(errors: dict[str, str]) -> dict[str, str]:
+    """The plan's errors for the summary: "Pledge 2 of the plan, units: ..."."""
+    return row_summary(
+        errors,
+        {
+            "row": lambda n: _l("Pledge %(n)s of the plan", n=n),
+            "placement": lambda n: _l("Intended placement %(n)s", n=n),
+        },
+        ROW_LABELS,
+    )
+
+
+class PlanForm(PlanRowsMixin, Form):
+    """The plan the planner proposed, as the company edits it: pledges only."""
+
+    row = NumberedRows(FormField(PlanRow), max_entries=MAX_PLAN_ROWS)

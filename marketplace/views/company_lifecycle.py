@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, TextAreaField
+from wtforms import FormField, HiddenField, TextAreaField
 
 from ..authz import access
 from ..forms import ChoiceField, DayField, Form, MultiCheckboxField, WholeNumberField, max_length, required
@@ -18,43 +18,30 @@ from ..queries_lifecycle import contributions_of, progress_of
 from ..services import plans as plan_service
 from ..services import reports as report_service
 from ..services.errors import ServiceError
-from ..services.pledges import MAX_PLAN_ITEMS, PERSON_UNITS, PledgeRequest
+from ..services.pledges import PERSON_UNITS
 from ..services.settlements import REPORTING, settlements_of, visible_settlement
 from ..storage import storage
-from ._helpers import abort, get_session, me, to_id, to_int
-from .company import _own_contract, _plan_request, _plan_rows, bp
+from ._helpers import abort, get_session, me, to_id
+from .company import _own_contract, bp
+from .company_forms import (
+    MAX_INTENDED,
+    MAX_PLAN_ROWS,
+    IntendedRow,
+    NumberedRows,
+    PlanRow,
+    PlanRowsMixin,
+    plan_summary,
+)
 from .files import send_evidence
 
-MAX_INTENDED = 5
 
-
-class ApproachForm(Form):
+class ApproachForm(PlanRowsMixin, Form):
     text = TextAreaField(validators=[required(), max_length(plan_service.MAX_TEXT)])
     routes = MultiCheckboxField(codes=ROUTES)
     action = ChoiceField(codes=("save", "submit"), default="save")
     version = WholeNumberField(low=1, high=2**31 - 1)
-
-
-def _intended(values: Any) -> list[dict[str, str]]:
-    """The intended-placement rows of the form (placement-<n>-<field>); empty rows are left out."""
-    out = []
-    for n in range(1, MAX_INTENDED + 1):
-        row = {
-            f: str(values.get(f"placement-{n}-{f}", ""))[:40]
-            for f in ("target_group", "persons", "months", "hours_per_week")
-        }
-        if row["target_group"] or row["persons"] or row["months"]:
-            out.append(row)
-    return out
-
-
-def _intended_input(row: dict[str, str]) -> plan_service.IntendedPlacement:
-    return plan_service.IntendedPlacement(
-        target_group=row["target_group"],
-        persons=to_int(row["persons"]) or 0,
-        months=to_int(row["months"]) or 0,
-        hours_per_week=to_int(row["hours_per_week"]) or 36,
-    )
+    row = NumberedRows(FormField(PlanRow), max_entries=MAX_PLAN_ROWS)
+    placement = NumberedRows(FormField(IntendedRow), max_entries=MAX_INTENDED)
 
 
 def _pledge_rows_of(plan: Any, blocks: list[Any]) -> list[dict[str, str]]:
@@ -134,7 +121,8 @@ def _render_approach(
         plan=plan,
         form=form,
         values=form.values(),
-        errors=form.all_errors,
+        errors=form.flat_errors(),
+        summary=plan_summary(form.flat_errors()),
         pledge_rows=pledge_rows,
         suggestions=suggestions,
         intended=intended,
@@ -148,21 +136,9 @@ def _render_approach(
     ), status
 
 
-def _row_error(form: Form, exc: ServiceError) -> None:
-    """A refusal about one row of the plan says which row."""
-    from ..i18n import error_text
-
-    kind, _sep, _field = (exc.field or "").partition(":")
-    number = kind.rpartition("-")[2]
-    if kind.startswith("item-") and number.isascii() and number.isdigit():
-        form.form_errors.append(
-            gettext("Pledge %(n)s of the plan: %(message)s", n=number, message=error_text(exc))
-        )
-    elif kind.startswith("placement-") and number.isascii() and number.isdigit():
-        form.form_errors.append(
-            gettext("Intended placement %(n)s: %(message)s", n=number, message=error_text(exc))
-        )
-    else:
+def _row_error(form: ApproachForm, exc: ServiceError) -> None:
+    """A refusal about one row of the plan goes beside that row's field; the rest as the base form shows it."""
+    if not form.row_error(exc):
         form.add_service_error(exc)
 
 
@@ -177,8 +153,11 @@ def approach(contract_id: int):  # type: ignore[no-untyped-def]
         if plan is not None:
             form.text.data, form.routes.data, form.version.data = plan.text, list(plan.routes), plan.version
         return _render_approach(c, form)
-    pledge_rows = [r for r in _plan_rows(request.form) if r.get("include") == "1"]
-    intended = _intended(request.form)
+    pledge_rows = [
+        {**e.form.shown(), "n": e.name.rpartition("-")[2]} for e in form.row.entries if e.form.include.data
+    ]
+    by_number = {int(e.name.rpartition("-")[2]): e.form.shown() for e in form.placement.entries}
+    intended = [by_number.get(n, {}) for n in range(1, MAX_INTENDED + 1)]
     if not form.validate():
         return _render_approach(c, form, pledge_rows=pledge_rows, intended=intended, status=400)
     submit = form.action.data == "submit"
@@ -191,11 +170,8 @@ def approach(contract_id: int):  # type: ignore[no-untyped-def]
                 contract_id=c.id or 0,
                 text=form.text.data or "",
                 routes=tuple(form.routes.data or ()),
-                pledges=tuple(
-                    PledgeRequest(**{**_plan_request(r).__dict__, "contract_id": c.id or 0})
-                    for r in pledge_rows[: MAX_PLAN_ITEMS + 1]
-                ),
-                placements=tuple(_intended_input(r) for r in intended),
+                pledges=tuple(r.as_request(c.id or 0) for r in form.ticked()),
+                placements=tuple(r.as_input() for r in form.intended() if not r.is_blank()),
                 seen_version=form.version.data,
             ),
         )
