@@ -7,12 +7,18 @@ message beside the filter (or above the row of status tabs), and the list is sho
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, StringField
+from wtforms.validators import ValidationError
+
+from search import Query
 
 from ..boundary import MAX_ID
+from ..catalogue import SORTS, search_query_from_args
 from ..forms import ChoiceField, FilterForm, WholeNumberField, max_length
-from ..models import CONTRACT_STATUSES, MATCH_STATUSES, NEED_KINDS, ROLES
+from ..models import CONTRACT_STATUSES, INITIATIVE_KINDS, MATCH_STATUSES, NEED_KINDS, ROLES, TARGET_GROUPS
 from ..queries_officer import ELIGIBILITY_FILTERS
+from ..themes import THEME_CODES
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 # What the initiative's pledge list filters on (its tabs), in this order.
@@ -85,3 +91,69 @@ class ExportArgs(FilterForm):
     def validate(self, extra_validators: Any = None) -> bool:
         self.status.codes = self._statuses
         return super().validate(extra_validators)
+
+
+# --- the public catalogue ----------------------------------------------------------------------------------
+
+
+class ValuesField(Field):
+    """A filter that may be given more than once (?theme=a&theme=b), each value one of `codes` when given."""
+
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, codes: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.codes = codes
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = [v for v in valuelist if v]
+
+    def pre_validate(self, form: Any) -> None:
+        values = self.data or []
+        if len(values) > MAX_VALUES:
+            raise ValidationError(str(_l("Choose at most %(max)s.", max=MAX_VALUES)))
+        if any(len(v) > 100 for v in values):
+            raise ValidationError(str(_l("Too long: at most %(max)s characters.", max=100)))
+        if self.codes and any(v not in self.codes for v in values):
+            raise ValidationError(str(_l("Choose one of the options.")))
+
+    def _value(self) -> str:
+        return (self.data or [""])[0]
+
+
+MAX_VALUES = 20
+
+
+class CatalogueFilterForm(FilterForm):
+    """The catalogue's search and facets; `query()` is the search the page runs."""
+
+    q = _search(_l("Search"), 500)
+    theme = ValuesField(_l("Theme"), codes=tuple(THEME_CODES))
+    municipality = ValuesField(_l("Municipality"))
+    kind = ValuesField(_l("Kind"), codes=INITIATIVE_KINDS)
+    need_kind = ValuesField(_l("Need"), codes=NEED_KINDS)
+    target_group = ValuesField(_l("Target group"), codes=TARGET_GROUPS)
+    government = ValuesField(_l("Counts for"))
+    type = ValuesField(_l("Type"))
+    sort = ChoiceField(_l("Sort"), codes=SORTS)
+    near = _search(_l("From"))
+    page = StringField()
+
+    def valid_args(self) -> MultiDict[str, str]:
+        """The valid arguments, as the search reads them (a filter that is not valid is left out)."""
+        out: MultiDict[str, str] = MultiDict()
+        for name, value in self.clean().items():
+            for v in value if isinstance(value, list) else [value]:
+                if v not in (None, ""):
+                    out.add(name, str(v))
+        return out
+
+    def query(self) -> Query:
+        return search_query_from_args(self.valid_args())
+
+    def first(self, name: str) -> str:
+        value = self.clean()[name]
+        return (value[0] if value else "") if isinstance(value, list) else str(value or "")
+
+    def link_args(self) -> dict[str, str]:
+        return {k: v for k, v in self.valid_args().items(multi=True) if k != "page"}

@@ -3,14 +3,13 @@
 import contextlib
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlmodel import select
 
 from search import SearchError
 
 from ..authz import PUBLIC, access
-from ..catalogue import search_query_from_args
 from ..models import Government, Initiative
 from ..models._base import utcnow
 from ..queries import (
@@ -25,6 +24,7 @@ from ..queries import (
 from ..queries_reports import received_by_initiative
 from ..search_sync import get_backend, pending_count
 from ._helpers import abort, get_session, page_arg
+from .filter_forms import CatalogueFilterForm
 
 bp = Blueprint("public", __name__)
 
@@ -42,7 +42,8 @@ def home():  # type: ignore[no-untyped-def]
 @access(PUBLIC)
 def catalogue():  # type: ignore[no-untyped-def]
     session = get_session()
-    query = search_query_from_args(request.args)
+    form = CatalogueFilterForm()
+    query = form.query()
     result = None
     fallback = None
     try:
@@ -51,15 +52,14 @@ def catalogue():  # type: ignore[no-untyped-def]
         current_app.logger.warning("search unavailable; catalogue falls back to the database", exc_info=True)
         f = CatalogueFilters(
             q=query.text,
-            theme=request.args.get("theme", ""),
-            municipality=request.args.get("municipality", ""),
-            kind=request.args.get("kind", ""),
-            need_kind=request.args.get("need_kind", ""),
-            government=request.args.get("government", ""),
+            theme=form.first("theme"),
+            municipality=form.first("municipality"),
+            kind=form.first("kind"),
+            need_kind=form.first("need_kind"),
+            government=form.first("government"),
         )
         fallback = catalogue_from_db(session, f, page=page_arg())
     governments = session.exec(select(Government).order_by(Government.name)).all()
-    args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
     return render_template(
         "public/catalogue.html",
         result=result,
@@ -67,9 +67,11 @@ def catalogue():  # type: ignore[no-untyped-def]
         query=query,
         governments=governments,
         municipalities=municipalities(session),
-        args=args,
-        distance_without_origin=request.args.get("sort") == "distance" and query.sort != "distance",
-    )
+        args=form.link_args(),
+        shown=form.values(),
+        errors=form.all_errors,
+        distance_without_origin=form.first("sort") == "distance" and query.sort != "distance",
+    ), form.http_status
 
 
 @bp.route("/initiatives/<slug>")

@@ -167,3 +167,40 @@ def test_notification_read_opens_or_returns(as_user: Any, world: World) -> None:
     world.session.commit()
     back = client.post(f"/notifications/{n.id}/read?page=zz", data={"open": "0"})
     assert back.status_code == 302 and back.headers["Location"].endswith("/notifications")
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("sort=bogus", "Choose one of the options."),
+        ("theme=<script>", "Choose one of the options."),
+        ("kind=nonsense", "Choose one of the options."),
+        ("q=" + "x" * 501, "Too long: at most 500 characters."),
+        ("near=" + "n" * 101, "Too long: at most 100 characters."),
+    ],
+)
+def test_catalogue_bad_filter(client: Any, world: World, arg: str, message: str) -> None:
+    from marketplace.search_sync import get_backend, reindex
+
+    reindex(world.session, get_backend(client.application))
+    world.session.commit()
+    response = client.get(f"/catalogue?{arg}&lang=en")
+    html = text(response)
+    assert response.status_code == 400
+    name = arg.split("=", 1)[0]
+    assert f'href="#f-{name}"' in html and f'id="f-{name}-error"' in html
+    assert "<script>" not in html.split("<main", 1)[1]
+    # the list as if that filter were not set: both initiatives of Aastad are there
+    assert "Voedselbank Aastad" in html and "Fietsfirma Aastad" in html
+
+
+def test_catalogue_good_filters_and_distance_notice(client: Any, world: World) -> None:
+    from marketplace.search_sync import get_backend, reindex
+
+    reindex(world.session, get_backend(client.application))
+    world.session.commit()
+    firms = client.get("/catalogue?kind=social_firm")
+    assert firms.status_code == 200
+    assert "Fietsfirma Aastad" in text(firms) and "Voedselbank Aastad" not in text(firms)
+    notice = client.get("/catalogue?sort=distance")
+    assert notice.status_code == 200 and 'class="notice" role="status"' in text(notice)
