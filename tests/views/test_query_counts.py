@@ -163,6 +163,12 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
     "catalogue": ("anonymous", _initiatives, lambda w: "/catalogue", 2),
     "catalogue with a query": ("anonymous", _initiatives, lambda w: "/catalogue?q=buurthuis&theme=werk", 2),
     "company dashboard": ("company_a", _contracts, lambda w: "/company/", 8),
+    "company pledge chooser": (
+        "company_a",
+        _contracts,
+        lambda w: f"/company/pledge?need={w.need_hours.id}",
+        11,
+    ),
     "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 26),
     "company realisation": (
         "company_a",
