@@ -4,62 +4,32 @@ import secrets
 from typing import Any
 
 from flask import abort, request
-from werkzeug.datastructures import MultiDict
 
 from ..authz import me
 from ..boundary import MAX_ID, parse_int
 from ..db import get_session
 from ..forms import euros_to_cents
 from ..i18n import error_text
-from ..services.errors import ServiceError
 
 __all__ = [
     "abort",
     "get_session",
     "me",
-    "form_values",
     "error_text",
-    "errors_of",
     "euros_to_cents",
     "page_arg",
-    "int_arg",
     "new_submission_key",
 ]
 
-MULTI_FIELDS = {"themes", "target_groups", "bonuses", "interests", "priority_themes"}
-
-
-def form_values(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
-    """The submitted form as a dict; multi-valued fields become lists; text is trimmed to 20,000 chars."""
-    form = form if form is not None else request.form
-    out: dict[str, Any] = {}
-    for key in form:
-        if key == "csrf_token":
-            continue
-        out[key] = [v[:200] for v in form.getlist(key)] if key in MULTI_FIELDS else form.get(key, "")[:20000]
-    return out
-
-
-def errors_of(exc: ServiceError) -> dict[str, str]:
-    return {exc.field or "_form": error_text(exc)}
-
 
 def page_arg() -> int:
-    return int_arg("page", 1, low=1, high=100_000)
-
-
-def int_arg(name: str, default: int, *, low: int, high: int) -> int:
-    number = parse_int(request.args.get(name, ""), low=0)
-    return default if number is None else max(low, min(high, number))
+    """The ?page= of a list (generic: every list pages the same way); anything else is the first page."""
+    number = parse_int(request.args.get("page", ""), low=0)
+    return 1 if number is None else max(1, min(100_000, number))
 
 
 def new_submission_key() -> str:
     return secrets.token_urlsafe(24)
-
-
-def to_int(value: Any) -> int | None:
-    """A form value as an int, or None when empty or not a number (the service then says what is wrong)."""
-    return parse_int(value)
 
 
 def back_within(endpoint: str, fallback: str | None = None) -> str:
@@ -74,7 +44,7 @@ def back_within(endpoint: str, fallback: str | None = None) -> str:
 
 def to_id(value: Any) -> int | None:
     """A form or URL value as a row id, or None when it is not one (ids beyond 32 bits cannot exist)."""
-    number = to_int(value)
+    number = parse_int(value)
     return number if number is not None and 1 <= number <= MAX_ID else None
 
 

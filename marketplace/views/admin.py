@@ -412,7 +412,7 @@ def new_table(government_id: int):  # type: ignore[no-untyped-def]
             return _render_table_form(gov, TableForm(formdata=table_formdata(*tables[0])))
         return _render_table_form(gov, TableForm(formdata=MultiDict({"based_on": "0"})))
     form = TableForm()
-    action = ROW_ACTION_RE.match(request.form.get("row_action", ""))
+    action = ROW_ACTION_RE.match(form.row_action.data or "")
     if action:
         verb, which, index = action.groups()
         if verb == "add":

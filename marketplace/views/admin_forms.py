@@ -133,6 +133,8 @@ class TableForm(Form):
 
     # The version the admin started from: a version added meanwhile makes the form stale.
     based_on = HiddenField()
+    # Which "add a row" or "remove" button was pressed, if one was (then nothing is stored).
+    row_action = StringField(validators=[max_length(40)])
     name = StringField(validators=[required(), max_length(200)])
     effective_from = DayField(validators=[required()])
     source = StringField(validators=[max_length(1000)])
