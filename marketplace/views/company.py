@@ -11,7 +11,6 @@ from ..authz import access
 from ..boundary import parse_int
 from ..counting import policy_of
 from ..models import (
-    NEED_KINDS,
     OPEN_STATUSES,
     SELLER_KINDS,
     Contract,
@@ -64,6 +63,7 @@ from .company_forms import (
     SmartPlanLinkForm,
     plan_summary,
 )
+from .filter_forms import RecommendationFilter
 
 bp = Blueprint("company", __name__, url_prefix="/company")
 
@@ -91,11 +91,8 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     c = _own_contract(contract_id)
     row = contract_rows(session, [c])[0]
     table = session.get(ValuationTable, c.table_id)
-    q = request.args.get("q", "")[:200]
-    filters = {
-        "themes": [v for v in request.args.getlist("theme") if v in THEME_CODES][:6],
-        "need_kinds": [v for v in request.args.getlist("need_kind") if v in NEED_KINDS][:7],
-    }
+    narrow = RecommendationFilter()
+    q, filters = narrow.recommend_args()
     recs, recs_error = None, False
     if row.totals.remaining_cents > 0 or (row.totals.small_contract and not row.totals.activities_committed):
         from ..recommendations import recommend
@@ -122,10 +119,11 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
         blocks=blocks_of(session, c.table_id),
         recs=recs,
         recs_error=recs_error,
-        q=q,
-        filters=filters,
+        narrow_values=narrow.values(),
+        narrow_errors=narrow.all_errors,
+        theme_options=[(code, formatting.label("THEMES", code)) for code in THEME_CODES],
         new_key=new_submission_key,
-    )
+    ), narrow.http_status
 
 
 def _units(c: Contract) -> dict[str, str]:

@@ -124,6 +124,24 @@ class ValuesField(Field):
 MAX_VALUES = 20
 
 
+class RecommendationFilter(FilterForm):
+    """The contract page's narrowing of its recommendations: words, a theme, a kind of need."""
+
+    q = _search(_l("Narrow by words"), 200)
+    theme = ValuesField(_l("Theme"), codes=tuple(THEME_CODES))
+    need_kind = ValuesField(_l("Need"), codes=NEED_KINDS)
+
+    def recommend_args(self) -> tuple[str, dict[str, list[str]]]:
+        """The text and facet filters `recommend` takes (a filter that is not valid is left out)."""
+        clean = self.clean()
+        return clean["q"] or "", {"themes": clean["theme"] or [], "need_kinds": clean["need_kind"] or []}
+
+    def values(self) -> dict[str, Any]:
+        """What the fields show: the words, and the first theme and kind (each filter is one select)."""
+        shown = super().values()
+        return {**shown, "theme": self.theme._value(), "need_kind": self.need_kind._value()}
+
+
 class CatalogueFilterForm(FilterForm):
     """The catalogue's search and facets; `query()` is the search the page runs."""
 

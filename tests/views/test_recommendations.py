@@ -59,6 +59,24 @@ def test_recommendations_can_be_narrowed_by_words(company: Any, world: World) ->
     assert "Koelcel" in html and "Chauffeurs" not in html
 
 
+def test_a_bad_narrowing_is_named_beside_its_filter_and_the_page_still_recommends(
+    company: Any, world: World
+) -> None:
+    url = f"/company/contracts/{world.contract_a.id}"
+    response = company.get(f"{url}?theme=bogus&need_kind=<script>&q=koelcel")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    # Both bad filters are named at once, beside their fields and in the summary, and nothing is echoed raw.
+    assert html.count("Choose one of the options.") >= 4
+    assert 'aria-invalid="true"' in html and 'href="#f-theme"' in html and 'href="#f-need_kind"' in html
+    assert "<script>" not in html
+    # The valid filter still applies: the words narrow the list as without the bad ones.
+    assert "Koelcel" in html and "Chauffeurs" not in html
+    # A good theme is kept selected.
+    good = company.get(f"{url}?theme=werk").get_data(as_text=True)
+    assert 'value="werk" selected' in good
+
+
 def test_pledge_from_a_recommendation_after_reviewing_it(company: Any, world: World) -> None:
     html = company.get(f"/company/contracts/{world.contract_a.id}").get_data(as_text=True)
     assert f'name="target" value="need:{world.need_hours.id}"' in html
