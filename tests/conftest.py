@@ -59,6 +59,7 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(PG_SKIP)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
+        _end_leaked_transactions(conn)
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
@@ -72,6 +73,27 @@ def db_kind() -> str:
     return "sqlite"
 
 
+def _end_leaked_transactions(conn: Any) -> None:
+    """End connections an earlier test left idle in a transaction: they would block the TRUNCATE for ever.
+
+    Once, in a full CI run, a connection of an earlier test sat idle in transaction after a SELECT on
+    `match`, and the next PostgreSQL test waited on its lock until CI's time ran out; it did not happen
+    again when the same tests ran alone. The connection is ended and the test run warns with its query, so
+    a leak stays visible instead of hanging the build. Only the test database is touched.
+    """
+    import warnings
+
+    leaked = conn.execute(
+        text(
+            "SELECT pid, left(query, 200) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+        )
+    ).all()
+    for pid, query in leaked:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        warnings.warn(f"ended a test connection left idle in transaction after: {query}", stacklevel=2)
+
+
 @pytest.fixture
 def database_url(db_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if db_kind == "postgres":
@@ -79,6 +101,8 @@ def database_url(db_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         with engine.begin() as conn:
+            _end_leaked_transactions(conn)
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return url
