@@ -280,6 +280,25 @@ class Form(FlaskForm):
 ROW_NAME_RE = re.compile(r"^([a-z_]+)-(\d+)-(\w+)$")
 
 
+def row_error(field: Field, message: Any) -> None:
+    """Put `message` on a field of a form row, unless the field already carries one (the first reason wins)."""
+    if not field.errors:
+        field.errors = [str(message)]
+
+
+def typed(field: Field) -> bool:
+    """Whether the field holds anything the user typed, picked or ticked (a row with none is left out)."""
+    raw = getattr(field, "raw_text", None)
+    if raw is not None:
+        return bool(raw)
+    if isinstance(field, WholeNumberField):
+        return bool(field.raw_data and str(field.raw_data[0]).strip())
+    data = field.data
+    if isinstance(data, list | tuple):
+        return bool(data)
+    return data not in (None, "", False)
+
+
 def row_summary(
     errors: dict[str, str], where: dict[str, Callable[[int], Any]], labels: dict[str, Any]
 ) -> dict[str, str]:
@@ -358,6 +377,8 @@ def _shown(field: Field) -> Any:
 
 
 __all__ = [
+    "row_error",
+    "typed",
     "REQUIRED",
     "ChoiceField",
     "DayField",

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, StringField, TextAreaField
 from wtforms import Form as BareForm
 
 from ..forms import (
@@ -24,7 +24,9 @@ from ..forms import (
     WholeNumberField,
     max_length,
     required,
+    row_error,
     row_summary,
+    typed,
 )
 from ..models import BLOCK_UNITS, PERSON_FLAGS, ROUTES, TARGET_GROUPS, VALUED_UNITS, BlockUnit
 from ..services.admin import MAX_BLOCKS, BlockInput, TableInput
@@ -35,24 +37,6 @@ OTHER_GROUPS = "*"
 MAX_CAPS = len(TARGET_GROUPS) + 1
 # The blank rows a new table starts with, and a fresh form of an existing one gets below its blocks.
 BLANK_ROWS = 1
-
-
-def _error(field: Field, message: Any) -> None:
-    if not field.errors:
-        field.errors = [str(message)]
-
-
-def _typed(field: Field) -> bool:
-    """Whether the field holds anything the admin typed, picked or ticked."""
-    raw = getattr(field, "raw_text", None)
-    if raw is not None:
-        return bool(raw)
-    if isinstance(field, WholeNumberField):
-        return bool(field.raw_data and str(field.raw_data[0]).strip())
-    data = field.data
-    if isinstance(data, list | tuple):
-        return bool(data)
-    return data not in (None, "", False)
 
 
 class BlockRow(BareForm):
@@ -73,7 +57,7 @@ class BlockRow(BareForm):
     for_groups = MultiCheckboxField(codes=TARGET_GROUPS)
 
     def is_blank(self) -> bool:
-        return not any(_typed(f) for f in self)
+        return not any(typed(f) for f in self)
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)
@@ -83,16 +67,16 @@ class BlockRow(BareForm):
             return True
         for name in ("code", "route", "label", "unit"):
             if not self[name].data:
-                _error(self[name], REQUIRED)
+                row_error(self[name], REQUIRED)
         if self.code.data and not CODE_RE.match(self.code.data):
-            _error(self.code, _l("Use lowercase letters, digits, _ or - (at most 60)."))
+            row_error(self.code, _l("Use lowercase letters, digits, _ or - (at most 60)."))
         unit = self.unit.data
         if unit in VALUED_UNITS and self.value.data is None:
-            _error(self.value, _l("A block of this unit needs a value in euro."))
+            row_error(self.value, _l("A block of this unit needs a value in euro."))
         if self.percentage.raw_text and unit and unit != BlockUnit.EURO_SPENT:
-            _error(self.percentage, _l("A percentage is only for a share of the amount spent."))
+            row_error(self.percentage, _l("A percentage is only for a share of the amount spent."))
         if self.at_most.data and unit and unit not in (BlockUnit.HOUR, BlockUnit.DAY):
-            _error(self.at_most, _l("Only an hour or a day can be valued 'at most'."))
+            row_error(self.at_most, _l("Only an hour or a day can be valued 'at most'."))
         return not any(f.errors for f in self)
 
     def as_input(self) -> BlockInput:
@@ -121,10 +105,10 @@ class CapRow(BareForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)
-        if not _typed(self.group) and not _typed(self.months):
+        if not typed(self.group) and not typed(self.months):
             return True
         if not self.group.data:
-            _error(self.group, REQUIRED)
+            row_error(self.group, REQUIRED)
         return not any(f.errors for f in self)
 
 
@@ -167,7 +151,7 @@ class TableForm(Form):
             if not code or row.is_blank():
                 continue
             if code in seen:
-                _error(
+                row_error(
                     row.code,
                     _l("The code %(code)s is already used in row %(row)s.", code=code, row=seen[code]),
                 )
@@ -180,7 +164,7 @@ class TableForm(Form):
             if not group:
                 continue
             if group in groups:
-                _error(cap.group, _l("This group is already in row %(row)s.", row=groups[group]))
+                row_error(cap.group, _l("This group is already in row %(row)s.", row=groups[group]))
                 ok = False
             else:
                 groups[group] = number

@@ -23,7 +23,9 @@ from ..forms import (
     _shown,
     max_length,
     required,
+    row_error,
     row_summary,
+    typed,
 )
 from ..models import TARGET_GROUPS, BlockUnit
 from ..services import pledges
@@ -365,15 +367,6 @@ MAX_PLAN_ROWS = 200  # the rows a plan page can show; the service allows pledges
 MAX_INTENDED = 5
 
 
-def _typed(field: Field) -> bool:
-    return bool(field.raw_data and str(field.raw_data[0]).strip())
-
-
-def _row_error(field: Field, message: Any) -> None:
-    if not field.errors:
-        field.errors = [str(message)]
-
-
 class NumberedRows(FieldList):
     """Rows keep the numbers the page gave them (row-3-units stays row 3), so an error is shown beside the
     row it is about and the summary names the row the user sees; WTForms would renumber them from 0."""
@@ -406,11 +399,11 @@ class PlanRow(_Row):
                 f.errors = []
             return True
         if self.target.data and not PLAN_TARGET_RE.match(self.target.data):
-            _row_error(self.target, _l("Choose one of the options."))
+            row_error(self.target, _l("Choose one of the options."))
         if not self.block.data:
-            _row_error(self.block, REQUIRED)
+            row_error(self.block, REQUIRED)
         if self.units.data is None:
-            _row_error(self.units, REQUIRED)
+            row_error(self.units, REQUIRED)
         return not any(f.errors for f in self)
 
     def as_request(self, contract_id: int = 0) -> pledges.PledgeRequest:
@@ -439,7 +432,7 @@ class IntendedRow(_Row):
     hours_per_week = WholeNumberField(low=1, high=40)
 
     def is_blank(self) -> bool:
-        return not (self.target_group.data or _typed(self.persons) or _typed(self.months))
+        return not (self.target_group.data or typed(self.persons) or typed(self.months))
 
     def validate(self, extra_validators: Any = None) -> bool:
         super().validate(extra_validators)
@@ -449,7 +442,7 @@ class IntendedRow(_Row):
             return True
         for f in (self.target_group, self.persons, self.months):
             if not f.data:
-                _row_error(f, REQUIRED)
+                row_error(f, REQUIRED)
         return not any(f.errors for f in self)
 
     def as_input(self) -> IntendedPlacement:
