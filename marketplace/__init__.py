@@ -6,14 +6,16 @@ from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import Babel
-from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from marketplace.i18n import _l
+
 from . import boundary, headers
+from .app_class import SRXFlask
 from .boundary import BoundedIntConverter  # noqa: F401  (re-exported)
 from .config import load_config
 
@@ -39,7 +41,7 @@ login_manager = LoginManager()
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI, error handlers."""
-    app = Flask(
+    app = SRXFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -243,6 +245,7 @@ def register_template_helpers(app: Flask) -> None:
     from . import contact, formatting, i18n
 
     i18n.install_fast_gettext(app.jinja_env)
+    i18n.install_fast_wtforms_translations()
     from .policy import Policy
     from .themes import THEME_CODES
 
@@ -281,9 +284,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _locale() -> dict[str, Any]:
-        from flask_babel import get_locale
-
-        return {"current_locale": str(get_locale() or "nl"), "unread_notifications": unread_notifications}
+        return {"current_locale": i18n.locale_code(), "unread_notifications": unread_notifications}
 
 
 def unread_notifications() -> int:

@@ -1,19 +1,22 @@
 """Template filters: money in euro, quantities in their unit, dates, in the user's locale."""
 
 import math
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from babel import dates as babel_dates
 from babel.numbers import format_currency as babel_currency
-from flask_babel import format_decimal, get_locale, gettext, ngettext
+from flask_babel import format_decimal
 
 from . import i18n
+from .i18n import gettext, locale_code, ngettext
 
 
 def money(cents: int | None, *, whole: bool = False) -> str:
     if cents is None:
         return "—"
-    return _money(str(get_locale() or "nl"), cents, whole and cents % 100 == 0)
+    return _money(locale_code(), cents, whole and cents % 100 == 0)
 
 
 @lru_cache(maxsize=8192)
@@ -65,7 +68,7 @@ def percent(basis_points: int | None) -> str:
 def label(mapping: str, code: str | None) -> str:
     if code is None:
         return ""
-    return _label(str(get_locale() or "nl"), mapping, code)
+    return _label(locale_code(), mapping, code)
 
 
 @lru_cache(maxsize=4096)
@@ -312,9 +315,7 @@ def block_value(block: Any) -> str:
 
 def block_label(block: Any) -> str:
     """The block's label in the reader's language (the table's own label when there is no English one)."""
-    from flask_babel import get_locale
-
-    if str(get_locale() or "nl") == "en" and getattr(block, "label_en", ""):
+    if locale_code() == "en" and getattr(block, "label_en", ""):
         return str(block.label_en)
     return str(block.label)
 
@@ -339,10 +340,18 @@ def day(value: Any) -> str:
     """A date in the reader's notation: 3 dec. 2026 / 3 Dec 2026."""
     if value is None:
         return "—"
+    if type(value) is date:
+        return _day(locale_code(), value)
     from flask_babel import format_date
 
     # Day, short month, year in both languages (3 dec 2026 / 3 Dec 2026): no US month-first in English.
     return format_date(value, "d MMM y")
+
+
+@lru_cache(maxsize=4096)
+def _day(locale: str, value: date) -> str:
+    """A calendar date depends on nothing but the locale (no time zone): each is formatted once."""
+    return babel_dates.format_date(value, "d MMM y", locale=locale)
 
 
 def when(value: Any) -> str:

@@ -11,13 +11,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms import Form as BareForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from marketplace.i18n import _l
 
 from .services.errors import ServiceError
 

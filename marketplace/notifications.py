@@ -10,8 +10,9 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+
+from marketplace.i18n import _l
 
 from . import formatting
 from .models import Notification, NotificationKind, User

@@ -7,8 +7,9 @@ company's SBI section are named in the reader's language, amounts and ratios are
 
 from typing import Any
 
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 
+from marketplace.i18n import gettext
 from matching import Reason, sector_label
 
 from .. import formatting, i18n

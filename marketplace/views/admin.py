@@ -4,12 +4,11 @@ import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from marketplace.i18n import _l, gettext
 from matching.sectors import SECTOR_CODES
 
 from .. import i18n

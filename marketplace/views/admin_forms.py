@@ -8,10 +8,11 @@ fill in. The form checks every row and field itself and names the row in each me
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, FormField, HiddenField, StringField, TextAreaField
 from wtforms import Form as BareForm
+
+from marketplace.i18n import _l
 
 from ..forms import (
     REQUIRED,

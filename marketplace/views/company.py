@@ -3,8 +3,9 @@
 from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
 from sqlmodel import col, select
+
+from marketplace.i18n import gettext, ngettext
 
 from .. import formatting
 from ..authz import access

@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, Field, FieldList, FormField, HiddenField, StringField, TextAreaField
 from wtforms import Form as BareForm
 from wtforms.validators import ValidationError
+
+from marketplace.i18n import _l
 
 from ..boundary import MAX_ID, parse_int
 from ..forms import (

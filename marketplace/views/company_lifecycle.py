@@ -5,9 +5,10 @@ from datetime import date
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
 from flask_wtf.file import MultipleFileField
 from wtforms import FormField, HiddenField, TextAreaField
+
+from marketplace.i18n import gettext
 
 from ..authz import access
 from ..forms import ChoiceField, DayField, Form, MultiCheckboxField, WholeNumberField, max_length, required

@@ -6,11 +6,11 @@ message beside the filter (or above the row of status tabs), and the list is sho
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
+from marketplace.i18n import _l
 from search import Query
 
 from ..boundary import MAX_ID

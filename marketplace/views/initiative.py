@@ -3,10 +3,10 @@
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from wtforms import FloatField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
+
+from marketplace.i18n import _l, gettext
 
 from .. import contact, formatting
 from ..authz import access

@@ -3,9 +3,10 @@
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
 from sqlmodel import col, select
 from wtforms import BooleanField
+
+from marketplace.i18n import gettext, ngettext
 
 from ..authz import ANY_USER, access
 from ..forms import ChoiceField, Form

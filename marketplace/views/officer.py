@@ -6,10 +6,10 @@ Everything is scoped to the officer's own government; anything else answers 404.
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
+
+from marketplace.i18n import _l, gettext
 
 from .. import formatting, i18n
 from ..authz import access

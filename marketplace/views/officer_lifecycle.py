@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask import session as cookie
-from flask_babel import gettext
 from wtforms import HiddenField, TextAreaField
+
+from marketplace.i18n import gettext
 
 from ..authz import access
 from ..forms import ChoiceField, DayField, Form, WholeNumberField, max_length, required

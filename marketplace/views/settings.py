@@ -4,8 +4,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField
+
+from marketplace.i18n import _l
 
 from ..authz import ANY_USER, access
 from ..forms import ChoiceField, Form, MultiCheckboxField, max_length, required
