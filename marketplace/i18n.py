@@ -288,21 +288,23 @@ CHECK_REASONS = {
 }
 
 
-_LOCALE_CODES: dict[Any, str] = {}
-
-
 def locale_code() -> str:
-    """The request's locale as a code ('nl', 'en'); 'nl' outside a request. Babel's str(locale) is slow."""
+    """The request's locale as a code ('nl', 'en'); 'nl' outside a request. Babel's str(locale) is slow, and a
+    page asks 200-500 times (every amount, date and label), so the code is kept beside the locale object."""
     ctx = _cv_app.get(None)
     ns = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
-    locale = getattr(ns, "babel_locale", None) if ns is not None else None
+    if ns is not None:
+        locale = ns.__dict__.get("babel_locale")
+        kept = ns.__dict__.get("srx_code")
+        if kept is not None and kept[0] is locale:
+            return kept[1]  # type: ignore[no-any-return]
+    locale = get_locale()
     if locale is None:
-        locale = get_locale()
-        if locale is None:
-            return "nl"
-    code = _LOCALE_CODES.get(locale)
-    if code is None:
-        code = _LOCALE_CODES[locale] = str(locale)
+        return "nl"
+    code = str(locale)
+    ns = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
+    if ns is not None and ns.__dict__.get("babel_locale") is locale:
+        ns.srx_code = (locale, code)
     return code
 
 

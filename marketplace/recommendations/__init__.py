@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from matching import ContractContext, Recommendation
 
+from ..counting import Totals
 from ..models import BlockUnit, Contract, Initiative, Need
 from .candidates import CandidatePool, Valuer, candidate_for, candidate_pool, contract_context
 from .history import approval_stats, decision_records
@@ -95,9 +96,12 @@ def recommend(
     text: str = "",
     filters: dict[str, list[str]] | None = None,
     limit: int = 10,
+    totals: Totals | None = None,
 ) -> Recommendations:
-    """The top `limit` candidates for the contract's remaining obligation, with reasons."""
-    ctx = contract_context(session, contract)
+    """The top `limit` candidates for the contract's remaining obligation, with reasons.
+
+    `totals`: the contract's totals when the caller has just read them in this transaction."""
+    ctx = contract_context(session, contract, totals=totals)
     pool = candidate_pool(session, contract, ctx, text=text, filters=filters)
     model = current_model(Path(current_app.config["MODEL_PATH"]))
     recs = (

@@ -71,12 +71,16 @@ def context_of(
     )
 
 
-def contract_context(session: Session, contract: Contract, *, now: datetime | None = None) -> ContractContext:
-    """The contract as the matching library sees it."""
+def contract_context(
+    session: Session, contract: Contract, *, now: datetime | None = None, totals: Totals | None = None
+) -> ContractContext:
+    """The contract as the matching library sees it (`totals`: when the caller has just read them)."""
     gov = session.get(Government, contract.government_id)
     company = session.get(Company, contract.company_id)
     assert gov is not None and company is not None
-    return context_of(contract, gov, company, contract_totals(session, [contract])[contract.id or 0], now=now)
+    if totals is None:
+        totals = contract_totals(session, [contract])[contract.id or 0]
+    return context_of(contract, gov, company, totals, now=now)
 
 
 def _fte_year_value(block: BuildingBlock) -> int:

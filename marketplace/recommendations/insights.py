@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlmodel import Session, col, select
 
+from ..counting import Totals
 from ..models import BuildingBlock, Match
 from ..queries import MatchRow, contract_totals, match_rows
 from ..services.approvals import Explanation
@@ -38,21 +39,28 @@ def _model() -> Any:
     return current_model(Path(current_app.config["MODEL_PATH"]))
 
 
-def insights_for(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight | None]:
-    """Insight per match id for a page of match rows. A failure shows nothing: decisions never wait on it."""
+def insights_for(
+    session: Session, rows: Sequence[MatchRow], totals: dict[int, Totals] | None = None
+) -> dict[int, Insight | None]:
+    """Insight per match id for a page of match rows. A failure shows nothing: decisions never wait on it.
+
+    `totals`: the contracts' totals when the page has them already (the queue shows them too)."""
     rows = [r for r in rows if r.initiative is not None]
     if not rows:
         return {}
     try:
-        return _insights(session, rows)
+        return _insights(session, rows, totals)
     except Exception:
         log.warning("match insight failed for %s", [r.match.id for r in rows], exc_info=True)
         return {}
 
 
-def _insights(session: Session, rows: Sequence[MatchRow]) -> dict[int, Insight | None]:
-    contracts = {r.contract.id: r.contract for r in rows}
-    totals = contract_totals(session, list(contracts.values()))
+def _insights(
+    session: Session, rows: Sequence[MatchRow], totals: dict[int, Totals] | None
+) -> dict[int, Insight | None]:
+    if totals is None or any(r.contract.id not in totals for r in rows):
+        contracts = {r.contract.id: r.contract for r in rows}
+        totals = contract_totals(session, list(contracts.values()))
     table_ids = {r.contract.table_id for r in rows}
     blocks: dict[int, list[BuildingBlock]] = {}
     for b in session.exec(

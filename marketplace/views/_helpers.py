@@ -68,15 +68,18 @@ def acting_government_id() -> int | None:
     return min(ids) if ids else None
 
 
-def lifecycle_context(contract: Any) -> dict[str, Any]:
-    """What templates/_lifecycle.html needs on a contract page: progress, settlements, today."""
+def lifecycle_context(contract: Any, totals: Any = None) -> dict[str, Any]:
+    """What templates/_lifecycle.html needs on a contract page: progress, settlements, today.
+
+    `totals`: the contract's totals when the page has just read them (saves reading them again)."""
     from ..models._base import utcnow
     from ..queries_lifecycle import progress_of
     from ..services.plans import is_overdue
     from ..services.settlements import settlements_of
 
     today = utcnow().date()
-    progress = progress_of(get_session(), [contract], today=today, with_plans=True)[0]
+    known = {contract.id or 0: totals} if totals is not None else None
+    progress = progress_of(get_session(), [contract], today=today, with_plans=True, totals=known)[0]
     return {
         "p": progress,
         "today": today,

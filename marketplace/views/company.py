@@ -99,7 +99,7 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
         from ..recommendations import recommend
 
         try:
-            recs = recommend(session, c, text=q, filters=filters, limit=10)
+            recs = recommend(session, c, text=q, filters=filters, limit=10, totals=row.totals)
         except Exception:  # recommendations help; they never break the contract page
             current_app.logger.exception("recommendations failed for contract %s", c.id)
             recs_error = True
@@ -107,7 +107,7 @@ def contract(contract_id: int):  # type: ignore[no-untyped-def]
     plans, plan_initiatives = smart_plans_of(session, c.id or 0)
     return render_template(
         "company/contract.html",
-        **lifecycle_context(c),
+        **lifecycle_context(c, row.totals),
         row=row,
         matches=matches,
         policy=policy_of(c),

@@ -13,7 +13,7 @@ from marketplace.i18n import _l, gettext
 
 from .. import formatting, i18n
 from ..authz import access
-from ..counting import policy_of
+from ..counting import Totals, policy_of
 from ..forms import (
     ChoiceField,
     DayField,
@@ -164,12 +164,12 @@ def _own_contract(contract_id: int) -> Contract:
     return contract
 
 
-def _with_insight(rows: list[MatchRow]) -> list[MatchRow]:
+def _with_insight(rows: list[MatchRow], totals: dict[int, Totals] | None = None) -> list[MatchRow]:
     """Attach the recommender's view of each match and the ladder routes it skips, for the whole page at once."""
     from ..recommendations import insights_for
 
     session = get_session()
-    insights = insights_for(session, rows)
+    insights = insights_for(session, rows, totals)
     gaps = ladder_gaps(session, rows)
     for row in rows:
         row.extra["insight"] = insights.get(row.match.id or 0)
@@ -186,14 +186,15 @@ def queue():  # type: ignore[no-untyped-def]
     session = get_session()
     gov = _government()
     page = officer_queue(session, gov.id or 0, page=page_arg())
-    _with_insight(page.items)
     contracts = {r.contract.id: r.contract for r in page.items}
+    totals = contract_totals(session, list(contracts.values()))
+    _with_insight(page.items, totals)
     return render_template(
         "officer/queue.html",
         government=gov,
         page=page,
         undoable=recent_approvals(session, me(), _undo_minutes()),
-        totals=contract_totals(session, list(contracts.values())),
+        totals=totals,
         counts=match_status_counts(session, gov.id or 0),
         other_work=officer_work(session, gov.id or 0),
     )

@@ -169,14 +169,14 @@ PAGES: dict[str, tuple[str, Fill, Callable[[World], str], int]] = {
         lambda w: f"/company/pledge?need={w.need_hours.id}",
         11,
     ),
-    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 26),
+    "company contract": ("company_a", _pledges, lambda w: f"/company/contracts/{w.contract_a.id}", 22),
     "company realisation": (
         "company_a",
         _reported,
         lambda w: f"/company/contracts/{w.contract_a.id}/realisation",
         18,
     ),
-    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 24),
+    "officer queue": ("officer_a", _pledges, lambda w: "/officer/", 22),
     "officer reports": (
         "officer_a",
         _reported,
