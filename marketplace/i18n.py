@@ -297,7 +297,7 @@ def locale_code() -> str:
         locale = ns.__dict__.get("babel_locale")
         kept = ns.__dict__.get("srx_code")
         if kept is not None and kept[0] is locale:
-            return kept[1]  # type: ignore[no-any-return]
+            return kept[1]
     locale = get_locale()
     if locale is None:
         return "nl"
