@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from ..db import mark_topic
@@ -57,6 +57,24 @@ def company_users(session: Session, company_id: int) -> list[User]:
             )
         ).all()
     )
+
+
+def company_and_initiative_users(session: Session, company_id: int, initiative_id: int | None) -> list[User]:
+    """`company_users` and then `initiative_users`, in one select."""
+    if initiative_id is None:
+        return company_users(session, company_id)
+    rows = session.exec(
+        select(User)
+        .where(
+            or_(
+                and_(col(User.company_id) == company_id, col(User.role) == "company"),
+                and_(col(User.initiative_id) == initiative_id, col(User.role) == "initiative"),
+            ),
+            col(User.active).is_(True),
+        )
+        .order_by(col(User.role), col(User.id))
+    ).all()
+    return list(rows)
 
 
 def officers_of(session: Session, government_id: int) -> list[User]:
@@ -230,18 +248,13 @@ def _on_match_event(session: Session, event: AuditEvent, actor: User | None) -> 
         )
     if action in ("match.approved", "match.rejected"):
         params["outcome"] = action.split(".")[1]
-        told = notify(
-            session, company_users(session, contract.company_id), K.PLEDGE_DECIDED, params=params, **common
+        # The company hears of both outcomes, the initiative of an approval: one select, one notify.
+        users = (
+            company_and_initiative_users(session, contract.company_id, match.initiative_id)
+            if action == "match.approved"
+            else company_users(session, contract.company_id)
         )
-        if action == "match.approved":
-            told += notify(
-                session,
-                initiative_users(session, match.initiative_id),
-                K.PLEDGE_DECIDED,
-                params=params,
-                **common,
-            )
-        return told
+        return notify(session, users, K.PLEDGE_DECIDED, params=params, **common)
     if action == "match.changes_requested":
         return notify(
             session, company_users(session, contract.company_id), K.CHANGES_REQUESTED, params=params, **common

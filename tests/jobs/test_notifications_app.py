@@ -35,6 +35,34 @@ def test_a_pledge_tells_the_officers_and_a_decision_tells_the_company(world: Wor
     assert _of(world, "company_b") == []
 
 
+def test_an_approval_tells_the_company_and_the_initiative_and_nobody_else(world: World) -> None:
+    from tests.conftest import add_user
+
+    # A second, inactive user of the initiative: told nothing.
+    gone = add_user(
+        world.session,
+        "ini-a-gone@test.nl",
+        "initiative",
+        initiative_id=world.users["initiative_a"].initiative_id,
+    )
+    gone.active = False
+    world.session.add(gone)
+    world.session.commit()
+    m = world.pledge()
+    world.act(
+        approvals.decide,
+        actor=world.users["officer_a"],
+        decision=DecisionInput(match_id=m.id, outcome="approved", reason=""),
+    )
+    for key in ("company_a", "initiative_a"):
+        (told,) = _of(world, key)
+        assert (told.kind, told.params["outcome"], told.subject_id) == ("pledge_decided", "approved", m.id)
+    for key in ("company_b", "initiative_b", "firm_a", "officer_a"):
+        assert [n for n in _of(world, key) if n.kind == "pledge_decided"] == []
+    world.session.expire_all()
+    assert world.session.exec(select(Notification).where(Notification.user_id == gone.id)).all() == []
+
+
 def test_a_refused_change_tells_nobody(world: World) -> None:
     m = world.pledge()
     with pytest.raises(ServiceError):  # no reason: refused, the transaction and its notification roll back
