@@ -1,13 +1,14 @@
 """A tamper-evident audit trail: one hash chain over the audit events and the officer decisions.
 
-Every `AuditEvent` and `Decision` row gets, as it is flushed, the next position in the chain (`chain_seq`), the
+Every `AuditEvent` and `Decision` row gets, as its transaction commits, the next position in the chain (`chain_seq`), the
 hash of the row before it (`prev_hash`) and its own hash (`row_hash`): an HMAC-SHA256, keyed with `AUDIT_KEY`,
 over the previous hash and the row's content. `AuditChainHead` holds the last position and hash. Whoever edits,
 deletes or re-attributes a row with plain SQL breaks the chain at that row, and `srx audit verify` names the
 first broken link. Without the key (kept outside the database) the hashes cannot be recomputed to hide it.
 
-The chain is extended inside the writing transaction, under a lock on the head row (a row lock on PostgreSQL,
-the database write lock on SQLite), so two transactions at the same moment queue up instead of forking it.
+The chain is extended inside the writing transaction, as its last statements before COMMIT, under a lock on the
+head row (a row lock on PostgreSQL, the database write lock on SQLite), so two transactions at the same moment
+queue up instead of forking it, and wait on each other only for those statements and the commit.
 
 Limits (docs/security-accounts.md): the chain detects changes to rows; removing the newest rows together with
 the head is only seen against a copy of the head kept elsewhere (`srx audit verify` prints it, the last
@@ -123,17 +124,42 @@ def _table_of(obj: Any) -> str | None:
     return None
 
 
+_UNCHAINED = "srx.audit_unchained"
+
+
 def _before_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
+    """Note the new audit events and decisions, in the order they are added; they are chained at commit."""
     new = [obj for obj in session.new if _table_of(obj) is not None]
     if not new:
         return
     from sqlalchemy import inspect
 
     new.sort(key=lambda obj: inspect(obj).insert_order)
+    session.info.setdefault(_UNCHAINED, []).extend(new)
+
+
+def _before_commit(session: OrmSession) -> None:
+    """Extend the chain with this transaction's rows, as its last statements before COMMIT.
+
+    The head's lock is taken here, not at the first flush: the rest of the request (notifications, the
+    answer) runs without it, and writers of the whole instance wait on each other only for these few
+    statements and the commit itself. The rows were inserted without a position; they get it, and their
+    hashes, as one more flush (an UPDATE per row) that SQLAlchemy runs right after this hook.
+    """
+    session.flush()  # rows still pending are inserted now, and noted by _before_flush
+    pending = session.info.pop(_UNCHAINED, None)
+    if not pending:
+        return
+    from sqlalchemy import inspect
+
+    # Rows of a rolled-back transaction or savepoint are no longer persistent: they were never written.
+    rows = [obj for obj in pending if inspect(obj).persistent and obj.chain_seq is None]
+    if not rows:
+        return
     conn = session.connection()
     key = key_for(conn.engine)
     seq, head = _lock_head(conn)
-    for obj in new:
+    for obj in rows:
         table = _table_of(obj) or ""
         seq += 1
         obj.chain_seq = seq
@@ -144,9 +170,11 @@ def _before_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
 
 
 def install() -> None:
-    """Extend the chain at every flush of every session (idempotent)."""
+    """Note chained rows at every flush and chain them at every commit, of every session (idempotent)."""
     if not event.contains(OrmSession, "before_flush", _before_flush):
         event.listen(OrmSession, "before_flush", _before_flush)
+    if not event.contains(OrmSession, "before_commit", _before_commit):
+        event.listen(OrmSession, "before_commit", _before_commit)
 
 
 # --- verification ------------------------------------------------------------------------------------------
@@ -201,6 +229,10 @@ def verify(conn: Connection, key: bytes) -> Verification:
     merged = heapq.merge(_rows(conn, "auditevent"), _rows(conn, "decision"), key=lambda r: r[0])
     for seq, table, row in merged:
         name = f"{table} #{row['id']} (position {seq})"
+        if seq < 0:
+            return broken(
+                f"{table} #{row['id']}: it has no position in the chain (written past SRX).", table, row["id"]
+            )
         if seq != expected_seq:
             if seq < expected_seq:
                 return broken(f"{name}: a second row at this position (the chain forked).", table, row["id"])

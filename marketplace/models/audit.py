@@ -24,7 +24,7 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
     reason: str = Field(default="")
     chain_seq: int | None = Field(
-        default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=False)
+        default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=True)
     )
     prev_hash: str = Field(default="", max_length=64)
     row_hash: str = Field(default="", max_length=64)
@@ -83,7 +83,7 @@ class Decision(SQLModel, table=True):
     features: dict[str, float] | None = Field(default=None, sa_column=json_column(nullable=True))
     source: str = Field(default="app", max_length=20)  # app | import
     chain_seq: int | None = Field(
-        default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=False)
+        default=None, sa_column=Column(BigInteger, unique=True, index=True, nullable=True)
     )
     prev_hash: str = Field(default="", max_length=64)
     row_hash: str = Field(default="", max_length=64)

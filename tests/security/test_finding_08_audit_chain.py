@@ -173,6 +173,65 @@ def test_concurrent_writers_do_not_fork_the_chain(app: Any, world: World) -> Non
     assert "OK: 20 rows" in done.output
 
 
+def test_rows_get_their_place_in_the_chain_as_the_transaction_commits(app: Any, world: World) -> None:
+    engine = app.extensions["srx.engine"]
+    actor = world.users["company_a"]
+    with Session(engine, expire_on_commit=False) as session:
+        kept = record(session, actor=actor, action="test.kept", entity_type="test", entity_id=1)
+        session.flush()
+        assert kept.id is not None and kept.chain_seq is None  # written, not yet chained
+        savepoint = session.begin_nested()
+        dropped = record(session, actor=actor, action="test.dropped", entity_type="test", entity_id=2)
+        session.flush()
+        savepoint.rollback()
+        later = record(session, actor=actor, action="test.later", entity_type="test", entity_id=3)
+        session.commit()
+        assert dropped not in session
+        assert kept.chain_seq is not None and later.chain_seq == kept.chain_seq + 1
+        assert later.prev_hash == kept.row_hash
+    done = verify(app)
+    assert done.exit_code == 0, done.output
+
+
+def test_a_row_written_without_a_place_in_the_chain_is_named(app: Any, world: World) -> None:
+    history(world)
+    sql(
+        world,
+        "INSERT INTO auditevent (at, action, entity_type, entity_id, reason, prev_hash, row_hash) "
+        "VALUES (CURRENT_TIMESTAMP, 'forged.event', 'match', 1, '', '', '')",
+    )
+    forged = world.session.exec(select(AuditEvent).where(AuditEvent.action == "forged.event")).one()
+    done = verify(app)
+    assert done.exit_code == 1
+    assert f"auditevent #{forged.id}: it has no position in the chain" in done.output
+
+
+def test_a_writer_mid_request_does_not_hold_up_the_others(app: Any, world: World, db_kind: str) -> None:
+    """Two officers' requests at once: the one still working does not block the one that commits."""
+    if db_kind != "postgres":
+        pytest.skip(
+            "SQLite lets one writer in at a time whatever the chain does; the row lock is PostgreSQL's"
+        )
+    engine = app.extensions["srx.engine"]
+    actor = world.users["company_a"]
+    with Session(engine, expire_on_commit=False) as slow:
+        record(slow, actor=actor, action="test.slow", entity_type="test", entity_id=1)
+        slow.flush()  # its event is written; the request goes on (notifications, the answer)
+        with Session(engine, expire_on_commit=False) as quick:
+            quick.execute(text("SET LOCAL lock_timeout = '2s'"))
+            record(quick, actor=actor, action="test.quick", entity_type="test", entity_id=2)
+            quick.commit()  # with the chain's lock taken at the first flush, this waited and timed out
+        slow.commit()
+    done = verify(app)
+    assert done.exit_code == 0, done.output
+    rows = world.session.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.action).in_(["test.slow", "test.quick"]))
+        .order_by(col(AuditEvent.chain_seq))
+    ).all()
+    assert [r.action for r in rows] == ["test.quick", "test.slow"]  # chained in the order they committed
+
+
 def test_the_migration_chains_the_rows_that_were_there(app: Any, tmp_path: Any) -> None:
     from sqlmodel import create_engine
 
