@@ -60,6 +60,14 @@ def when_ready(server):  # type: ignore[no-untyped-def]
         from marketplace.warmup import warm_up
 
         server.log.info("warmed up in %.2f s", warm_up(app))
+    # Move everything the master holds out of the garbage collector's sight before the fork: a worker's
+    # collections then never walk (and so never write to) the master's objects, the pages stay shared, and a
+    # new worker does not spend its first seconds copying them. Measured (bench pages, the first page after
+    # start): company dashboard 134-187 requests/s without, 277-297 with.
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
