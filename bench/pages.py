@@ -7,8 +7,10 @@ It builds a temporary instance (migrate, seed the demo, index it), starts SRX un
 repository's gunicorn.conf.py and, beside it under the same settings, a bare page (`bench/bare.py`: one SQL
 select of 20 rows and a Jinja template). It logs in per role for the pages that need it, drives each page
 with a keep-alive Python client (`bench/serve.py`) and prints requests/s, p50 and p95 per page and the
-ratio of its requests/s to the bare page's. The bare page is measured first and last; the ratio uses the
-mean of the two. `--app-root` runs the app from another checkout (a "before" figure); `--plain` runs
+ratio of its requests/s to the bare page's, and the CPU time gunicorn's processes spent per request (the
+share is bounded by it: two cores serve at most 2,000 / ms requests a second). The bare page is measured
+first and after every round; the ratio uses the median. `--rounds N` measures every page N times, in turn,
+and reports the median run: on a shared machine one run of a page can be half another's. `--app-root` runs the app from another checkout (a "before" figure); `--plain` runs
 gunicorn with its defaults and `--workers` (sync workers, no preload, no warm-up) instead of the config.
 It measures; it asserts nothing. Other work on the machine skews every figure: the load average is in the
 JSON.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="measured seconds per page")
     ap.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each page")
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="measure every page N times, in turn; report the median"
+    )
     ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: the config's)")
     ap.add_argument("--threads", type=int, default=None, help="threads per worker (default: the config's)")
     ap.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temp folder)")
@@ -114,15 +120,17 @@ def main(argv: list[str] | None = None) -> int:
         with srx, bare:
             jars = {role: login(srx.port, *ACCOUNTS[role]) for role in ACCOUNTS}
             chosen = [p for p in pages(cid) if not args.only or p.key in args.only.split(",")]
-            bare_runs = [_measure(bare.port, "/", "", args)]
-            rows = []
-            for page in chosen:
-                cookie = "; ".join(f"{k}={v}" for k, v in jars[page.role].items()) if page.role else ""
-                print(f"… {page.label}", file=sys.stderr, flush=True)
-                rows.append((page, _measure(srx.port, page.path, cookie, args)))
-            bare_runs.append(_measure(bare.port, "/", "", args))
-        bare_rps = sum(r["rps"] for r in bare_runs) / len(bare_runs)
-        results["bare"] = {"runs": bare_runs, "rps": round(bare_rps, 1)}
+            bare_runs = [_measure(bare.port, "/", "", args, bare)]
+            runs: dict[str, list[dict[str, Any]]] = {p.key: [] for p in chosen}
+            for round_no in range(args.rounds):
+                for page in chosen:
+                    cookie = "; ".join(f"{k}={v}" for k, v in jars[page.role].items()) if page.role else ""
+                    print(f"… {page.label} (round {round_no + 1})", file=sys.stderr, flush=True)
+                    runs[page.key].append(_measure(srx.port, page.path, cookie, args, srx))
+                bare_runs.append(_measure(bare.port, "/", "", args, bare))
+            rows = [(page, _median_run(runs[page.key])) for page in chosen]
+        bare_rps = statistics.median(r["rps"] for r in bare_runs)
+        results["bare"] = {"runs": bare_runs, "rps": round(bare_rps, 1), **_cpu_of(bare_runs)}
         for page, summary in rows:
             target = None if page.key in REFERENCES else TARGETS.get(page.key, DEFAULT_TARGET)
             ratio = summary["rps"] / bare_rps if bare_rps else 0.0
@@ -148,12 +156,31 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _measure(port: int, path: str, cookie: str, args: argparse.Namespace) -> dict[str, Any]:
+def _measure(port: int, path: str, cookie: str, args: argparse.Namespace, server: Gunicorn) -> dict[str, Any]:
+    """One timed run, with the CPU seconds gunicorn's processes spent in it (workers that were replaced
+    on max_requests included: their time is the master's children's time)."""
     from .serve import load
 
-    return load(
-        port, path, cookie=cookie, connections=args.connections, seconds=args.seconds, warmup=args.warmup
-    ).summary()
+    load(port, path, cookie=cookie, connections=args.connections, seconds=args.warmup, warmup=0)
+    cpu0 = server.cpu_seconds()
+    summary = load(port, path, cookie=cookie, connections=args.connections, seconds=args.seconds, warmup=0)
+    cpu = server.cpu_seconds() - cpu0
+    out = summary.summary()
+    out["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, summary.requests), 2)
+    out["server_cores"] = round(cpu / args.seconds, 2)
+    return out
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median requests/s (the lower middle one of an even number), with every round's rps."""
+    ordered = sorted(runs, key=lambda r: r["rps"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["rounds_rps"] = [r["rps"] for r in runs]
+    return chosen
+
+
+def _cpu_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"server_cpu_ms_per_request": statistics.median(r["server_cpu_ms_per_request"] for r in runs)}
 
 
 def table(results: dict[str, Any]) -> str:
@@ -163,17 +190,17 @@ def table(results: dict[str, Any]) -> str:
         f"pages: {results['settings']['connections']} connections, {m['cpus']} CPUs, "
         f"load average {m['load_average'][0]} at start, {m['load_average_at_end'][0]} at end",
         "",
-        "| page | requests/s | p50 ms | p95 ms | share of the bare page | target |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| page | requests/s | p50 ms | p95 ms | server CPU ms/request | share of the bare page | target |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         f"| bare page (1 select, 1 template) | {bare['rps']:.0f} | {bare['runs'][0]['p50_ms']} | "
-        f"{bare['runs'][0]['p95_ms']} | 100% | |",
+        f"{bare['runs'][0]['p95_ms']} | {bare.get('server_cpu_ms_per_request', '')} | 100% | |",
     ]
     for p in results["pages"]:
         bad = {k: v for k, v in p["statuses"].items() if k != "200"}
         note = f" (status {bad})" if bad else ""
         lines.append(
             f"| {p['page']}{note} | {p['rps']:.0f} | {p['p50_ms']} | {p['p95_ms']} | "
-            f"{p['share_of_bare']:.0%} | "
+            f"{p.get('server_cpu_ms_per_request', '')} | {p['share_of_bare']:.0%} | "
             + ("reference" if p["target_share"] is None else f"{p['target_share']:.0%}")
             + " |"
         )
