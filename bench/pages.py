@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .serve import Gunicorn, Instance, login, machine
+from .serve import ROOT, Gunicorn, Instance, login, machine
 
 # What the issue asks: dashboard and catalogue at least half the bare page, every other page a quarter.
 TARGETS = {"catalogue": 0.5, "dashboard": 0.5}
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.plain:
             server_args["config"] = None
-        srx = Gunicorn(inst, **server_args)
+        srx = Gunicorn(inst, **server_args, cwd=Path(args.app_root).resolve() if args.app_root else ROOT)
         bare = Gunicorn(inst, "bench.bare:app", **server_args)
         with srx, bare:
             jars = {role: login(srx.port, *ACCOUNTS[role]) for role in ACCOUNTS}
@@ -180,7 +180,9 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _cpu_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"server_cpu_ms_per_request": statistics.median(r["server_cpu_ms_per_request"] for r in runs)}
+    return {
+        "server_cpu_ms_per_request": round(statistics.median(r["server_cpu_ms_per_request"] for r in runs), 2)
+    }
 
 
 def table(results: dict[str, Any]) -> str:

@@ -124,6 +124,7 @@ class Gunicorn:
         config: Path | None = GUNICORN_CONF,
         extra: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
+        cwd: Path = ROOT,
     ) -> None:
         """`config=None`: gunicorn's defaults (sync workers, no preload), as a plain `gunicorn -w N` runs."""
         self.instance = instance
@@ -136,6 +137,8 @@ class Gunicorn:
         if threads:
             self.args += ["--threads", str(threads)]
         self.env = {**instance.env, **(env or {})}
+        # gunicorn puts its working directory first on sys.path: the app is imported from there.
+        self.cwd = cwd
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = instance.dir / f"gunicorn-{self.port}.log"
 
@@ -146,7 +149,7 @@ class Gunicorn:
             self.proc = subprocess.Popen(
                 [PYTHON, "-m", "gunicorn", *self.args, self.app],
                 env=self.env,
-                cwd=ROOT,
+                cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
