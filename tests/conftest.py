@@ -77,9 +77,11 @@ def _end_leaked_transactions(conn: Any) -> None:
     """End connections an earlier test left idle in a transaction: they would block the TRUNCATE for ever.
 
     Once, in a full CI run, a connection of an earlier test sat idle in transaction after a SELECT on
-    `match`, and the next PostgreSQL test waited on its lock until CI's time ran out; it did not happen
-    again when the same tests ran alone. The connection is ended and the test run warns with its query, so
-    a leak stays visible instead of hanging the build. Only the test database is touched.
+    `match`, and the next PostgreSQL test waited on its lock until CI's time ran out. The cause was the
+    streamed exports: they read their rows after the request's teardown had closed the session, and left
+    that transaction open (fixed in marketplace/views/exports.py, tested in test_export_transactions.py).
+    This stays as a net: the connection is ended and the run warns with its query, so another leak is
+    seen instead of hanging the build. Only the test database is touched.
     """
     import warnings
 

@@ -4,7 +4,10 @@ Who sees what is the list pages' rule: a company its own contracts, an officer t
 an initiative the pledges made to it. A contract filter outside that answers 404, like the contract page.
 """
 
+from collections.abc import Iterable, Iterator
+
 from flask import Blueprint, Response, stream_with_context
+from sqlmodel import Session
 
 from ..authz import access
 from ..exports import CSV_MIMETYPE, FORMATS, XLSX_MIMETYPE, csv_stream, xlsx_stream
@@ -14,6 +17,17 @@ from ._helpers import abort, acting_government_id, get_session, me
 from .filter_forms import ExportArgs
 
 bp = Blueprint("exports", __name__)
+
+
+def _closing(session: Session, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The rows are read while the answer streams, after the request's teardown closed the session (Flask
+    pushes the contexts again only while the stream runs, and the session is no longer on `g`): reading
+    starts a new transaction there that nothing else would end. It ends with the stream, however that ends;
+    before, each download left a connection idle in transaction until the garbage collector came by."""
+    try:
+        yield from chunks
+    finally:
+        session.close()
 
 
 @bp.route("/exports/<dataset>.<fmt>")
@@ -39,11 +53,12 @@ def download(dataset: str, fmt: str):  # type: ignore[no-untyped-def]
     rows = spec.rows(session, scope, filters)
     name = f"srx-{dataset}-{utcnow().date().isoformat()}.{fmt}"
     if fmt == "csv":
-        body = stream_with_context(chunk.encode("utf-8") for chunk in csv_stream(spec.columns, rows))
+        chunks: Iterable[bytes] = (chunk.encode("utf-8") for chunk in csv_stream(spec.columns, rows))
         mimetype = CSV_MIMETYPE
     else:
-        body = stream_with_context(xlsx_stream(spec.columns, rows, sheet=dataset))
+        chunks = xlsx_stream(spec.columns, rows, sheet=dataset)
         mimetype = XLSX_MIMETYPE
+    body = stream_with_context(_closing(session, chunks))
     return Response(
         body,
         mimetype=mimetype,
