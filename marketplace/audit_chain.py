@@ -125,6 +125,21 @@ def _table_of(obj: Any) -> str | None:
 
 
 _UNCHAINED = "srx.audit_unchained"
+_WRITTEN = "srx.audit_written"
+
+
+def _written(_mapper: Any, _conn: Any, target: Any) -> None:
+    """Keep the hashed fields as this INSERT or UPDATE wrote them: the hash at commit covers what the row
+    holds, not a caller's dict changed in place afterwards (SQLAlchemy does not write such a change)."""
+    from sqlalchemy.orm import object_session
+
+    table = _table_of(target)
+    session = object_session(target)
+    if table is None or session is None:
+        return
+    values = {name: _value(getattr(target, name)) for name in TABLES[table]}
+    kept = json.loads(json.dumps(values, ensure_ascii=False, default=str))
+    session.info.setdefault(_WRITTEN, {})[id(target)] = (target, kept)
 
 
 def _before_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
@@ -154,6 +169,7 @@ def _before_commit(session: OrmSession) -> None:
 
     # Rows of a rolled-back transaction or savepoint are no longer persistent: they were never written.
     rows = [obj for obj in pending if inspect(obj).persistent and obj.chain_seq is None]
+    written: dict[int, tuple[Any, dict[str, Any]]] = session.info.pop(_WRITTEN, {})
     if not rows:
         return
     conn = session.connection()
@@ -164,7 +180,11 @@ def _before_commit(session: OrmSession) -> None:
         seq += 1
         obj.chain_seq = seq
         obj.prev_hash = head
-        head = row_hash(key, table, seq, head, {name: getattr(obj, name) for name in TABLES[table]})
+        kept = written.get(id(obj))
+        values = (
+            kept[1] if kept is not None and kept[0] is obj else {n: getattr(obj, n) for n in TABLES[table]}
+        )
+        head = row_hash(key, table, seq, head, values)
         obj.row_hash = head
     _set_head(conn, seq, head)
 
@@ -175,6 +195,12 @@ def install() -> None:
         event.listen(OrmSession, "before_flush", _before_flush)
     if not event.contains(OrmSession, "before_commit", _before_commit):
         event.listen(OrmSession, "before_commit", _before_commit)
+    from .models import AuditEvent, Decision
+
+    for model in (AuditEvent, Decision):
+        for name in ("after_insert", "after_update"):
+            if not event.contains(model, name, _written):
+                event.listen(model, name, _written)
 
 
 # --- verification ------------------------------------------------------------------------------------------

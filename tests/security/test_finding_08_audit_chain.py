@@ -193,6 +193,23 @@ def test_rows_get_their_place_in_the_chain_as_the_transaction_commits(app: Any, 
     assert done.exit_code == 0, done.output
 
 
+def test_a_row_is_hashed_as_it_was_written_not_as_its_objects_are_later(app: Any, world: World) -> None:
+    """A caller's dict changed in place after the insert is not in the row: the hash must not cover it."""
+    engine = app.extensions["srx.engine"]
+    after = {"status": "approved"}
+    with Session(engine, expire_on_commit=False) as session:
+        event = record(session, actor=None, action="test.dict", entity_type="test", entity_id=1, after=after)
+        session.flush()
+        after["status"] = "rejected"  # in place: SQLAlchemy does not write this
+        renamed = record(session, actor=None, action="test.renamed", entity_type="test", entity_id=2)
+        session.flush()
+        renamed.reason = "set after the insert"  # assigned: SQLAlchemy writes this
+        session.commit()
+    assert event.chain_seq is not None
+    done = verify(app)
+    assert done.exit_code == 0, done.output
+
+
 def test_a_row_written_without_a_place_in_the_chain_is_named(app: Any, world: World) -> None:
     history(world)
     sql(
