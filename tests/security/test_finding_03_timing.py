@@ -17,6 +17,7 @@ from marketplace.services.auth import dummy_hash
 # Costly enough that the hash dominates the request (as scrypt does in production), cheap enough for CI.
 METHOD = "pbkdf2:sha256:200000"
 TRIES = 21
+ROUNDS = 3
 
 
 def test_dummy_hash_has_the_configured_method_and_cost() -> None:
@@ -52,13 +53,20 @@ def test_unknown_and_known_addresses_take_the_same_time(app_config: dict[str, An
         return elapsed
 
     timed("known@test.nl"), timed("nobody@test.nl")  # warm up
-    known: list[float] = []
-    unknown: list[float] = []
-    for i in range(TRIES):  # interleaved, so a busy machine slows both alike
-        known.append(timed("known@test.nl"))
-        unknown.append(timed(f"nobody{i}@test.nl"))
+    # A leak is large and the same every time (the finding: 98 ms against 608 ms); a shared machine's noise is
+    # neither. So a round that stays within 10% passes, and only three rounds in a row beyond it fail.
+    rounds: list[tuple[float, float, float]] = []
+    for round_no in range(ROUNDS):
+        known: list[float] = []
+        unknown: list[float] = []
+        for i in range(TRIES):  # interleaved, so a busy machine slows both alike
+            known.append(timed("known@test.nl"))
+            unknown.append(timed(f"nobody{round_no}-{i}@test.nl"))
+        k, u = statistics.median(known), statistics.median(unknown)
+        difference = abs(k - u) / max(k, u)
+        print(f"median known {k * 1000:.1f} ms, unknown {u * 1000:.1f} ms, difference {difference:.1%}")
+        rounds.append((k, u, difference))
+        if difference < 0.10:
+            break
     app.extensions["srx.engine"].dispose()
-    k, u = statistics.median(known), statistics.median(unknown)
-    difference = abs(k - u) / max(k, u)
-    print(f"median known {k * 1000:.1f} ms, unknown {u * 1000:.1f} ms, difference {difference:.1%}")
-    assert difference < 0.10, (k, u)
+    assert rounds[-1][2] < 0.10, rounds
