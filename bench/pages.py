@@ -10,8 +10,9 @@ with a keep-alive Python client (`bench/serve.py`) and prints requests/s, p50 an
 ratio of its requests/s to the bare page's, and the CPU time gunicorn's processes spent per request (the
 share is bounded by it: two cores serve at most 2,000 / ms requests a second). The bare page is measured
 first and after every round; the ratio uses the median. `--rounds N` measures every page N times, in turn,
-and reports the median run: on a shared machine one run of a page can be half another's. `--app-root` runs the app from another checkout (a "before" figure); `--plain` runs
-gunicorn with its defaults and `--workers` (sync workers, no preload, no warm-up) instead of the config.
+and reports the median run: on a shared machine one run of a page can be half another's. `--app-root` runs
+the app from another checkout (a "before" figure); `--plain` runs gunicorn with its defaults and `--workers`
+(sync workers, no preload, no warm-up) instead of the config.
 It measures; it asserts nothing. Other work on the machine skews every figure: the load average is in the
 JSON.
 """

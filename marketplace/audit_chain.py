@@ -135,8 +135,8 @@ def _written(_mapper: Any, _conn: Any, target: Any) -> None:
 
     table = _table_of(target)
     session = object_session(target)
-    if table is None or session is None:
-        return
+    if table is None or session is None or target.chain_seq is not None:
+        return  # a chained row (the chain's own UPDATE included) is hashed already
     values = {name: _value(getattr(target, name)) for name in TABLES[table]}
     kept = json.loads(json.dumps(values, ensure_ascii=False, default=str))
     session.info.setdefault(_WRITTEN, {})[id(target)] = (target, kept)
@@ -162,14 +162,12 @@ def _before_commit(session: OrmSession) -> None:
     hashes, as one more flush (an UPDATE per row) that SQLAlchemy runs right after this hook.
     """
     session.flush()  # rows still pending are inserted now, and noted by _before_flush
-    pending = session.info.pop(_UNCHAINED, None)
-    if not pending:
-        return
+    pending = session.info.pop(_UNCHAINED, [])
+    written: dict[int, tuple[Any, dict[str, Any]]] = session.info.pop(_WRITTEN, {})
     from sqlalchemy import inspect
 
     # Rows of a rolled-back transaction or savepoint are no longer persistent: they were never written.
     rows = [obj for obj in pending if inspect(obj).persistent and obj.chain_seq is None]
-    written: dict[int, tuple[Any, dict[str, Any]]] = session.info.pop(_WRITTEN, {})
     if not rows:
         return
     conn = session.connection()
@@ -180,11 +178,7 @@ def _before_commit(session: OrmSession) -> None:
         seq += 1
         obj.chain_seq = seq
         obj.prev_hash = head
-        kept = written.get(id(obj))
-        values = (
-            kept[1] if kept is not None and kept[0] is obj else {n: getattr(obj, n) for n in TABLES[table]}
-        )
-        head = row_hash(key, table, seq, head, values)
+        head = row_hash(key, table, seq, head, written[id(obj)][1])  # every persistent row was written
         obj.row_hash = head
     _set_head(conn, seq, head)
 

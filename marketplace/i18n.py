@@ -1,5 +1,6 @@
 """Locale choice (Dutch first) and translatable labels for the domain's codes."""
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -21,20 +22,25 @@ if TYPE_CHECKING:
 # recipient's language) still switches: it sets a new locale object, which misses the kept one.
 
 
-def _translations() -> Any:
+def _kept(name: str, make: Callable[[], Any]) -> Any:
+    """`make()`, kept on Flask-Babel's per-request namespace beside the locale it was made for."""
     ctx = _cv_app.get(None)
     ns = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
-    locale = getattr(ns, "babel_locale", None) if ns is not None else None
-    if locale is not None:
-        kept = ns.__dict__.get("srx_translations")
-        if kept is not None and kept[0] is locale:
+    if ns is not None:
+        kept = ns.__dict__.get(name)
+        if kept is not None and kept[0] is ns.__dict__.get("babel_locale"):
             return kept[1]
-    translations = get_translations()
+    value = make()
+    # `make` may have chosen the locale only now (and created the namespace): keep the value beside that one.
     ns = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
-    locale = getattr(ns, "babel_locale", None) if ns is not None else None
-    if ns is not None and locale is not None:
-        ns.srx_translations = (locale, translations)
-    return translations
+    locale = ns.__dict__.get("babel_locale") if ns is not None else None
+    if locale is not None:
+        setattr(ns, name, (locale, value))
+    return value
+
+
+def _translations() -> Any:
+    return _kept("srx_translations", get_translations)
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -291,21 +297,7 @@ CHECK_REASONS = {
 def locale_code() -> str:
     """The request's locale as a code ('nl', 'en'); 'nl' outside a request. Babel's str(locale) is slow, and a
     page asks 200-500 times (every amount, date and label), so the code is kept beside the locale object."""
-    ctx = _cv_app.get(None)
-    ns = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
-    if ns is not None:
-        locale = ns.__dict__.get("babel_locale")
-        kept = ns.__dict__.get("srx_code")
-        if kept is not None and kept[0] is locale:
-            return kept[1]
-    locale = get_locale()
-    if locale is None:
-        return "nl"
-    code = str(locale)
-    ns = ctx.g.__dict__.get("_flask_babel") if ctx is not None else None
-    if ns is not None and ns.__dict__.get("babel_locale") is locale:
-        ns.srx_code = (locale, code)
-    return code
+    return str(_kept("srx_code", lambda: str(get_locale() or "nl")))
 
 
 @pass_eval_context
